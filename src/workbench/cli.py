@@ -1,0 +1,224 @@
+"""The `workbench` command: drives the notebooks the way a scheduler or an analyst would.
+
+Every command prints ``--help`` and, when it cannot do its job, exits non-zero with a
+one-line reason on stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from workbench import __version__
+from workbench.errors import WorkbenchError
+
+app = typer.Typer(
+    name="workbench",
+    help="Cyber Impact & Gap Workbench: national cybercrime impact, capability gaps and "
+    "business case, one report per country.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print a one-line reason on stderr and exit with ``code``."""
+    err_console.print(f"workbench: {message}", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"workbench {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Cyber Impact & Gap Workbench."""
+
+
+@app.command()
+def validate(
+    folder: Annotated[Path, typer.Argument(help="A country folder, e.g. data/samples/KE.")],
+    out: Annotated[
+        Optional[Path],
+        typer.Option(help="Write quarantine/<file>.csv and data_quality.json here."),
+    ] = None,
+) -> None:
+    """Load and check every file of one country against the data contract.
+
+    Exit 0 when every present file is usable (quarantined rows allowed), 2 when a
+    file is unusable, naming the file and column.
+    """
+    import pandas as pd
+
+    from workbench import loading
+    from workbench.countries import validate_country_code
+
+    if not folder.is_dir():
+        fail(f"{folder} is not a folder")
+    try:
+        validate_country_code(folder.resolve().name)
+    except WorkbenchError as exc:
+        fail(f"{folder}: the folder must be named by the country code ({exc})")
+    country = loading.load_country(folder)
+    table = Table(title=f"{folder.resolve().name}: data contract check")
+    for column in ("file", "status", "rows", "valid", "quarantined"):
+        table.add_column(column, justify="right" if column in ("rows", "valid", "quarantined") else "left")
+    quality = loading.quality_table(country)
+    for record in quality.itertuples(index=False):
+        table.add_row(
+            record.file, record.status,
+            *("" if pd.isna(v) else str(v) for v in (record.rows, record.valid, record.quarantined)),
+        )
+    console.print(table)
+    problems = loading.file_problems(country)
+    for problem in problems:
+        err_console.print(f"  unusable: {problem}", markup=False, highlight=False, soft_wrap=True)
+    if country.quarantined_rows:
+        console.print(
+            f"{country.quarantined_rows} rows quarantined"
+            + (f": see {out / 'quarantine'}" if out else " (use --out to write them with their reasons)")
+        )
+    if out is not None:
+        written = loading.write_quarantine(country, out / "quarantine")
+        loading.write_data_quality(country, out / "data_quality.json")
+        console.print(f"wrote {len(written)} quarantine file(s) and data_quality.json to {out}")
+    if problems:
+        fail(problems[0])
+
+
+@app.command()
+def run(
+    country: Annotated[str, typer.Argument(help="ISO 3166-1 alpha-2 code, e.g. KE.")],
+    data: Annotated[Path, typer.Option(help="Folder holding one folder per country.")],
+    out: Annotated[Path, typer.Option(help="Output folder; the report goes to <out>/<CC>/.")],
+    budget_usd_per_year: Annotated[
+        Optional[float], typer.Option(help="Yearly budget for the roadmap (default: profile).")
+    ] = None,
+    horizon_years: Annotated[
+        Optional[int], typer.Option(help="Roadmap horizon in years (default: profile).")
+    ] = None,
+) -> None:
+    """Execute the country's parameterised notebooks with papermill and write
+    summary.json, report.html, the executed notebooks and quarantine/."""
+    from workbench import runner
+
+    try:
+        outcome = runner.run_country(
+            country, data_root=data, out_root=out,
+            budget_usd_per_year=budget_usd_per_year, horizon_years=horizon_years,
+        )
+    except WorkbenchError as exc:
+        fail(str(exc))
+    if not outcome.ok:
+        fail(outcome.one_line(), code=1)
+    console.print(outcome.one_line())
+
+
+@app.command("import-veris")
+def import_veris(
+    source: Annotated[
+        Path, typer.Argument(help="A VERIS JSON file, JSON array, JSON-lines file or a folder of them.")
+    ],
+    country: Annotated[str, typer.Option(help="ISO 3166-1 alpha-2 code of the victim country, e.g. KE.")],
+    out: Annotated[Path, typer.Option(help="The incidents.csv to write.")],
+    profile: Annotated[
+        Optional[Path],
+        typer.Option(help="The country's profile.yaml: its currency and usd_per_unit convert losses."),
+    ] = None,
+    currency: Annotated[
+        Optional[str], typer.Option(help="Local ISO 4217 currency (overrides the profile's).")
+    ] = None,
+    usd_per_unit: Annotated[
+        Optional[float], typer.Option(help="1 unit of local currency in USD (overrides the profile's).")
+    ] = None,
+    skipped: Annotated[
+        Optional[Path], typer.Option(help="Also write the records not imported, with reasons, here.")
+    ] = None,
+) -> None:
+    """Turn VERIS JSON incident records into incidents.csv rows for one country.
+
+    Records whose victim is elsewhere, or that cannot be placed, are counted by
+    reason (and listed with --skipped). Exit 2 when the input cannot be read or the
+    country code is invalid.
+    """
+    from workbench import veris
+    from workbench.countries import validate_country_code
+    from workbench.profile import load_profile
+
+    try:
+        country = validate_country_code(country)
+        if profile is not None:
+            loaded = load_profile(profile)
+            if loaded.country != country:
+                fail(f"{profile}: the profile is for {loaded.country}, not {country}")
+            currency = currency or loaded.currency
+            usd_per_unit = usd_per_unit if usd_per_unit is not None else loaded.usd_per_unit
+        if usd_per_unit is not None and not usd_per_unit > 0:
+            fail(f"--usd-per-unit must be positive, got {usd_per_unit}")
+        if currency is not None:
+            import pycountry
+
+            if pycountry.currencies.get(alpha_3=currency.upper()) is None:
+                fail(f"--currency {currency!r} is not an ISO 4217 currency code")
+        records = veris.read_veris_records(source)
+        result = veris.veris_to_incidents(
+            records, country, currency=currency, usd_per_unit=usd_per_unit
+        )
+        written = veris.write_incidents(result, out, skipped_path=skipped)
+    except WorkbenchError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot write: {exc}")
+    table = Table(title=f"VERIS import for {country}")
+    table.add_column("records")
+    table.add_column("count", justify="right")
+    for line in veris.counts_frame(result).itertuples(index=False):
+        table.add_row(line.what, str(line.records))
+    console.print(table)
+    console.print(f"wrote {result.counts['imported']} incident(s) to {written}"
+                  + (f" and {result.counts['skipped']} skipped record(s) to {skipped}" if skipped else ""))
+
+
+@app.command()
+def batch(
+    data: Annotated[Path, typer.Option(help="Folder holding one folder per country.")],
+    out: Annotated[Path, typer.Option(help="Output folder: <out>/<CC>/, index.html, manifest.json.")],
+    countries: Annotated[
+        Optional[str], typer.Option(help="Comma-separated codes, e.g. KE,GB (default: all).")
+    ] = None,
+) -> None:
+    """Every country folder under --data, each run isolated; exit 1 if any failed."""
+    from workbench import batch as batch_module
+
+    if not data.is_dir():
+        fail(f"{data} is not a folder")
+    try:
+        result = batch_module.run_batch(
+            data, out, countries=countries.split(",") if countries else None)
+    except WorkbenchError as exc:
+        fail(str(exc))
+    for outcome in result.outcomes:
+        (console if outcome.ok else err_console).print(
+            outcome.one_line(), markup=False, highlight=False, soft_wrap=True)
+    console.print(f"index: {out / batch_module.INDEX_NAME}")
+    if result.failed:
+        raise typer.Exit(1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

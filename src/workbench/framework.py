@@ -1,0 +1,129 @@
+"""framework.yaml: the assessment framework (pillars, indicators, targets, crosswalks).
+
+The workbench ships one built on the five pillars of the ITU Global Cybersecurity
+Agenda (``workbench/data/framework_gca.yaml``); a country may bring its own in the
+same form.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from workbench import paths, vocab
+from workbench.errors import DataFileError
+
+
+class Pillar(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    id: str
+    title: str
+    weight: float = Field(gt=0)
+
+
+class Indicator(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    id: str
+    pillar: str
+    scope: Literal["national", "organisation"]
+    title: str
+    weight: float = Field(gt=0, description="weight within its pillar")
+    target: dict[str, int] = Field(description="target level per entity type")
+    crosswalk: dict[str, str] = Field(default_factory=dict)
+    description: str = ""
+    levels: dict[int, str] = Field(default_factory=dict, description="what each level looks like")
+    sources: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _targets_cover_scope(self) -> "Indicator":
+        needed = ("national",) if self.scope == "national" else vocab.ORGANISATION_ENTITY_TYPES
+        missing = [t for t in needed if t not in self.target]
+        if missing:
+            raise ValueError(f"indicator {self.id}: target has no level for {', '.join(missing)}")
+        bad = {k: v for k, v in self.target.items() if not 0 <= v <= 5}
+        if bad:
+            raise ValueError(f"indicator {self.id}: targets must be levels 0-5, got {bad}")
+        return self
+
+
+class Framework(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    id: str
+    title: str
+    pillars: list[Pillar]
+    indicators: list[Indicator]
+    sources: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Framework":
+        pillar_ids = [p.id for p in self.pillars]
+        if len(set(pillar_ids)) != len(pillar_ids):
+            raise ValueError("pillar ids repeat")
+        indicator_ids = [i.id for i in self.indicators]
+        repeated = sorted({i for i in indicator_ids if indicator_ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"indicator ids repeat: {', '.join(repeated)}")
+        unknown = sorted({i.pillar for i in self.indicators} - set(pillar_ids))
+        if unknown:
+            raise ValueError(f"indicators name unknown pillars: {', '.join(unknown)}")
+        return self
+
+    def pillars_frame(self) -> pd.DataFrame:
+        """One row per pillar: pillar_id, title, weight."""
+        return pd.DataFrame(
+            [{"pillar_id": p.id, "title": p.title, "weight": p.weight} for p in self.pillars]
+        )
+
+    def indicators_frame(self) -> pd.DataFrame:
+        """One row per indicator with its pillar weight, targets and crosswalk columns.
+
+        Columns: indicator_id, pillar_id, scope, title, weight, pillar_weight,
+        target_<entity_type> for each entity type named in any target, and
+        crosswalk_<scheme> for each crosswalk scheme.
+        """
+        pillar_weight = {p.id: p.weight for p in self.pillars}
+        rows = []
+        for ind in self.indicators:
+            row = {
+                "indicator_id": ind.id,
+                "pillar_id": ind.pillar,
+                "scope": ind.scope,
+                "title": ind.title,
+                "weight": ind.weight,
+                "pillar_weight": pillar_weight[ind.pillar],
+            }
+            row.update({f"target_{k}": v for k, v in ind.target.items()})
+            row.update({f"crosswalk_{k}": v for k, v in ind.crosswalk.items()})
+            rows.append(row)
+        frame = pd.DataFrame(rows)
+        for col in [c for c in frame.columns if c.startswith("target_")]:
+            frame[col] = frame[col].astype("Int64")
+        return frame
+
+
+def load_framework(path: Path | None = None) -> Framework:
+    """Read a framework.yaml (the shipped GCA framework when ``path`` is None)."""
+    path = path or paths.SHIPPED_FRAMEWORK
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise DataFileError(path.name, "the file is missing") from None
+    except UnicodeDecodeError:
+        raise DataFileError(path.name, "the file is not UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        raise DataFileError(path.name, f"not valid YAML ({exc.__class__.__name__})") from None
+    if not isinstance(raw, dict):
+        raise DataFileError(path.name, "expected a mapping with id, title, pillars, indicators")
+    try:
+        return Framework.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise DataFileError(path.name, f"{where}: {first['msg']}" if where else first["msg"]) from None

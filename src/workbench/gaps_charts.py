@@ -1,0 +1,265 @@
+"""Charts of the gap analysis (plotly), each readable in ten seconds by a minister.
+
+Scores are on 0-100, levels on 0-5. Free text (entity names, evidence) is
+HTML-escaped before it reaches plotly, whose text renderer interprets tags.
+Colours come from the Okabe-Ito palette and the colour-blind-safe sequential
+scale YlOrRd; "not assessed" is always grey with a "?" so it never reads as a gap.
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from workbench import gaps
+
+# Okabe-Ito colour-blind-safe palette.
+BLUE = "#0072B2"
+ORANGE = "#E69F00"
+SKY = "#56B4E9"
+GREEN = "#009E73"
+VERMILLION = "#D55E00"
+PURPLE = "#CC79A7"
+GREY = "#BBBBBB"
+DARK_GREY = "#555555"
+GAP_SCALE = "YlOrRd"
+FONT = dict(family="Arial, sans-serif", size=13)
+
+
+def _esc(values: pd.Series | list) -> list[str]:
+    return [html.escape(str(v)) if not (v is None or (isinstance(v, float) and np.isnan(v))) else ""
+            for v in values]
+
+
+def _title(text: str, subtitle: str) -> dict:
+    return dict(text=html.escape(text), subtitle=dict(text=html.escape(subtitle)), x=0.02, xanchor="left")
+
+
+def _subtitle(result: gaps.GapResult, extra: str = "") -> str:
+    parts = [result.framework_title, result.assessed_period]
+    if extra:
+        parts.append(extra)
+    return "; ".join(p for p in parts if p)
+
+
+def pillar_radar(result: gaps.GapResult) -> go.Figure:
+    """Current score against target score for each pillar (0-100).
+
+    A pillar with no assessed indicator has no score; it is named in the subtitle
+    rather than drawn as zero.
+    """
+    table = result.pillar_scores
+    labels = _esc(table["pillar_title"].tolist())
+    closed = labels + labels[:1]
+
+    def loop(values: pd.Series) -> list[float | None]:
+        vals = [None if pd.isna(v) else round(float(v), 1) for v in values]
+        return vals + vals[:1]
+
+    unscored = table.loc[table["score"].isna(), "pillar_title"].tolist()
+    note = ("not yet assessed: " + ", ".join(unscored)) if unscored else ""
+    fig = go.Figure()
+    fig.add_trace(go.Scatterpolar(
+        r=loop(table["target_score"]), theta=closed, name="Target score", mode="lines+markers",
+        line=dict(color=ORANGE, dash="dash", width=2), marker=dict(symbol="diamond", size=8),
+        hovertemplate="%{theta}<br>target %{r:.1f} of 100<extra></extra>",
+    ))
+    fig.add_trace(go.Scatterpolar(
+        r=loop(table["score"]), theta=closed, name="Current score", mode="lines+markers",
+        fill="toself", fillcolor="rgba(0,114,178,0.25)", line=dict(color=BLUE, width=3),
+        marker=dict(size=8), connectgaps=False,
+        hovertemplate="%{theta}<br>current %{r:.1f} of 100<extra></extra>",
+    ))
+    fig.update_layout(
+        title=_title("Capability by pillar: where we are and where we aim to be (score 0-100)",
+                     _subtitle(result, note)),
+        polar=dict(radialaxis=dict(range=[0, 100], tickvals=[0, 25, 50, 75, 100], ticksuffix="",
+                                   title=dict(text="score 0-100"))),
+        legend=dict(orientation="h", y=-0.12), font=FONT, height=520, margin=dict(t=110),
+    )
+    return fig
+
+
+def gap_heatmap(result: gaps.GapResult) -> go.Figure:
+    """Entities (rows) by indicators (columns), coloured by gap in levels (0-5).
+
+    Grey cells with "?" are not assessed; blank cells do not apply (national
+    indicators are assessed for the country as a whole only).
+    """
+    pairs = result.pairs
+    entity_order = pairs.drop_duplicates("entity_id")[["entity_id", "entity_name", "entity_type"]]
+    indicator_order = pairs.drop_duplicates("indicator_id")["indicator_id"].tolist()
+    grid = pairs.pivot(index="entity_id", columns="indicator_id", values="gap").reindex(
+        index=entity_order["entity_id"], columns=indicator_order)
+    z = grid.astype("float64").to_numpy()
+    assessed = pairs.pivot(index="entity_id", columns="indicator_id", values="assessed").reindex(
+        index=entity_order["entity_id"], columns=indicator_order)
+    unassessed = assessed.eq(False).to_numpy()
+
+    def cell_text(column: str, fmt) -> np.ndarray:
+        wide = pairs.pivot(index="entity_id", columns="indicator_id", values=column).reindex(
+            index=entity_order["entity_id"], columns=indicator_order)
+        return np.vectorize(fmt, otypes=[object])(wide.to_numpy(dtype=object))
+
+    names = entity_order["entity_name"].tolist()
+    row_labels = _esc([f"{n} ({t.replace('_', ' ')})" for n, t in zip(names, entity_order["entity_type"])])
+    hover_level = cell_text("level", lambda v: "not assessed" if v is None or pd.isna(v) else str(int(v)))
+    hover_target = cell_text("target", lambda v: "" if v is None or pd.isna(v) else str(int(v)))
+    hover_evidence = cell_text(
+        "evidence", lambda v: html.escape(str(v)[:160]) if isinstance(v, str) and v else "none recorded")
+    titles = dict(zip(pairs["indicator_id"], pairs["indicator_title"]))
+    hover_title = np.tile(np.array([html.escape(titles[i]) for i in indicator_order], dtype=object),
+                          (len(row_labels), 1))
+    custom = np.dstack([hover_level, hover_target, hover_evidence, hover_title])
+    col_labels = indicator_order
+    fig = go.Figure()
+    fig.add_trace(go.Heatmap(
+        z=z, x=col_labels, y=row_labels, zmin=0, zmax=5, colorscale=GAP_SCALE, xgap=1, ygap=1,
+        colorbar=dict(title=dict(text="gap<br>(levels)"), tickvals=[0, 1, 2, 3, 4, 5]),
+        customdata=custom, name="gap",
+        hovertemplate=("%{y}<br>%{x} %{customdata[3]}<br>level %{customdata[0]} of 5, target %{customdata[1]}"
+                       "<br>gap %{z} levels<br>evidence: %{customdata[2]}<extra></extra>"),
+    ))
+    grey = np.where(unassessed, 1.0, np.nan)
+    fig.add_trace(go.Heatmap(
+        z=grey, x=col_labels, y=row_labels, colorscale=[[0, GREY], [1, GREY]], showscale=False,
+        xgap=1, ygap=1, text=np.where(unassessed, "?", ""), texttemplate="%{text}",
+        textfont=dict(color=DARK_GREY), name="not assessed", customdata=custom,
+        hovertemplate="%{y}<br>%{x} %{customdata[3]}<br>not assessed (target %{customdata[1]})<extra></extra>",
+    ))
+    fig.update_layout(
+        title=_title("Capability gaps by organisation and indicator (gap in levels, 0-5)",
+                     _subtitle(result, "grey ? = not assessed; blank = does not apply")),
+        # Indicator titles ride in the hover label; the axis would be unreadable with them.
+        xaxis=dict(title=dict(text="indicator (hover for its name)"), side="bottom", tickangle=-45),
+        yaxis=dict(autorange="reversed", title=dict(text="")),
+        font=FONT, height=max(360, 140 + 26 * len(row_labels)), margin=dict(t=110, l=10),
+        plot_bgcolor="white",
+    )
+    return fig
+
+
+def top_gaps_table(result: gaps.GapResult) -> go.Figure:
+    """The ranked top gaps as a plotly table (text escaped)."""
+    view = gaps.escaped(gaps.evidence_view(result.top_gaps))
+    fig = go.Figure(go.Table(
+        columnwidth=[0.5, 2, 3, 1.3, 1, 1, 1, 3],
+        header=dict(values=[f"<b>{html.escape(c)}</b>" for c in view.columns], fill_color=BLUE,
+                    font=dict(color="white", size=13), align="left"),
+        cells=dict(values=[view[c].astype("str").tolist() for c in view.columns],
+                   align="left", fill_color="white", height=26),
+    ))
+    fig.update_layout(
+        title=_title(f"The {len(view)} largest gaps, by priority",
+                     _subtitle(result, "priority = gap x criticality x indicator weight x pillar weight")),
+        font=FONT, height=160 + 30 * max(len(view), 1), margin=dict(t=100, l=10, r=10),
+    )
+    return fig
+
+
+def coverage_chart(result: gaps.GapResult) -> go.Figure:
+    """How many of the expected checks were assessed, per pillar (stacked bars)."""
+    table = result.pillar_scores
+    labels = _esc(table["pillar_title"].tolist())
+    missing = table["expected"] - table["assessed"]
+    pct = (100 * table["coverage"]).round(0)
+    fig = go.Figure()
+    fig.add_trace(go.Bar(
+        y=labels, x=table["assessed"], orientation="h", name="assessed", marker_color=BLUE,
+        text=[f"{int(p)}%" if pd.notna(p) else "" for p in pct], textposition="inside",
+        hovertemplate="%{y}: %{x} checks assessed<extra></extra>",
+    ))
+    fig.add_trace(go.Bar(
+        y=labels, x=missing, orientation="h", name="not assessed", marker_color=GREY,
+        marker_pattern_shape="/", hovertemplate="%{y}: %{x} checks not assessed<extra></extra>",
+    ))
+    total = result.summary["expected_pairs"]
+    share = result.summary["coverage"]
+    headline = f"{100 * share:.0f}% of {total} expected checks" if share is not None else "no checks expected"
+    fig.update_layout(
+        barmode="stack",
+        title=_title(f"How much has been assessed: {headline}",
+                     _subtitle(result, "a check = one organisation on one indicator")),
+        xaxis=dict(title=dict(text="number of checks (organisation x indicator)")),
+        yaxis=dict(autorange="reversed"), legend=dict(orientation="h", y=-0.2),
+        font=FONT, height=380, margin=dict(t=110),
+    )
+    return fig
+
+
+def crosswalk_chart(result: gaps.GapResult, scheme: str = "cmm") -> go.Figure:
+    """The same scores re-expressed by CMM dimension or NIST CSF function (0-100)."""
+    table = result.crosswalk.loc[result.crosswalk["scheme"] == scheme]
+    labels = _esc([f"{g} {t}" if t != g else g for g, t in zip(table["group"], table["group_title"])])
+    scored = table["score"].notna()
+    fig = go.Figure()
+    fig.add_trace(go.Bar(
+        y=labels, x=table["score"].fillna(0), orientation="h", name="current score", marker_color=BLUE,
+        text=[f"{v:.0f}" if ok else "not assessed" for v, ok in zip(table["score"].fillna(0), scored)],
+        textposition="outside", hovertemplate="%{y}: %{x:.1f} of 100<extra></extra>",
+    ))
+    fig.add_trace(go.Scatter(
+        y=labels, x=table["target_score"], mode="markers", name="target score",
+        marker=dict(symbol="line-ns-open", size=22, line=dict(width=3, color=ORANGE)),
+        hovertemplate="%{y}: target %{x:.1f} of 100<extra></extra>",
+    ))
+    scheme_title = table["scheme_title"].iloc[0] if len(table) else scheme
+    fig.update_layout(
+        title=_title(f"The same scores by {scheme_title} (score 0-100)",
+                     _subtitle(result, "re-expressed through the framework's crosswalk")),
+        xaxis=dict(range=[0, 110], title=dict(text="score 0-100")),
+        yaxis=dict(autorange="reversed"), legend=dict(orientation="h", y=-0.2),
+        font=FONT, height=200 + 40 * max(len(table), 1), margin=dict(t=110),
+    )
+    return fig
+
+
+def peer_chart(peers: pd.DataFrame, subtitle: str = "") -> go.Figure:
+    """The workbench overall score beside Commonwealth peers' ITU GCI 2020 scores.
+
+    The workbench bar is hatched and coloured apart; the title states that the
+    two are different instruments.
+    """
+    ordered = peers.iloc[::-1]  # plotly draws the first category at the bottom
+    is_workbench = ordered["instrument"] == gaps.WORKBENCH_INSTRUMENT
+    group = np.select(
+        [is_workbench, ordered["is_country"], ordered["same_region"] & ordered["similar_income"],
+         ordered["same_region"]],
+        ["this assessment", "ITU GCI 2020: this country", "ITU GCI 2020: same region and similar income",
+         "ITU GCI 2020: same region"],
+        default="ITU GCI 2020: similar income",
+    )
+    colours = {
+        "this assessment": VERMILLION,
+        "ITU GCI 2020: this country": ORANGE,
+        "ITU GCI 2020: same region and similar income": BLUE,
+        "ITU GCI 2020: same region": SKY,
+        "ITU GCI 2020: similar income": PURPLE,
+    }
+    labels = [f"{html.escape(str(n))} - this assessment" if w else html.escape(str(n))
+              for n, w in zip(ordered["name"], is_workbench)]
+    fig = go.Figure()
+    for name, colour in colours.items():
+        mask = group == name
+        if not mask.any():
+            continue
+        fig.add_trace(go.Bar(
+            y=[l for l, m in zip(labels, mask) if m], x=ordered.loc[mask, "score"], orientation="h",
+            name=name, marker_color=colour,
+            marker_pattern_shape="x" if name == "this assessment" else "",
+            text=[f"{v:.0f}" if pd.notna(v) else "no score" for v in ordered.loc[mask, "score"]],
+            textposition="outside", hovertemplate="%{y}: %{x:.1f} of 100<extra></extra>",
+        ))
+    fig.update_layout(
+        title=_title("Different instruments, not the same scale: this assessment's score "
+                     "beside Commonwealth peers' ITU GCI 2020 scores (0-100)",
+                     subtitle or "similar income = GDP per capita between half and twice this country's"),
+        xaxis=dict(range=[0, 110], title=dict(text="score 0-100 (each on its own instrument)")),
+        yaxis=dict(categoryorder="array", categoryarray=labels),
+        legend=dict(orientation="h", y=-0.15), font=FONT, barmode="overlay",
+        height=220 + 24 * len(labels), margin=dict(t=120),
+    )
+    return fig

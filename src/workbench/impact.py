@@ -1,0 +1,1042 @@
+"""Impact of cybercrime on the country's businesses and public bodies.
+
+The figures follow the method definitions (docs/impact.md) so that each one can be
+reproduced by hand from the survey, the business register and the incidents file:
+
+* weights: design weights when the survey carries them, else post-stratification of
+  respondents to the business register by cell (sector, size band), with empty cells
+  covered by the other cells of their size band;
+* weighted prevalence of breaches with a Wilson interval on the Kish effective sample
+  size, overall and for each sector and size band;
+* breached organisations, breaches, mean and national annual cost of the most
+  disruptive breach, its share of GDP, with a stratified bootstrap of respondents for
+  the cost's uncertainty;
+* reporting rate, incidents reported to the national CERT or police in the period and
+  the "dark figure" (breaches the survey estimates against incidents reported);
+* the mix of attack kinds and the controls organisations have in place.
+
+Disclosure control: any published group resting on fewer than ``min_cell_size``
+respondents (unweighted) carries no estimate and no interval, only ``suppressed``.
+Every function here is pure: DataFrames in, DataFrames / dicts out; inputs are never
+modified.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from workbench import vocab
+from workbench.errors import DataFileError
+from workbench.profile import Profile
+
+# Two-sided 95% normal quantile used by the Wilson interval (1.959964...).
+Z_95: float = float(stats.norm.ppf(0.975))
+MIN_CELL_SIZE: int = 5
+DEFAULT_REPLICATES: int = 1000
+DEFAULT_SEED: int = 20250101
+# Victims whose incidents count against the survey's population.
+COUNTED_VICTIM_TYPES: tuple[str, ...] = ("business", "public_body")
+CI_METHOD = "wilson_kish"
+CI_METHOD_TEXT = (
+    "Wilson score interval (95%) on the Kish effective sample size "
+    "n_eff = (sum w)^2 / sum(w^2)"
+)
+BOOTSTRAP_METHOD_TEXT = (
+    "stratified bootstrap: respondents resampled with replacement within each survey "
+    "cell (sector, size band), n_h draws from the n_h respondents of cell h; a drawn "
+    "respondent keeps its weight (cell sizes are fixed, so re-running the "
+    "post-stratification on a replicate gives the same per-respondent weights); "
+    "percentiles p05/p50/p95 by linear interpolation"
+)
+COST_FLOOR_TEXT = (
+    "a floor: only the most disruptive breach of each breached organisation is costed"
+)
+# Upper bound on the elements of one chunk of the bootstrap's replicates x respondents
+# count matrix (float64: 4e6 elements = 32 MB), so memory stays flat for any survey size.
+BOOTSTRAP_CHUNK_ELEMENTS: int = 4_000_000
+
+GROUP_COLUMNS: tuple[str, ...] = ("n", "estimate", "ci_low", "ci_high", "suppressed")
+SURVEY_COLUMNS_USED: tuple[str, ...] = (
+    "sector",
+    "size_band",
+    "breached_12m",
+    "breaches_12m",
+    *vocab.ATTACK_KINDS,
+    *vocab.COST_PARTS,
+    "reported",
+    *vocab.CONTROLS,
+)
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class WeightResult:
+    """Survey weights and the coverage of the business register.
+
+    Attributes:
+        weights: one weight per respondent, aligned to the survey's index.
+        method: ``"post-stratified"`` (weights from the register) or ``"design"``
+            (the survey's own ``weight`` column).
+        cells: one row per register cell: ``sector, size_band, entities,
+            respondents, status`` (``sampled``, ``collapsed`` = covered by its band's
+            sampled cells, ``uncovered`` = its band has no respondents, ``empty`` = no
+            entities), ``band_factor`` (the collapsing factor of its band) and
+            ``weight`` (the post-stratified weight of each of its respondents).
+        covered_entities: N, the entities of the covered frame.
+        frame_entities: all entities in the register.
+        uncovered_size_bands: size bands with entities but no usable respondents.
+    """
+
+    weights: pd.Series
+    method: str
+    cells: pd.DataFrame
+    covered_entities: float
+    frame_entities: float
+    uncovered_size_bands: tuple[str, ...]
+
+    @property
+    def coverage(self) -> float | None:
+        """Covered entities / all entities (None for an empty register)."""
+        if self.frame_entities <= 0:
+            return None
+        return self.covered_entities / self.frame_entities
+
+
+@dataclass(frozen=True)
+class IncidentSummary:
+    """Incidents reported to the national CERT or police, summarised for the period.
+
+    Tables hold incidents of businesses and public bodies reported inside the period,
+    except ``by_victim_type`` which lists every victim type (``counted`` says which
+    ones enter ``reported``). Loss sums resting on fewer than ``min_cell_size``
+    incidents with a recorded loss are suppressed (NaN, ``loss_suppressed``).
+    """
+
+    reported: int
+    in_period_all_victims: int
+    outside_period: int
+    rows: int
+    recorded_loss_usd: float | None
+    incidents_with_loss: int
+    by_month: pd.DataFrame
+    by_category: pd.DataFrame
+    by_victim_type: pd.DataFrame
+    by_sector: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class ImpactResult:
+    """Everything the impact stage publishes and charts.
+
+    Attributes:
+        summary: the ``impact`` block of summary.json (JSON-safe: plain floats, no NaN).
+        weights: the survey weights and frame coverage.
+        groups: prevalence by group: ``dimension`` (sector / size_band), ``group``,
+            ``n``, ``estimate``, ``ci_low``, ``ci_high``, ``suppressed``.
+        attack_mix: ``attack``, ``n`` (breached respondents who answered for it),
+            ``estimate``, ``ci_low``, ``ci_high``, ``suppressed``.
+        controls_by_band: share with each control in place: ``control``,
+            ``size_band`` (``all`` for every band together), ``n``, ``estimate``,
+            ``ci_low``, ``ci_high``, ``suppressed``.
+        controls_prevalence: breach prevalence with and without each control:
+            ``control``, ``status`` (``with`` / ``without``), ``n``, ``estimate``,
+            ``ci_low``, ``ci_high``, ``suppressed``.
+        bootstrap: one row per replicate: ``replicate``, ``prevalence``,
+            ``estimated_breaches``, ``mean_cost_usd``, ``annual_cost_usd`` (empty when
+            the annual cost is suppressed or undefined).
+        incidents: the incidents summary, or None without an incidents file.
+        dark_figure: ``measure``, ``value``, ``p05``, ``p95``: reported incidents
+            against breaches estimated from the survey.
+        period_label: the data period in words.
+        country_name: the country's name.
+        min_cell_size: the disclosure threshold applied.
+    """
+
+    summary: dict[str, Any]
+    weights: WeightResult
+    groups: pd.DataFrame
+    attack_mix: pd.DataFrame
+    controls_by_band: pd.DataFrame
+    controls_prevalence: pd.DataFrame
+    bootstrap: pd.DataFrame
+    incidents: IncidentSummary | None
+    dark_figure: pd.DataFrame
+    period_label: str
+    country_name: str
+    min_cell_size: int
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _num(value: Any) -> float | None:
+    """A plain float for JSON, None for missing / NaN / infinite."""
+    if value is None or value is pd.NA:
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _bool(series: pd.Series) -> pd.Series:
+    return series.astype("boolean")
+
+
+def _float(series: pd.Series) -> np.ndarray:
+    return pd.to_numeric(series, errors="coerce").astype("float64").to_numpy(na_value=np.nan)
+
+
+def _require_columns(survey: pd.DataFrame, columns: tuple[str, ...]) -> None:
+    missing = [c for c in columns if c not in survey.columns]
+    if missing:
+        raise ValueError(f"survey_responses lacks column(s): {', '.join(missing)}")
+
+
+def kish_effective_n(weights: np.ndarray | pd.Series) -> float:
+    """Kish effective sample size (sum w)^2 / sum(w^2); NaN when there is no weight."""
+    w = np.asarray(weights, dtype="float64")
+    sum_w2 = float(np.sum(w * w))
+    return float(np.sum(w)) ** 2 / sum_w2 if sum_w2 > 0 else math.nan
+
+
+def wilson_interval(
+    p: np.ndarray | float, n: np.ndarray | float, z: float = Z_95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for a proportion ``p`` on (effective) sample size ``n``.
+
+    low, high = (p + z^2/(2n) -/+ z * sqrt(p(1-p)/n + z^2/(4n^2))) / (1 + z^2/n),
+    NaN where n <= 0 or p is NaN; clipped to [0, 1] against rounding.
+    """
+    p = np.asarray(p, dtype="float64")
+    n = np.asarray(n, dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        valid = (n > 0) & np.isfinite(p)
+        n_safe = np.where(valid, n, 1.0)
+        z2 = z * z
+        denom = 1.0 + z2 / n_safe
+        centre = (p + z2 / (2.0 * n_safe)) / denom
+        half = z * np.sqrt(np.clip(p * (1.0 - p), 0.0, None) / n_safe + z2 / (4.0 * n_safe**2)) / denom
+        low = np.where(valid, np.clip(centre - half, 0.0, 1.0), np.nan)
+        high = np.where(valid, np.clip(centre + half, 0.0, 1.0), np.nan)
+    return low, high
+
+
+def _proportions(
+    values: pd.Series,
+    weights: pd.Series,
+    keys: list[pd.Series],
+    index: pd.Index | None,
+    min_cell_size: int,
+) -> pd.DataFrame:
+    """Weighted share of True among known ``values``, by ``keys``, with Wilson/Kish
+    intervals and suppression. ``index`` lists the groups to publish (missing -> n 0)."""
+    known = values.notna().to_numpy()
+    w = weights.to_numpy(dtype="float64")[known]
+    y = values.to_numpy(dtype="float64", na_value=np.nan)[known]
+    parts = pd.DataFrame({"sum_w": w, "sum_wy": w * y, "sum_w2": w * w, "n": 1})
+    if keys:
+        key_frame = {f"k{i}": k.to_numpy()[known] for i, k in enumerate(keys)}
+        parts = parts.assign(**key_frame)
+        sums = parts.groupby([f"k{i}" for i in range(len(keys))], sort=False).sum()
+        if index is not None:
+            sums.index.names = index.names
+            sums = sums.reindex(index, fill_value=0)
+    else:
+        sums = parts.sum().to_frame().T
+    return _finish_proportions(sums, min_cell_size)
+
+
+def _finish_proportions(sums: pd.DataFrame, min_cell_size: int) -> pd.DataFrame:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        estimate = np.where(sums["sum_w"] > 0, sums["sum_wy"] / sums["sum_w"], np.nan)
+        n_eff = np.where(sums["sum_w2"] > 0, sums["sum_w"] ** 2 / sums["sum_w2"], np.nan)
+    low, high = wilson_interval(estimate, n_eff)
+    suppressed = sums["n"].to_numpy() < min_cell_size
+    out = pd.DataFrame(
+        {
+            "n": sums["n"].astype("int64").to_numpy(),
+            "n_eff": n_eff,
+            "estimate": np.where(suppressed, np.nan, estimate),
+            "ci_low": np.where(suppressed, np.nan, low),
+            "ci_high": np.where(suppressed, np.nan, high),
+            "suppressed": suppressed,
+        },
+        index=sums.index,
+    )
+    out.loc[suppressed, "n_eff"] = np.nan
+    return out
+
+
+def _group_entry(row: pd.Series) -> dict[str, Any]:
+    return {
+        "n": int(row["n"]),
+        "estimate": _num(row["estimate"]),
+        "ci_low": _num(row["ci_low"]),
+        "ci_high": _num(row["ci_high"]),
+        "suppressed": bool(row["suppressed"]),
+    }
+
+
+def _ordered(values: set[str], vocabulary: tuple[str, ...]) -> list[str]:
+    """Values in vocabulary order, unknown ones (should not occur) last, sorted."""
+    known = [v for v in vocabulary if v in values]
+    return known + sorted(values - set(vocabulary))
+
+
+# --------------------------------------------------------------------------- weights
+
+
+def post_stratified_weights(survey: pd.DataFrame, frame: pd.DataFrame) -> WeightResult:
+    """Weights of the survey's respondents and the coverage of the register.
+
+    Post-stratification (no ``weight`` column): for cell h = (sector, size_band) with
+    N_h entities and n_h respondents, w = N_h / n_h. Cells with entities but no
+    respondents are covered by their size band: w *= F_b / C_b with F_b the band's
+    entities and C_b the entities of its cells that have respondents. A band with
+    entities but no respondents (or whose sampled cells hold no entities) is
+    uncovered: its entities leave N. With a ``weight`` column those design weights
+    are used as they are; coverage and N are worked out the same way.
+
+    Args:
+        survey: valid survey_responses rows (``sector``, ``size_band``, optional
+            ``weight``).
+        frame: valid business_population rows (``sector``, ``size_band``,
+            ``entities``).
+
+    Returns:
+        The weights (aligned to ``survey.index``) with N, coverage and a cell table.
+
+    Raises:
+        DataFileError: a respondent's cell is not in the register.
+        ValueError: a design weight is blank, not finite or not positive.
+    """
+    register = (
+        frame.assign(entities=pd.to_numeric(frame["entities"]).astype("float64"))
+        .groupby(["sector", "size_band"], sort=False, as_index=False)["entities"]
+        .sum()
+    )
+    cell_keys = pd.MultiIndex.from_frame(survey[["sector", "size_band"]])
+    register_keys = pd.MultiIndex.from_frame(register[["sector", "size_band"]])
+    outside = ~cell_keys.isin(register_keys)
+    if outside.any():
+        cells = sorted({f"{s}/{b}" for s, b in cell_keys[outside]})
+        raise DataFileError(
+            "survey_responses.csv",
+            f"respondents in cells missing from business_population.csv: {', '.join(cells)}",
+            column="sector, size_band",
+        )
+
+    counts = survey.groupby(["sector", "size_band"], sort=False).size().rename("respondents")
+    cells = register.merge(
+        counts.reset_index(), on=["sector", "size_band"], how="left"
+    ).fillna({"respondents": 0})
+    cells["respondents"] = cells["respondents"].astype("int64")
+    sampled = cells["respondents"] > 0
+    band_total = cells.groupby("size_band")["entities"].transform("sum")
+    band_sampled = (
+        cells["entities"].where(sampled, 0.0).groupby(cells["size_band"]).transform("sum")
+    )
+    band_covered = band_sampled > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(band_covered, band_total / band_sampled, np.nan)
+        cell_weight = np.where(
+            sampled, cells["entities"] / cells["respondents"].clip(lower=1) * np.nan_to_num(factor), np.nan
+        )
+    cells["band_factor"] = factor
+    cells["weight"] = cell_weight
+    cells["status"] = np.select(
+        [cells["entities"] <= 0, ~band_covered, sampled],
+        ["empty", "uncovered", "sampled"],
+        default="collapsed",
+    )
+    # Sampled cells of an uncovered band (only possible when they hold no entities).
+    cells.loc[~band_covered & sampled, "status"] = "uncovered"
+
+    frame_entities = float(cells["entities"].sum())
+    covered_entities = float(cells.loc[band_covered.to_numpy(), "entities"].sum())
+    uncovered = cells.loc[~band_covered & (band_total > 0), "size_band"].unique()
+    uncovered_bands = tuple(_ordered(set(uncovered), vocab.SIZE_BANDS))
+
+    if "weight" in survey.columns:
+        design = pd.Series(_float(survey["weight"]), index=survey.index, name="weight")
+        bad = ~np.isfinite(design.to_numpy()) | (design.to_numpy() <= 0)
+        if bad.any():
+            raise ValueError(
+                f"survey_responses: {int(bad.sum())} design weight(s) blank or not positive"
+            )
+        weights, method = design, "design"
+    else:
+        lookup = cells.set_index(["sector", "size_band"])["weight"]
+        weights = pd.Series(
+            lookup.reindex(cell_keys).fillna(0.0).to_numpy(), index=survey.index, name="weight"
+        )
+        method = "post-stratified"
+
+    cells = cells.assign(
+        _s=cells["sector"].map({s: i for i, s in enumerate(vocab.SECTORS)}),
+        _b=cells["size_band"].map({b: i for i, b in enumerate(vocab.SIZE_BANDS)}),
+    ).sort_values(["_b", "_s"]).drop(columns=["_s", "_b"]).reset_index(drop=True)
+    return WeightResult(
+        weights=weights,
+        method=method,
+        cells=cells[
+            ["sector", "size_band", "entities", "respondents", "status", "band_factor", "weight"]
+        ],
+        covered_entities=covered_entities,
+        frame_entities=frame_entities,
+        uncovered_size_bands=uncovered_bands,
+    )
+
+
+# --------------------------------------------------------------------------- point estimates
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """Per-respondent quantities every estimate is built from (numpy, survey order)."""
+
+    w: np.ndarray
+    y: np.ndarray  # breached_12m as 1/0, NaN unknown
+    b: np.ndarray  # breaches_12m, NaN unknown
+    cost_usd: np.ndarray  # cost of a breached respondent in USD, NaN when not counted
+    r: np.ndarray  # reported among breached, NaN unknown / not breached
+    cells: np.ndarray  # integer code of the (sector, size_band) cell
+
+
+def _prepare(survey: pd.DataFrame, weights: pd.Series, usd_per_unit: float) -> _Prepared:
+    _require_columns(survey, SURVEY_COLUMNS_USED)
+    breached = _bool(survey["breached_12m"])
+    y = breached.to_numpy(dtype="float64", na_value=np.nan)
+    is_breached = (breached == True).to_numpy(dtype=bool, na_value=False)  # noqa: E712
+    parts = np.column_stack([_float(survey[c]) for c in vocab.COST_PARTS])
+    any_part = ~np.isnan(parts).all(axis=1)
+    cost = np.where(is_breached & any_part, np.nansum(parts, axis=1) * usd_per_unit, np.nan)
+    reported = _bool(survey["reported"]).to_numpy(dtype="float64", na_value=np.nan)
+    cells = pd.MultiIndex.from_frame(survey[["sector", "size_band"]]).factorize()[0]
+    return _Prepared(
+        w=weights.to_numpy(dtype="float64"),
+        y=y,
+        b=_float(survey["breaches_12m"]),
+        cost_usd=cost,
+        r=np.where(is_breached, reported, np.nan),
+        cells=np.asarray(cells),
+    )
+
+
+def _sums(prep: _Prepared) -> np.ndarray:
+    """Per-respondent columns whose weighted totals give the headline ratios:
+    [w|y known, w*y, w|b known, w*b, w|cost known, w*cost]."""
+    w = prep.w
+    y_known, b_known, c_known = ~np.isnan(prep.y), ~np.isnan(prep.b), ~np.isnan(prep.cost_usd)
+    return np.column_stack(
+        [
+            np.where(y_known, w, 0.0),
+            np.where(y_known, w * np.nan_to_num(prep.y), 0.0),
+            np.where(b_known, w, 0.0),
+            np.where(b_known, w * np.nan_to_num(prep.b), 0.0),
+            np.where(c_known, w, 0.0),
+            np.where(c_known, w * np.nan_to_num(prep.cost_usd), 0.0),
+        ]
+    )
+
+
+def _ratio(numerator: np.ndarray | float, denominator: np.ndarray | float) -> np.ndarray:
+    num = np.asarray(numerator, dtype="float64")
+    den = np.asarray(denominator, dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+@dataclass(frozen=True)
+class _Headline:
+    n_prevalence: int
+    n_breaches: int
+    n_cost: int
+    n_reporting: int
+    prevalence: float
+    n_eff: float
+    estimated_breaches: float
+    mean_cost_usd: float
+    reporting_rate: float
+    suppressed: tuple[str, ...]
+
+    def annual_cost(self, covered_entities: float) -> float:
+        return self.prevalence * covered_entities * self.mean_cost_usd
+
+
+def _headline(prep: _Prepared, covered_entities: float, min_cell_size: int) -> _Headline:
+    totals = _sums(prep).sum(axis=0)
+    n_prev = int((~np.isnan(prep.y)).sum())
+    n_breaches = int((~np.isnan(prep.b)).sum())
+    n_cost = int((~np.isnan(prep.cost_usd)).sum())
+    n_rep = int((~np.isnan(prep.r)).sum())
+    y_known = ~np.isnan(prep.y)
+    prevalence = float(_ratio(totals[1], totals[0]))
+    breaches = float(covered_entities * _ratio(totals[3], totals[2]))
+    mean_cost = float(_ratio(totals[5], totals[4]))
+    r_known = ~np.isnan(prep.r)
+    reporting = float(_ratio(np.sum(prep.w[r_known] * prep.r[r_known]), np.sum(prep.w[r_known])))
+    suppressed = []
+    if n_prev < min_cell_size:
+        prevalence = math.nan
+        suppressed.append("prevalence")
+    if n_breaches < min_cell_size:
+        breaches = math.nan
+        suppressed.append("estimated_breaches")
+    if n_cost < min_cell_size:
+        mean_cost = math.nan
+        suppressed.append("mean_cost_usd")
+    if n_rep < min_cell_size:
+        reporting = math.nan
+        suppressed.append("reporting_rate")
+    return _Headline(
+        n_prevalence=n_prev,
+        n_breaches=n_breaches,
+        n_cost=n_cost,
+        n_reporting=n_rep,
+        prevalence=prevalence,
+        n_eff=kish_effective_n(prep.w[y_known]) if n_prev >= min_cell_size else math.nan,
+        estimated_breaches=breaches,
+        mean_cost_usd=mean_cost,
+        reporting_rate=reporting,
+        suppressed=tuple(suppressed),
+    )
+
+
+def annual_cost_estimate_usd(
+    survey: pd.DataFrame,
+    frame: pd.DataFrame,
+    profile: Profile,
+    *,
+    min_cell_size: int = MIN_CELL_SIZE,
+) -> float | None:
+    """The national annual cost of cybercrime in USD, point estimate only.
+
+    annual cost = prevalence * N * mean cost of the most disruptive breach (USD); a
+    floor. Same figure as ``assess_impact(...).summary["annual_cost_usd"]["estimate"]``,
+    without the bootstrap.
+
+    Returns:
+        The estimate, or None when it is undefined or rests on fewer than
+        ``min_cell_size`` respondents.
+    """
+    weights = post_stratified_weights(survey, frame)
+    prep = _prepare(survey, weights.weights, profile.usd_per_unit)
+    head = _headline(prep, weights.covered_entities, min_cell_size)
+    return _num(head.annual_cost(weights.covered_entities))
+
+
+# --------------------------------------------------------------------------- bootstrap
+
+
+def stratified_bootstrap_totals(
+    values: np.ndarray,
+    strata: np.ndarray,
+    *,
+    replicates: int = DEFAULT_REPLICATES,
+    seed: int = DEFAULT_SEED,
+    chunk_elements: int = BOOTSTRAP_CHUNK_ELEMENTS,
+) -> np.ndarray:
+    """Column totals of ``values`` over stratified bootstrap resamples of its rows.
+
+    In each replicate every stratum h of n_h rows is resampled with replacement
+    (n_h draws, uniform). Row i drawn m_i times contributes m_i * values[i]; the
+    replicate's totals are M @ values with M the replicates x rows count matrix.
+    M is built in chunks of replicates (at most ``chunk_elements`` counts at a time)
+    with one draw and one ``bincount`` per stratum per chunk: no loop per replicate.
+
+    Args:
+        values: rows x k array of per-row quantities (already multiplied by weights).
+        strata: integer stratum code of each row.
+        replicates: number of bootstrap replicates.
+        seed: seed of ``numpy.random.default_rng``; the same inputs and seed give the
+            same totals.
+        chunk_elements: memory bound of one chunk of the count matrix.
+
+    Returns:
+        replicates x k array of totals.
+    """
+    values = np.asarray(values, dtype="float64")
+    if values.ndim == 1:
+        values = values[:, None]
+    n_rows, k = values.shape
+    out = np.zeros((replicates, k))
+    if n_rows == 0 or replicates <= 0:
+        return out
+    order = np.argsort(strata, kind="stable")
+    sorted_values = values[order]
+    codes, starts, sizes = np.unique(np.asarray(strata)[order], return_index=True, return_counts=True)
+    del codes
+    rng = np.random.default_rng(seed)
+    chunk = int(max(1, min(replicates, chunk_elements // n_rows)))
+    for first in range(0, replicates, chunk):
+        size = min(chunk, replicates - first)
+        counts = np.empty((size, n_rows))
+        for start, m in zip(starts, sizes):
+            draws = rng.integers(0, m, size=(size, m))
+            draws += (np.arange(size) * m)[:, None]
+            counts[:, start : start + m] = np.bincount(draws.ravel(), minlength=size * m).reshape(
+                size, m
+            )
+        out[first : first + size] = counts @ sorted_values
+    return out
+
+
+def _bootstrap_frame(
+    prep: _Prepared, covered_entities: float, replicates: int, seed: int
+) -> pd.DataFrame:
+    totals = stratified_bootstrap_totals(_sums(prep), prep.cells, replicates=replicates, seed=seed)
+    prevalence = _ratio(totals[:, 1], totals[:, 0])
+    mean_cost = _ratio(totals[:, 5], totals[:, 4])
+    return pd.DataFrame(
+        {
+            "replicate": np.arange(1, replicates + 1),
+            "prevalence": prevalence,
+            "estimated_breaches": covered_entities * _ratio(totals[:, 3], totals[:, 2]),
+            "mean_cost_usd": mean_cost,
+            "annual_cost_usd": prevalence * covered_entities * mean_cost,
+        }
+    )
+
+
+def _percentiles(values: pd.Series) -> dict[str, float | None]:
+    finite = values.to_numpy(dtype="float64")
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0:
+        return {"p05": None, "p50": None, "p95": None}
+    p05, p50, p95 = np.percentile(finite, [5, 50, 95])
+    return {"p05": float(p05), "p50": float(p50), "p95": float(p95)}
+
+
+# --------------------------------------------------------------------------- incidents
+
+
+def summarise_incidents(
+    incidents: pd.DataFrame,
+    profile: Profile,
+    *,
+    min_cell_size: int = MIN_CELL_SIZE,
+) -> IncidentSummary:
+    """Incidents reported in the profile's period, by month, category, victim type and
+    sector, with recorded losses in USD.
+
+    ``reported`` counts incidents whose victim is a business or a public body and
+    whose ``reported_on`` falls inside the period (both end days included).
+    """
+    start = pd.Timestamp(profile.period_start)
+    end_exclusive = pd.Timestamp(profile.period_end) + pd.Timedelta(days=1)
+    reported_on = pd.to_datetime(incidents["reported_on"])
+    in_period = ((reported_on >= start) & (reported_on < end_exclusive)).to_numpy(
+        dtype=bool, na_value=False
+    )
+    victim = incidents["victim_type"].astype("str")
+    counted = in_period & victim.isin(COUNTED_VICTIM_TYPES).to_numpy()
+    if "financial_loss" in incidents.columns:
+        loss_usd = _float(incidents["financial_loss"]) * profile.usd_per_unit
+    else:
+        loss_usd = np.full(len(incidents), np.nan)
+
+    table = pd.DataFrame(
+        {
+            "month": reported_on.dt.to_period("M").astype("str"),
+            "category": incidents["category"].astype("str").to_numpy(),
+            "victim_type": victim.to_numpy(),
+            "sector": incidents["sector"].astype("str").fillna("not recorded").to_numpy(),
+            "loss_usd": loss_usd,
+        }
+    )
+    table["with_loss"] = table["loss_usd"].notna().astype("int64")
+    counted_rows = table[counted]
+
+    def tally(rows: pd.DataFrame, key: str, order: list[str]) -> pd.DataFrame:
+        grouped = rows.groupby(key, sort=False).agg(
+            incidents=("loss_usd", "size"),
+            incidents_with_loss=("with_loss", "sum"),
+            loss_usd=("loss_usd", "sum"),
+        )
+        grouped = grouped.reindex(order, fill_value=0).rename_axis(key).reset_index()
+        grouped["incidents"] = grouped["incidents"].astype("int64")
+        grouped["incidents_with_loss"] = grouped["incidents_with_loss"].astype("int64")
+        small = grouped["incidents_with_loss"] < min_cell_size
+        grouped["loss_suppressed"] = small & (grouped["incidents_with_loss"] > 0)
+        grouped["loss_usd"] = grouped["loss_usd"].astype("float64").where(~small)
+        return grouped
+
+    months = [
+        str(p) for p in pd.period_range(profile.period_start, profile.period_end, freq="M")
+    ]
+    by_month = tally(counted_rows, "month", months)
+    by_category = tally(
+        counted_rows, "category", _ordered(set(counted_rows["category"]) | set(vocab.INCIDENT_CATEGORIES), vocab.INCIDENT_CATEGORIES)
+    )
+    by_victim = tally(table[in_period], "victim_type", list(vocab.VICTIM_TYPES))
+    by_victim["counted"] = by_victim["victim_type"].isin(COUNTED_VICTIM_TYPES)
+    sectors = _ordered(set(counted_rows["sector"]), (*vocab.SECTORS, "not recorded"))
+    by_sector = tally(counted_rows, "sector", sectors)
+
+    with_loss = int(counted_rows["with_loss"].sum())
+    total_loss = float(counted_rows["loss_usd"].sum()) if with_loss >= min_cell_size else None
+    return IncidentSummary(
+        reported=int(counted.sum()),
+        in_period_all_victims=int(in_period.sum()),
+        outside_period=int((~in_period).sum()),
+        rows=len(incidents),
+        recorded_loss_usd=total_loss,
+        incidents_with_loss=with_loss,
+        by_month=by_month,
+        by_category=by_category,
+        by_victim_type=by_victim,
+        by_sector=by_sector,
+    )
+
+
+def _incidents_block(summary: IncidentSummary) -> dict[str, Any]:
+    def counts(frame: pd.DataFrame, key: str) -> dict[str, int]:
+        return {str(k): int(v) for k, v in zip(frame[key], frame["incidents"])}
+
+    return {
+        "rows": summary.rows,
+        "reported_incidents": summary.reported,
+        "in_period_all_victims": summary.in_period_all_victims,
+        "outside_period": summary.outside_period,
+        "counted_victim_types": list(COUNTED_VICTIM_TYPES),
+        "recorded_loss_usd": _num(summary.recorded_loss_usd),
+        "incidents_with_loss": summary.incidents_with_loss,
+        "by_month": counts(summary.by_month, "month"),
+        "by_category": counts(summary.by_category, "category"),
+        "by_victim_type": counts(summary.by_victim_type, "victim_type"),
+        "by_sector": counts(summary.by_sector, "sector"),
+    }
+
+
+# --------------------------------------------------------------------------- assessment
+
+
+def _long(survey: pd.DataFrame, columns: tuple[str, ...], name: str) -> pd.DataFrame:
+    """Respondents x columns in long form: position, ``name``, value (boolean)."""
+    positions = np.tile(np.arange(len(survey)), len(columns))
+    labels = np.repeat(np.array(columns, dtype=object), len(survey))
+    values = pd.concat([_bool(survey[c]) for c in columns], ignore_index=True)
+    return pd.DataFrame({"pos": positions, name: labels, "value": values})
+
+
+def _frame_of(result: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    return result.reset_index(names=names)[[*names, *GROUP_COLUMNS]]
+
+
+def assess_impact(
+    survey: pd.DataFrame,
+    frame: pd.DataFrame,
+    profile: Profile,
+    incidents: pd.DataFrame | None = None,
+    *,
+    replicates: int = DEFAULT_REPLICATES,
+    seed: int = DEFAULT_SEED,
+    min_cell_size: int = MIN_CELL_SIZE,
+) -> ImpactResult:
+    """The true nature and scope of cybercrime against businesses and public bodies.
+
+    Args:
+        survey: valid survey_responses rows.
+        frame: valid business_population rows.
+        profile: the country's profile (usd_per_unit, gdp_usd, period).
+        incidents: valid incidents rows, or None without an incidents file.
+        replicates: bootstrap replicates for the annual cost's p05/p50/p95.
+        seed: the bootstrap's seed (fixed: the same inputs give the same figures).
+        min_cell_size: groups with fewer respondents (unweighted) are suppressed.
+
+    Returns:
+        The summary block and the tables behind the charts.
+
+    Raises:
+        DataFileError: a respondent's cell is not in the register.
+        ValueError: a required survey column is missing, or design weights are invalid.
+    """
+    if replicates < 1:
+        raise ValueError("replicates must be at least 1")
+    weights = post_stratified_weights(survey, frame)
+    n_cov = weights.covered_entities
+    prep = _prepare(survey, weights.weights, profile.usd_per_unit)
+    head = _headline(prep, n_cov, min_cell_size)
+    w = weights.weights.reset_index(drop=True)
+    data = survey.reset_index(drop=True)
+    breached = _bool(data["breached_12m"])
+
+    # Prevalence overall and by group.
+    overall_low, overall_high = wilson_interval(head.prevalence, head.n_eff)
+    sectors = _ordered(
+        set(data["sector"]) | set(frame.loc[pd.to_numeric(frame["entities"]) > 0, "sector"]),
+        vocab.SECTORS,
+    )
+    bands = _ordered(
+        set(data["size_band"]) | set(frame.loc[pd.to_numeric(frame["entities"]) > 0, "size_band"]),
+        vocab.SIZE_BANDS,
+    )
+    by_sector = _proportions(
+        breached, w, [data["sector"]], pd.Index(sectors, name="group"), min_cell_size
+    )
+    by_band = _proportions(
+        breached, w, [data["size_band"]], pd.Index(bands, name="group"), min_cell_size
+    )
+    groups = pd.concat(
+        [
+            _frame_of(by_sector, ["group"]).assign(dimension="sector"),
+            _frame_of(by_band, ["group"]).assign(dimension="size_band"),
+        ],
+        ignore_index=True,
+    )[["dimension", "group", *GROUP_COLUMNS]]
+
+    # Attack mix among breached respondents, per kind over those who answered for it.
+    is_breached = (breached == True).to_numpy(dtype=bool, na_value=False)  # noqa: E712
+    attacks = _long(data[is_breached], vocab.ATTACK_KINDS, "attack")
+    attack_w = pd.Series(w[is_breached].to_numpy()[attacks["pos"]])
+    attack_mix = _proportions(
+        attacks["value"],
+        attack_w,
+        [attacks["attack"]],
+        pd.Index(list(vocab.ATTACK_KINDS), name="attack"),
+        min_cell_size,
+    )
+    attack_frame = _frame_of(attack_mix, ["attack"])
+
+    # Controls in place by size band (and all bands), and prevalence with / without.
+    controls = _long(data, vocab.CONTROLS, "control")
+    control_w = pd.Series(w.to_numpy()[controls["pos"]])
+    control_band = pd.Series(data["size_band"].to_numpy()[controls["pos"]])
+    band_index = pd.MultiIndex.from_product([vocab.CONTROLS, bands], names=["control", "size_band"])
+    in_place = _proportions(
+        controls["value"], control_w, [controls["control"], control_band], band_index, min_cell_size
+    )
+    all_bands = _proportions(
+        controls["value"],
+        control_w,
+        [controls["control"], pd.Series("all", index=controls.index)],
+        pd.MultiIndex.from_product([vocab.CONTROLS, ["all"]], names=["control", "size_band"]),
+        min_cell_size,
+    )
+    controls_by_band = _frame_of(pd.concat([in_place, all_bands]), ["control", "size_band"])
+    order = {c: i for i, c in enumerate(vocab.CONTROLS)}
+    controls_by_band = controls_by_band.sort_values(
+        "control", key=lambda s: s.map(order), kind="stable"
+    ).reset_index(drop=True)
+
+    control_y = pd.Series(breached.to_numpy()[controls["pos"]], dtype="boolean")
+    status = controls["value"].map({True: "with", False: "without"})
+    has_answer = controls["value"].notna()
+    with_without = _proportions(
+        control_y.where(has_answer.to_numpy()),
+        control_w,
+        [controls["control"], status.astype("object").fillna("unknown")],
+        pd.MultiIndex.from_product([vocab.CONTROLS, ["with", "without"]], names=["control", "status"]),
+        min_cell_size,
+    )
+    controls_prevalence = _frame_of(with_without, ["control", "status"])
+
+    # Annual cost and its bootstrap.
+    annual = head.annual_cost(n_cov)
+    annual_defined = math.isfinite(annual)
+    boot = _bootstrap_frame(prep, n_cov, replicates, seed)
+    cost_percentiles = (
+        _percentiles(boot["annual_cost_usd"]) if annual_defined else {"p05": None, "p50": None, "p95": None}
+    )
+    undefined_replicates = int((~np.isfinite(boot["annual_cost_usd"])).sum())
+    prevalence_percentiles = (
+        _percentiles(boot["prevalence"]) if math.isfinite(head.prevalence) else _percentiles(pd.Series([], dtype=float))
+    )
+    breaches_percentiles = (
+        _percentiles(boot["estimated_breaches"])
+        if math.isfinite(head.estimated_breaches)
+        else _percentiles(pd.Series([], dtype=float))
+    )
+    if not annual_defined:
+        boot = boot.assign(mean_cost_usd=np.nan, annual_cost_usd=np.nan)
+    if "prevalence" in head.suppressed:
+        boot = boot.assign(prevalence=np.nan)
+    if "estimated_breaches" in head.suppressed:
+        boot = boot.assign(estimated_breaches=np.nan)
+
+    # Incidents and the dark figure.
+    incident_summary = (
+        summarise_incidents(incidents, profile, min_cell_size=min_cell_size)
+        if incidents is not None
+        else None
+    )
+    reported = incident_summary.reported if incident_summary is not None else None
+    underreporting = (
+        head.estimated_breaches / reported
+        if reported and math.isfinite(head.estimated_breaches)
+        else math.nan
+    )
+    dark_figure = pd.DataFrame(
+        {
+            "measure": ["reported_incidents", "estimated_breaches"],
+            "value": [
+                float(reported) if reported is not None else np.nan,
+                head.estimated_breaches,
+            ],
+            "p05": [np.nan, breaches_percentiles["p05"] if breaches_percentiles["p05"] is not None else np.nan],
+            "p95": [np.nan, breaches_percentiles["p95"] if breaches_percentiles["p95"] is not None else np.nan],
+        }
+    )
+
+    summary: dict[str, Any] = {
+        "respondents": len(survey),
+        "entities": int(round(n_cov)),
+        "coverage": _num(weights.coverage),
+        "prevalence": {
+            "estimate": _num(head.prevalence),
+            "ci_low": _num(overall_low),
+            "ci_high": _num(overall_high),
+        },
+        "breached_entities": _num(head.prevalence * n_cov),
+        "estimated_breaches": _num(head.estimated_breaches),
+        "mean_cost_usd": _num(head.mean_cost_usd),
+        "annual_cost_usd": {"estimate": _num(annual), **cost_percentiles},
+        "cost_pct_gdp": _num(100.0 * annual / profile.gdp_usd),
+        "reporting_rate": _num(head.reporting_rate),
+        "reported_incidents": reported,
+        "underreporting_ratio": _num(underreporting),
+        "by_sector": {
+            str(g): _group_entry(row) for g, row in by_sector.iterrows()
+        },
+        "by_size_band": {str(g): _group_entry(row) for g, row in by_band.iterrows()},
+        "attack_mix": {str(k): _num(row["estimate"]) for k, row in attack_mix.iterrows()},
+        # Extras for analysts and the report's method notes.
+        "period": {
+            "start": profile.period_start.isoformat(),
+            "end": profile.period_end.isoformat(),
+            "label": profile.period_label,
+        },
+        "weighting": weights.method,
+        "frame_entities": int(round(weights.frame_entities)),
+        "uncovered_size_bands": list(weights.uncovered_size_bands),
+        "ci_method": CI_METHOD,
+        "ci_method_text": CI_METHOD_TEXT,
+        "prevalence_effective_n": _num(head.n_eff),
+        "bootstrap_replicates": replicates,
+        "bootstrap_seed": seed,
+        "bootstrap_method": BOOTSTRAP_METHOD_TEXT,
+        "bootstrap_undefined_replicates": undefined_replicates if annual_defined else None,
+        "bootstrap_prevalence": prevalence_percentiles,
+        "bootstrap_estimated_breaches": breaches_percentiles,
+        "annual_cost_note": COST_FLOOR_TEXT,
+        "min_cell_size": min_cell_size,
+        "denominators": {
+            "prevalence": head.n_prevalence,
+            "estimated_breaches": head.n_breaches,
+            "mean_cost_usd": head.n_cost,
+            "reporting_rate": head.n_reporting,
+        },
+        "suppressed": list(head.suppressed),
+        "attack_mix_detail": {str(k): _group_entry(row) for k, row in attack_mix.iterrows()},
+        "controls": {
+            control: {
+                str(row["size_band"]): _group_entry(row)
+                for _, row in controls_by_band[controls_by_band["control"] == control].iterrows()
+            }
+            for control in vocab.CONTROLS
+        },
+        "controls_prevalence": {
+            control: {
+                str(row["status"]): _group_entry(row)
+                for _, row in controls_prevalence[controls_prevalence["control"] == control].iterrows()
+            }
+            for control in vocab.CONTROLS
+        },
+        "incidents": _incidents_block(incident_summary) if incident_summary is not None else None,
+        "currency": profile.currency,
+        "usd_per_unit": float(profile.usd_per_unit),
+    }
+    return ImpactResult(
+        summary=summary,
+        weights=weights,
+        groups=groups,
+        attack_mix=attack_frame,
+        controls_by_band=controls_by_band,
+        controls_prevalence=controls_prevalence,
+        bootstrap=boot,
+        incidents=incident_summary,
+        dark_figure=dark_figure,
+        period_label=profile.period_label,
+        country_name=profile.name,
+        min_cell_size=min_cell_size,
+    )
+
+
+# --------------------------------------------------------------------------- presentation
+
+
+def format_usd(value: float | None) -> str:
+    """USD in words a minister reads at a glance: 'USD 29.5 million'."""
+    if value is None or not math.isfinite(value):
+        return "not available"
+    for size, word in ((1e9, "billion"), (1e6, "million")):
+        if abs(value) >= size:
+            return f"USD {value / size:,.1f} {word}"
+    return f"USD {value:,.0f}"
+
+
+def _pct(value: float | None, digits: int = 1) -> str:
+    return "not available" if value is None else f"{100 * value:.{digits}f}%"
+
+
+def _count(value: float | None) -> str:
+    return "not available" if value is None else f"{value:,.0f}"
+
+
+def headline_figures(result: ImpactResult) -> pd.DataFrame:
+    """The headline figures in plain words: figure, value, 95% range, note."""
+    s = result.summary
+    prev = s["prevalence"]
+    cost = s["annual_cost_usd"]
+    boot_breaches = s["bootstrap_estimated_breaches"]
+    rows = [
+        (
+            "Organisations breached in the period",
+            _pct(prev["estimate"]),
+            f"{_pct(prev['ci_low'])} to {_pct(prev['ci_high'])}" if prev["ci_low"] is not None else "",
+            "share of organisations (weighted survey)",
+        ),
+        ("Breached organisations", _count(s["breached_entities"]), "", f"of {_count(s['entities'])} organisations covered"),
+        (
+            "Breaches and attacks",
+            _count(s["estimated_breaches"]),
+            f"{_count(boot_breaches['p05'])} to {_count(boot_breaches['p95'])}" if boot_breaches["p05"] is not None else "",
+            "estimated from the survey",
+        ),
+        ("Mean cost of the most disruptive breach", format_usd(s["mean_cost_usd"]), "", "per breached organisation"),
+        (
+            "Annual cost to the country",
+            format_usd(cost["estimate"]),
+            f"{format_usd(cost['p05'])} to {format_usd(cost['p95'])}" if cost["p05"] is not None else "",
+            "a floor: only the most disruptive breach is costed; range = 5th-95th bootstrap percentiles",
+        ),
+        (
+            "Annual cost as share of GDP",
+            "not available" if s["cost_pct_gdp"] is None else f"{s['cost_pct_gdp']:.3f}%",
+            "",
+            "",
+        ),
+        ("Breaches reported to CERT or police", _pct(s["reporting_rate"]), "", "share of breached organisations (survey)"),
+        (
+            "Incidents reported by businesses and public bodies",
+            "no incidents file" if s["reported_incidents"] is None else _count(s["reported_incidents"]),
+            "",
+            "national CERT or police records in the period",
+        ),
+        (
+            "Estimated breaches per reported incident",
+            "not available" if s["underreporting_ratio"] is None else f"{s['underreporting_ratio']:,.1f}",
+            "",
+            "the dark figure",
+        ),
+        ("Survey coverage of organisations", _pct(s["coverage"]), "", f"{s['respondents']:,} respondents"),
+    ]
+    return pd.DataFrame(rows, columns=["Figure", "Value", "95% range", "Note"])

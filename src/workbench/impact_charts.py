@@ -1,0 +1,447 @@
+"""Charts of the impact stage, each readable by a minister in ten seconds.
+
+Every chart takes an ``ImpactResult`` and returns a ``plotly.graph_objects.Figure``:
+plain-words title, the data period in the subtitle, units on the axes, 95% intervals
+as error bars, and groups suppressed by disclosure control drawn as a light hatched
+grey bar labelled "suppressed: fewer than N respondents" (never left out). Colours
+are the Okabe-Ito colour-blind-safe palette.
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from workbench import vocab
+from workbench.impact import ImpactResult, format_usd
+
+# Okabe-Ito palette (colour-blind safe).
+BLUE = "#0072B2"
+ORANGE = "#E69F00"
+SKY = "#56B4E9"
+GREEN = "#009E73"
+VERMILLION = "#D55E00"
+PURPLE = "#CC79A7"
+YELLOW = "#F0E442"
+BLACK = "#000000"
+SUPPRESSED_GREY = "#BBBBBB"
+BAND_COLOURS = {"micro": SKY, "small": BLUE, "medium": ORANGE, "large": VERMILLION, "all": BLACK}
+
+CONTROL_LABELS = {
+    "incident_plan": "Incident response plan",
+    "backups": "Backups",
+    "staff_training": "Staff training",
+    "mfa": "Multi-factor authentication",
+    "cyber_insurance": "Cyber insurance",
+}
+ATTACK_LABELS = {
+    "phishing": "Phishing",
+    "impersonation": "Impersonation of the organisation",
+    "malware": "Malware",
+    "ransomware": "Ransomware",
+    "ddos": "Denial of service",
+    "account_takeover": "Account takeover",
+    "unauthorised_access": "Unauthorised access",
+    "online_fraud": "Online fraud",
+}
+CATEGORY_LABELS = {
+    "abusive-content": "Abusive content",
+    "malicious-code": "Malicious code",
+    "information-gathering": "Information gathering",
+    "intrusion-attempts": "Intrusion attempts",
+    "intrusions": "Intrusions",
+    "availability": "Availability (e.g. denial of service)",
+    "information-content-security": "Information content security",
+    "fraud": "Fraud",
+    "vulnerable": "Vulnerable systems",
+    "other": "Other",
+}
+
+
+SECTOR_LABELS = {"ict": "ICT", "public_administration": "Public administration"}
+
+
+def _group_label(dimension: str, group: str) -> str:
+    if group == "all":
+        return "All sizes"
+    if dimension == "sector" and group in SECTOR_LABELS:
+        return SECTOR_LABELS[group]
+    if dimension == "size_band":
+        staff = vocab.SIZE_BAND_STAFF.get(group)
+        return f"{group.capitalize()} ({staff})" if staff else group
+    return group.replace("_", " ").capitalize()
+
+
+def _suppressed_text(result: ImpactResult) -> str:
+    return f"suppressed: fewer than {result.min_cell_size} respondents"
+
+
+def _layout(
+    fig: go.Figure,
+    result: ImpactResult,
+    title: str,
+    subtitle: str,
+    *,
+    x_title: str,
+    y_title: str,
+    height: int = 460,
+) -> go.Figure:
+    sub = f"{subtitle} · {result.country_name}, {result.period_label}"
+    fig.update_layout(
+        title={"text": html.escape(title), "subtitle": {"text": html.escape(sub)}, "x": 0.01},
+        xaxis_title=x_title,
+        yaxis_title=y_title,
+        template="plotly_white",
+        height=height,
+        margin={"l": 10, "r": 20, "t": 90, "b": 60},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},
+        font={"size": 13},
+    )
+    return fig
+
+
+def _message(result: ImpactResult, title: str, message: str) -> go.Figure:
+    """A figure that says in words why there is nothing to draw."""
+    fig = go.Figure()
+    fig.add_annotation(
+        text=html.escape(message), showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
+        font={"size": 16},
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _layout(fig, result, title, "", x_title="", y_title="", height=300)
+
+
+def _share_bar(
+    frame: pd.DataFrame,
+    labels: list[str],
+    *,
+    name: str,
+    colour: str,
+    horizontal: bool,
+    suppressed_text: str,
+    full: float = 100.0,
+) -> go.Bar:
+    """One bar trace of shares (0-1 in ``frame``, drawn in %), with 95% error bars.
+
+    Suppressed rows become a full-length light hatched grey bar saying so.
+    """
+    suppressed = frame["suppressed"].to_numpy(dtype=bool)
+    estimate = frame["estimate"].to_numpy(dtype="float64") * 100
+    plus = (frame["ci_high"].to_numpy(dtype="float64") * 100) - estimate
+    minus = estimate - frame["ci_low"].to_numpy(dtype="float64") * 100
+    values = np.where(suppressed, full, estimate)
+    text = np.where(
+        suppressed,
+        suppressed_text,
+        [f"{v:.0f}%" if np.isfinite(v) else "no answers" for v in estimate],
+    )
+    hover_value = np.where(
+        suppressed,
+        suppressed_text,
+        [
+            f"{e:.1f}% (95% interval {e - m:.1f}% to {e + p:.1f}%)" if np.isfinite(e) else "no answers"
+            for e, m, p in zip(estimate, minus, plus)
+        ],
+    )
+    custom = np.column_stack([hover_value, frame["n"].astype("int64").to_numpy()])
+    error = {
+        "type": "data",
+        "array": np.where(suppressed, 0.0, np.nan_to_num(plus)),
+        "arrayminus": np.where(suppressed, 0.0, np.nan_to_num(minus)),
+        "visible": True,
+        "color": "#333333",
+        "thickness": 1.5,
+    }
+    common = {
+        "name": name,
+        "text": text,
+        "textposition": "inside" if horizontal else "auto",
+        "insidetextanchor": "start" if horizontal else "end",
+        "customdata": custom,
+        "hovertemplate": "%{customdata[0]}<br>respondents: %{customdata[1]}<extra>"
+        + html.escape(name)
+        + "</extra>",
+        "marker": {
+            "color": np.where(suppressed, SUPPRESSED_GREY, colour).tolist(),
+            "opacity": np.where(suppressed, 0.45, 1.0).tolist(),
+            "pattern": {"shape": np.where(suppressed, "/", "").tolist()},
+        },
+    }
+    if horizontal:
+        return go.Bar(x=values, y=labels, orientation="h", error_x=error, **common)
+    return go.Bar(x=labels, y=values, error_y=error, **common)
+
+
+def _suppressed_legend(result: ImpactResult, horizontal: bool) -> go.Bar:
+    """A legend entry explaining the hatched grey bars."""
+    empty: list[float] = []
+    return go.Bar(
+        x=empty, y=empty, orientation="h" if horizontal else "v",
+        name=f"Suppressed: fewer than {result.min_cell_size} respondents",
+        marker={"color": SUPPRESSED_GREY, "opacity": 0.45, "pattern": {"shape": "/"}},
+        showlegend=True,
+    )
+
+
+def prevalence_by_group_chart(result: ImpactResult, dimension: str = "sector") -> go.Figure:
+    """Share of organisations breached in each sector or size band, with 95% intervals.
+
+    Args:
+        result: the impact assessment.
+        dimension: ``"sector"`` or ``"size_band"``.
+    """
+    if dimension not in ("sector", "size_band"):
+        raise ValueError("dimension must be 'sector' or 'size_band'")
+    words = "sector" if dimension == "sector" else "size of organisation"
+    title = f"Share of organisations breached, by {words}"
+    frame = result.groups[result.groups["dimension"] == dimension]
+    if frame.empty:
+        return _message(result, title, "No survey groups to show.")
+    if dimension == "sector":
+        # Largest first, suppressed groups last: the eye goes to the worst-hit sectors.
+        frame = frame.assign(_key=frame["estimate"].fillna(-1)).sort_values("_key", kind="stable")
+    else:
+        frame = frame.iloc[::-1]
+    labels = [f"{_group_label(dimension, g)} (n={n})" for g, n in zip(frame["group"], frame["n"])]
+    fig = go.Figure(
+        _share_bar(
+            frame, labels, name="Breached in the period", colour=BLUE, horizontal=True,
+            suppressed_text=_suppressed_text(result),
+        )
+    )
+    if frame["suppressed"].any():
+        fig.add_trace(_suppressed_legend(result, horizontal=True))
+    national = result.summary["prevalence"]["estimate"]
+    if national is not None:
+        fig.add_vline(
+            x=100 * national, line_dash="dash", line_color=VERMILLION,
+            annotation_text=f"all organisations: {100 * national:.0f}%",
+            annotation_position="top",
+        )
+    fig.update_xaxes(range=[0, 100], ticksuffix="%")
+    return _layout(
+        fig, result, title,
+        "Weighted survey estimate, bars = 95% interval, n = respondents",
+        x_title="Organisations that identified a breach or attack (%)", y_title="",
+        height=max(360, 34 * len(frame) + 180),
+    )
+
+
+def attack_mix_chart(result: ImpactResult) -> go.Figure:
+    """Share of breached organisations that experienced each kind of attack."""
+    title = "What kinds of attack breached organisations faced"
+    frame = result.attack_mix.assign(_key=result.attack_mix["estimate"].fillna(-1)).sort_values(
+        "_key", kind="stable"
+    )
+    if int(frame["n"].max() if len(frame) else 0) == 0:
+        return _message(result, title, "No breached respondents answered about kinds of attack.")
+    labels = [ATTACK_LABELS.get(k, k) for k in frame["attack"]]
+    fig = go.Figure(
+        _share_bar(
+            frame, labels, name="Experienced it", colour=ORANGE, horizontal=True,
+            suppressed_text=_suppressed_text(result),
+        )
+    )
+    if frame["suppressed"].any():
+        fig.add_trace(_suppressed_legend(result, horizontal=True))
+    fig.update_xaxes(range=[0, 100], ticksuffix="%")
+    return _layout(
+        fig, result, title,
+        "Share of breached organisations (weighted), bars = 95% interval; one breach can involve several kinds",
+        x_title="Breached organisations that experienced it (%)", y_title="",
+    )
+
+
+def annual_cost_exceedance_chart(result: ImpactResult) -> go.Figure:
+    """Loss-exceedance curve of the annual cost from the bootstrap replicates."""
+    title = "Annual cost of cybercrime to organisations: how sure are we?"
+    cost = result.summary["annual_cost_usd"]
+    values = result.bootstrap["annual_cost_usd"].to_numpy(dtype="float64")
+    values = np.sort(values[np.isfinite(values)])
+    if cost["estimate"] is None or values.size == 0:
+        return _message(
+            result, title,
+            "The annual cost cannot be estimated: too few breached respondents reported a cost.",
+        )
+    # Share of replicates with a cost at least this high (the curve starts at 100%).
+    exceed = 100.0 * (values.size - np.arange(values.size)) / values.size
+    fig = go.Figure(
+        go.Scatter(
+            x=values, y=exceed, mode="lines", line={"color": BLUE, "width": 3, "shape": "hv"},
+            name="Chance the annual cost is at least this amount",
+            hovertemplate="USD %{x:,.0f}<br>chance at least this: %{y:.0f}%<extra></extra>",
+        )
+    )
+    marks = [
+        ("p05", "5th percentile", SKY, "dot"),
+        ("p50", "median", BLACK, "dash"),
+        ("p95", "95th percentile", VERMILLION, "dot"),
+    ]
+    for key, words, colour, dash in marks:
+        if cost[key] is not None:
+            fig.add_vline(
+                x=cost[key], line_color=colour, line_dash=dash,
+                annotation_text=f"{words}: {format_usd(cost[key])}",
+                annotation_position="top right" if key != "p05" else "top left",
+                annotation_font_color=colour if colour != SKY else BLUE,
+            )
+    fig.add_trace(
+        go.Scatter(
+            x=[cost["estimate"]], y=[50], mode="markers",
+            marker={"symbol": "diamond", "size": 12, "color": ORANGE, "line": {"color": BLACK, "width": 1}},
+            name=f"Estimate: {format_usd(cost['estimate'])}",
+            hovertemplate="estimate USD %{x:,.0f}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(range=[0, 105], ticksuffix="%")
+    fig.update_xaxes(tickprefix="USD ", tickformat="~s")
+    replicates = result.summary["bootstrap_replicates"]
+    return _layout(
+        fig, result, title,
+        f"Chance that the annual cost is at least each amount, from {replicates:,} bootstrap "
+        "re-samplings of the survey; a floor (only the most disruptive breach is costed)",
+        x_title="Annual cost (USD)", y_title="Chance the cost is at least this (%)",
+    )
+
+
+def dark_figure_chart(result: ImpactResult) -> go.Figure:
+    """Incidents reported to the CERT or police against breaches the survey estimates."""
+    reported = result.summary["reported_incidents"]
+    estimated = result.summary["estimated_breaches"]
+    ratio = result.summary["underreporting_ratio"]
+    title = (
+        f"About {ratio:,.0f} breaches for every incident reported to the CERT or police"
+        if ratio is not None and ratio >= 1.5
+        else "Breaches reported to the CERT or police against breaches that happened"
+    )
+    if reported is None:
+        return _message(result, title, "No incidents file: reported incidents are not known.")
+    if estimated is None:
+        return _message(result, title, "Breaches cannot be estimated from the survey.")
+    row = result.dark_figure.set_index("measure").loc["estimated_breaches"]
+    plus = row["p95"] - estimated if np.isfinite(row["p95"]) else 0.0
+    minus = estimated - row["p05"] if np.isfinite(row["p05"]) else 0.0
+    fig = go.Figure(
+        [
+            go.Bar(
+                x=["Reported to the CERT or police"], y=[reported], name="Reported incidents (records)",
+                marker_color=SKY, text=[f"{reported:,}"], textposition="outside",
+                hovertemplate="%{y:,.0f} incidents reported<extra></extra>",
+            ),
+            go.Bar(
+                x=["Estimated from the survey"], y=[estimated],
+                name="Breaches estimated from the survey (bar = 5th-95th percentile)",
+                marker_color=VERMILLION, text=[f"{estimated:,.0f}"], textposition="outside",
+                error_y={"type": "data", "array": [plus], "arrayminus": [minus], "color": "#333333"},
+                hovertemplate="%{y:,.0f} breaches estimated<extra></extra>",
+            ),
+        ]
+    )
+    fig.update_yaxes(tickformat="~s", rangemode="tozero")
+    return _layout(
+        fig, result, title,
+        "Businesses and public bodies; reported = incident records, estimated = weighted survey",
+        x_title="", y_title="Breaches or incidents in the period (number)",
+    )
+
+
+def _month_label(month: str) -> str:
+    return pd.Period(month, freq="M").strftime("%b %Y")
+
+
+def incidents_by_month_chart(result: ImpactResult) -> go.Figure:
+    """Incidents reported by businesses and public bodies in each month of the period."""
+    title = "Incidents reported by businesses and public bodies, by month"
+    if result.incidents is None:
+        return _message(result, title, "No incidents file.")
+    frame = result.incidents.by_month
+    fig = go.Figure(
+        go.Bar(
+            x=[_month_label(m) for m in frame["month"]], y=frame["incidents"], marker_color=BLUE,
+            name="Incidents reported", hovertemplate="%{x}: %{y:,} incidents<extra></extra>",
+        )
+    )
+    fig.update_yaxes(rangemode="tozero")
+    return _layout(
+        fig, result, title, f"Records of the national CERT or police, {result.incidents.reported:,} in total",
+        x_title="Month reported", y_title="Incidents (number)",
+    )
+
+
+def incidents_by_category_chart(result: ImpactResult) -> go.Figure:
+    """Incidents reported by businesses and public bodies, by incident category."""
+    title = "What was reported: incidents by category"
+    if result.incidents is None:
+        return _message(result, title, "No incidents file.")
+    frame = result.incidents.by_category
+    frame = frame[frame["incidents"] > 0].sort_values("incidents", kind="stable")
+    if frame.empty:
+        return _message(result, title, "No incidents of businesses or public bodies in the period.")
+    fig = go.Figure(
+        go.Bar(
+            x=frame["incidents"], y=[CATEGORY_LABELS.get(c, c) for c in frame["category"]],
+            orientation="h", marker_color=GREEN, name="Incidents reported",
+            text=frame["incidents"], textposition="auto",
+            hovertemplate="%{y}: %{x:,} incidents<extra></extra>",
+        )
+    )
+    return _layout(
+        fig, result, title,
+        "Businesses and public bodies; categories of the Reference Security Incident Taxonomy",
+        x_title="Incidents (number)", y_title="",
+    )
+
+
+def controls_prevalence_chart(result: ImpactResult) -> go.Figure:
+    """Breach prevalence among organisations with and without each control."""
+    title = "Share breached, with and without each security control"
+    frame = result.controls_prevalence
+    fig = go.Figure()
+    for status, colour, words in (("with", GREEN, "Has the control"), ("without", ORANGE, "Does not")):
+        part = frame[frame["status"] == status].iloc[::-1]
+        labels = [CONTROL_LABELS.get(c, c) for c in part["control"]]
+        fig.add_trace(
+            _share_bar(
+                part, labels, name=words, colour=colour, horizontal=True,
+                suppressed_text=_suppressed_text(result),
+            )
+        )
+    if frame["suppressed"].any():
+        fig.add_trace(_suppressed_legend(result, horizontal=True))
+    fig.update_layout(barmode="group")
+    fig.update_xaxes(range=[0, 100], ticksuffix="%")
+    return _layout(
+        fig, result, title,
+        "Weighted survey, bars = 95% interval; an association, not proof the control works "
+        "(larger organisations have more controls and also detect more breaches)",
+        x_title="Organisations that identified a breach or attack (%)", y_title="", height=520,
+    )
+
+
+def controls_in_place_chart(result: ImpactResult) -> go.Figure:
+    """Share of organisations with each control in place, by size band."""
+    title = "Which security controls organisations have, by size"
+    frame = result.controls_by_band
+    fig = go.Figure()
+    for band in [b for b in (*vocab.SIZE_BANDS, "all") if b in set(frame["size_band"])]:
+        part = frame[frame["size_band"] == band]
+        labels = [CONTROL_LABELS.get(c, c) for c in part["control"]]
+        fig.add_trace(
+            _share_bar(
+                part, labels, name=_group_label("size_band", band), colour=BAND_COLOURS.get(band, BLUE),
+                horizontal=False, suppressed_text="suppressed",
+            )
+        )
+    if frame["suppressed"].any():
+        fig.add_trace(_suppressed_legend(result, horizontal=False))
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(range=[0, 100], ticksuffix="%")
+    return _layout(
+        fig, result, title,
+        "Share of organisations with the control (weighted), bars = 95% interval",
+        x_title="", y_title="Organisations with the control (%)", height=500,
+    )

@@ -1,0 +1,820 @@
+"""Load a country's folder against the data contract: valid rows and quarantined rows.
+
+Every table is read as text, parsed column by column according to its pandera
+schema (``workbench.schemas``), and checked with the schema's own checks, all
+vectorised. A row that breaks a rule is quarantined exactly as it was read, with
+its spreadsheet row number and a ``reason`` naming the column and the rule; for
+every file ``rows = valid + quarantined``. A file-level problem (missing,
+unreadable, undecodable, empty, a required column missing, survey cells missing
+from the frame) is recorded as the table's ``error`` and stops only the stages
+that need that file.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+import pyarrow as pa_lib
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+
+from workbench import paths, schemas, vocab
+from workbench.errors import DataFileError, StageSkipped
+from workbench.framework import Framework, load_framework
+from workbench.profile import Profile, load_profile
+
+# The spreadsheet row number of the first data row (the header is row 1).
+FIRST_DATA_ROW = 2
+ROW_COLUMN = "row"
+REASON_COLUMN = "reason"
+
+# What each stage needs. A table in `optional` may be absent; a file-level error
+# in it is still reported but does not stop the stage.
+STAGE_INPUTS: dict[str, dict[str, tuple[str, ...]]] = {
+    "impact": {
+        "required": ("business_population", "survey_responses"),
+        "optional": ("incidents",),
+    },
+    "gaps": {
+        "required": ("entities", "capability_assessment"),
+        "optional": ("targets",),
+    },
+    "business_case": {
+        "required": ("entities", "capability_assessment", "interventions"),
+        "optional": ("targets",),
+    },
+}
+
+# Tables the contract marks optional: absence is not a problem.
+OPTIONAL_TABLES = frozenset({"incidents", "targets", "interventions"})
+
+
+@dataclass
+class TableLoad:
+    """The outcome of loading one table."""
+
+    name: str
+    path: Path | None
+    rows: int = 0
+    valid: pd.DataFrame = field(default_factory=pd.DataFrame)
+    quarantine: pd.DataFrame = field(default_factory=pd.DataFrame)
+    error: str | None = None
+    source: str = "country"  # "country", "shipped" (a default the workbench supplies) or "absent"
+
+    @property
+    def usable(self) -> bool:
+        return self.error is None and self.source != "absent"
+
+    @property
+    def file_name(self) -> str:
+        return self.path.name if self.path else f"{self.name}.csv"
+
+    def quality(self) -> dict[str, object]:
+        """This table's entry in summary.json's ``data_quality``."""
+        if self.source == "absent":
+            return {"status": "absent"}
+        entry: dict[str, object] = {
+            "file": self.file_name,
+            "rows": self.rows,
+            "valid": len(self.valid),
+            "quarantined": len(self.quarantine),
+        }
+        if self.source == "shipped":
+            entry["source"] = "shipped default"
+        if self.error:
+            entry = {"file": self.file_name, "error": self.error}
+        return entry
+
+
+@dataclass
+class CountryData:
+    """Everything loaded from one country's folder."""
+
+    code: str
+    root: Path
+    profile: Profile | None
+    profile_error: str | None
+    framework: Framework | None
+    framework_error: str | None
+    framework_source: str
+    tables: dict[str, TableLoad]
+    file_hashes: dict[str, str]
+
+    def table(self, name: str) -> pd.DataFrame:
+        """The valid rows of a table; raises StageSkipped when it is unusable."""
+        load = self.tables[name]
+        if not load.usable:
+            raise StageSkipped(load.error or f"{load.file_name} is missing")
+        return load.valid
+
+    def problems_for(self, stage: str) -> list[str]:
+        """Why ``stage`` cannot run (empty when it can)."""
+        problems = []
+        if self.profile is None:
+            problems.append(self.profile_error or "profile.yaml is unusable")
+        if stage in ("gaps", "business_case") and self.framework is None:
+            problems.append(self.framework_error or "framework.yaml is unusable")
+        for name in STAGE_INPUTS[stage]["required"]:
+            load = self.tables[name]
+            if load.source == "absent":
+                problems.append(f"{load.file_name} is missing (it is required for this stage)")
+            elif load.error:
+                problems.append(load.error)
+            elif load.valid.empty:
+                problems.append(f"{load.file_name} has no valid rows")
+        return problems
+
+    def require(self, stage: str) -> None:
+        """Raise StageSkipped with every reason ``stage`` cannot run."""
+        problems = self.problems_for(stage)
+        if problems:
+            raise StageSkipped("; ".join(problems))
+
+    def data_quality(self) -> dict[str, dict[str, object]]:
+        """summary.json's ``data_quality``: rows / valid / quarantined for every file."""
+        quality: dict[str, dict[str, object]] = {
+            "profile": {"file": "profile.yaml", "error": self.profile_error}
+            if self.profile_error
+            else {"file": "profile.yaml", "status": "ok"},
+            "framework": {"error": self.framework_error}
+            if self.framework_error
+            else {"source": self.framework_source, "id": self.framework.id if self.framework else None},
+        }
+        for name, load in self.tables.items():
+            quality[name] = load.quality()
+        return quality
+
+    @property
+    def quarantined_rows(self) -> int:
+        return sum(len(t.quarantine) for t in self.tables.values())
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def find_table_file(folder: Path, stem: str) -> Path | None:
+    """``<stem>.csv`` or ``<stem>.xlsx`` in ``folder``; both at once is an error."""
+    csv_path, xlsx_path = folder / f"{stem}.csv", folder / f"{stem}.xlsx"
+    if csv_path.is_file() and xlsx_path.is_file():
+        raise DataFileError(
+            csv_path.name, f"both {csv_path.name} and {xlsx_path.name} are present; keep one"
+        )
+    if csv_path.is_file():
+        return csv_path
+    if xlsx_path.is_file():
+        return xlsx_path
+    return None
+
+
+def read_text_table(path: Path) -> pa_lib.Table:
+    """Read a CSV (UTF-8, with or without BOM) or the first sheet of an XLSX, all as text.
+
+    Nothing is inferred: ``NA`` (Namibia) stays the text ``NA``; only empty cells
+    are missing. Column names are stripped of spaces.
+    """
+    table = _read_xlsx(path) if path.suffix.lower() == ".xlsx" else _read_csv(path)
+    names = [str(c).strip() for c in table.column_names]
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise DataFileError(path.name, "the column appears twice in the header", column=name)
+        seen.add(name)
+    return table.rename_columns(names)
+
+
+def _read_csv(path: Path) -> pa_lib.Table:
+    header = _csv_header(path)
+    try:
+        return pa_csv.read_csv(
+            path,
+            convert_options=pa_csv.ConvertOptions(
+                column_types={name: pa_lib.string() for name in header},
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+                null_values=[""],
+            ),
+        )
+    except pa_lib.ArrowInvalid as exc:
+        message = str(exc)
+        if "utf8" in message.lower():
+            raise DataFileError(path.name, "the file is not UTF-8 text") from None
+        raise DataFileError(
+            path.name, f"cannot be read as CSV ({message.splitlines()[0]})"
+        ) from None
+
+
+def _csv_header(path: Path) -> list[str]:
+    """The CSV's column names (a byte-order mark is not part of the first name)."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            header = next(csv.reader(handle), None)
+    except UnicodeDecodeError:
+        raise DataFileError(path.name, "the file is not UTF-8 text") from None
+    except OSError as exc:
+        raise DataFileError(path.name, f"cannot be read ({exc.strerror})") from None
+    if not header or not any(cell.strip() for cell in header):
+        raise DataFileError(path.name, "the file is empty")
+    return header
+
+
+def _read_xlsx(path: Path) -> pa_lib.Table:
+    try:
+        frame = pd.read_excel(
+            path, sheet_name=0, dtype=str, keep_default_na=False, na_values=[""], engine="openpyxl"
+        )
+    except Exception as exc:  # openpyxl raises many kinds for a broken workbook
+        raise DataFileError(path.name, f"cannot be read as an Excel workbook ({exc})") from None
+    if frame.columns.empty:
+        raise DataFileError(path.name, "the first sheet is empty")
+    frame.columns = [str(c) for c in frame.columns]
+    return pa_lib.Table.from_pandas(frame.astype(object).where(frame.notna(), None),
+                                    preserve_index=False,
+                                    schema=pa_lib.schema([(c, pa_lib.string()) for c in frame.columns]))
+
+
+# --------------------------------------------------------------------------- parsing
+
+# A plain decimal number: what the contract calls "plain" (no thousands separators,
+# no currency signs, no inf/nan).
+_NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+
+
+class _Rejections:
+    """Per-row reasons, gathered cheaply: work grows with the failures, not the rows."""
+
+    def __init__(self, n_rows: int) -> None:
+        self.n_rows = n_rows
+        self._rows: list[np.ndarray] = []
+        self._reasons: list[np.ndarray] = []
+
+    def add(self, mask: np.ndarray | pd.Series, reason: str | pd.Series | Callable) -> None:
+        """Reject the rows in ``mask`` with ``reason``: a text, a per-row Series, or a
+        callable mapping the rejected row positions to their reasons."""
+        if isinstance(mask, pd.Series):  # row rules give nullable booleans: unknown is no
+            mask = mask.fillna(False).to_numpy(dtype=bool)
+        hit = np.flatnonzero(np.asarray(mask, dtype=bool))
+        if hit.size == 0:
+            return
+        if callable(reason):
+            texts = np.asarray(reason(hit), dtype=object)
+        elif isinstance(reason, pd.Series):
+            texts = reason.to_numpy(dtype=object)[hit]
+        else:
+            texts = np.full(hit.size, reason, dtype=object)
+        self._rows.append(hit)
+        self._reasons.append(texts)
+
+    def reasons(self) -> pd.Series:
+        """Rejected row position -> '; '-joined reasons, in row order."""
+        if not self._rows:
+            return pd.Series([], dtype=object)
+        joined = pd.Series(np.concatenate(self._reasons), index=np.concatenate(self._rows))
+        return joined.groupby(level=0, sort=True).agg("; ".join)
+
+
+def _to_bool(array: pa_lib.ChunkedArray | pa_lib.Array) -> np.ndarray:
+    return pc.fill_null(array, False).to_numpy(zero_copy_only=False)
+
+
+def _quoted(raw: pa_lib.ChunkedArray, column: str, problem: str) -> Callable[[np.ndarray], list[str]]:
+    """A reason builder quoting the rejected cells as they were read."""
+
+    def build(rows: np.ndarray) -> list[str]:
+        values = raw.take(pa_lib.array(rows)).to_pylist()
+        return [f"{column}: {v!r} {problem}" for v in values]
+
+    return build
+
+
+def _blank_to_null(raw: pa_lib.ChunkedArray) -> pa_lib.ChunkedArray:
+    """Strip surrounding spaces; an all-space cell is blank like an empty one."""
+    trimmed = pc.utf8_trim_whitespace(raw)
+    emptied = pc.equal(trimmed, "")
+    if not pc.any(emptied).as_py():  # the usual case: skip a copy of the column
+        return trimmed
+    return pc.if_else(emptied, pa_lib.scalar(None, pa_lib.string()), trimmed)
+
+
+def _parse_numbers(text: pa_lib.ChunkedArray) -> pa_lib.ChunkedArray:
+    """Plain decimal numbers to float64; anything else (including inf and nan) to null."""
+    try:
+        numbers = pc.cast(text, pa_lib.float64())
+    except (pa_lib.ArrowInvalid, pa_lib.ArrowNotImplementedError):
+        numbers = None
+    if numbers is not None and pc.all(pc.is_finite(numbers)).as_py() is not False:
+        return numbers
+    # Some cell is not a plain number: cast only those that are.
+    plain = pc.match_substring_regex(text, _NUMBER)
+    return pc.cast(pc.if_else(plain, text, pa_lib.scalar(None, pa_lib.string())),
+                   pa_lib.float64())
+
+
+def _parse_column(
+    text: pa_lib.ChunkedArray,
+    raw: pa_lib.ChunkedArray,
+    kind: str,
+    column: str,
+    rejections: _Rejections,
+) -> pa_lib.ChunkedArray:
+    """Parse one column (``text``: trimmed, blanks null; ``raw``: as read, for reasons)
+    to its typed form, rejecting cells that do not parse."""
+    if kind in ("id", "text", "ref", "idlist"):
+        return text
+    if kind == "code":
+        return pc.utf8_lower(text)
+    present = _to_bool(pc.is_valid(text))
+    if kind == "yesno":
+        lowered = pc.utf8_lower(text)
+        yes = pc.is_in(lowered, value_set=pa_lib.array(sorted(vocab.YES_VALUES)))
+        no = pc.is_in(lowered, value_set=pa_lib.array(sorted(vocab.NO_VALUES)))
+        bad = present & ~_to_bool(yes) & ~_to_bool(no)
+        rejections.add(bad, _quoted(raw, column, "is not yes or no"))
+        return pc.if_else(yes, True, pc.if_else(no, False, pa_lib.scalar(None, pa_lib.bool_())))
+    if kind in ("int", "number"):
+        numbers = _parse_numbers(text)
+        rejections.add(present & ~_to_bool(pc.is_valid(numbers)),
+                       _quoted(raw, column, "is not a number"))
+        if kind == "number":
+            return numbers
+        whole = pc.equal(pc.floor(numbers), numbers)
+        rejections.add(_to_bool(pc.invert(whole)), _quoted(raw, column, "is not a whole number"))
+        return pc.cast(pc.if_else(whole, numbers, pa_lib.scalar(None, pa_lib.float64())),
+                       pa_lib.int64())
+    if kind == "date":
+        dates = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
+        # strptime rolls impossible days over (2025-02-30 becomes 2025-03-02): a date
+        # counts only if it prints back as it was written.
+        exact = pc.equal(pc.strftime(dates, format="%Y-%m-%d"), text)
+        dates = pc.if_else(exact, dates, pa_lib.scalar(None, dates.type))
+        unparsed = present & ~_to_bool(pc.is_valid(dates))
+        if unparsed.any():
+            # Rarely reached: ISO 8601 forms other than YYYY-MM-DD (e.g. a time part,
+            # as spreadsheets write dates). Parsed one by one, only for these cells.
+            rows = np.flatnonzero(unparsed)
+            retry = pd.to_datetime(
+                pd.Series(text.take(pa_lib.array(rows)).to_pylist(), dtype=object),
+                format="ISO8601", errors="coerce",
+            ).dt.floor("s")
+            merged = dates.to_pandas().astype("datetime64[s]")
+            merged.iloc[rows] = retry.to_numpy(dtype="datetime64[s]")
+            dates = pa_lib.chunked_array([pa_lib.array(merged, type=dates.type, from_pandas=True)])
+            still = np.zeros(len(unparsed), dtype=bool)
+            still[rows] = retry.isna().to_numpy()
+            rejections.add(still, _quoted(raw, column, "is not a date (YYYY-MM-DD)"))
+        return dates
+    raise ValueError(f"unknown column kind {kind!r}")
+
+
+def _check_failures(check: pa.Check, typed: pa_lib.ChunkedArray) -> tuple[np.ndarray, str]:
+    """Evaluate a pandera check of the schema on an Arrow column: (failing rows, problem)."""
+    stats = check.statistics or {}
+    if check.name == "isin":
+        allowed = list(stats["allowed_values"])
+        outside = pc.invert(pc.is_in(typed, value_set=pa_lib.array(allowed)))
+        listed = ", ".join(map(str, allowed[:6])) + (", ..." if len(allowed) > 6 else "")
+        # Blank cells are the nullable rule's business, not this check's.
+        return _to_bool(pc.and_(outside, pc.is_valid(typed))), (
+            f"is not one of the allowed values ({listed})")
+    if check.name == "greater_than_or_equal_to":
+        bound = stats["min_value"]
+        return _to_bool(pc.less(typed, bound)), "is negative" if bound == 0 else f"is below {bound}"
+    if check.name == "greater_than":
+        bound = stats["min_value"]
+        problem = "is not positive" if bound == 0 else f"is not above {bound}"
+        return _to_bool(pc.less_equal(typed, bound)), problem
+    if check.name == "less_than_or_equal_to":
+        bound = stats["max_value"]
+        return _to_bool(pc.greater(typed, bound)), f"is above {bound}"
+    # Any other pandera check runs as pandera defines it.
+    series = typed.to_pandas()
+    present = series.notna()
+    result = check(series[present])
+    passed = result.check_output.reindex(series.index, fill_value=True).astype(bool)
+    return ~passed.to_numpy(), f"fails the check {check.name}"
+
+
+def _duplicates(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, Callable]:
+    """Rows whose key repeats an earlier row's key (the first one stays)."""
+    complete = frame[keys].notna().all(axis=1)
+    dup = (frame[keys].duplicated(keep="first") & complete).to_numpy()
+    label = " + ".join(keys)
+
+    def build(rows: np.ndarray) -> list[str]:
+        first = (
+            frame.loc[complete, keys]
+            .assign(_row=np.flatnonzero(complete.to_numpy()) + FIRST_DATA_ROW)
+            .drop_duplicates(keys, keep="first")
+            .set_index(keys)["_row"]
+        )
+        reasons = []
+        for row in rows:
+            key = tuple(frame.iloc[row][keys])
+            earlier = first.loc[key if len(keys) > 1 else key[0]]
+            reasons.append(f"{label}: {' / '.join(map(str, key))!r} repeats row {earlier}")
+        return reasons
+
+    return dup, build
+
+
+def _has_repeats(column: pa_lib.ChunkedArray) -> bool:
+    """Whether any non-blank value repeats. Sorting and comparing neighbours is the
+    cheapest exact test Arrow offers (hash-based distinct counts are slower here)."""
+    values = column.filter(pc.is_valid(column))
+    if len(values) < 2:
+        return False
+    ordered = values.take(pc.array_sort_indices(values))
+    return pc.any(pc.equal(ordered.slice(1), ordered.slice(0, len(ordered) - 1))).as_py()
+
+
+# Rough relative cost of parsing a column of each kind (for scheduling only).
+_PARSE_COST = {"date": 3, "id": 3, "number": 2, "int": 2, "yesno": 1, "code": 1}
+
+_PANDAS_TYPES = {
+    pa_lib.string(): pd.StringDtype("pyarrow", na_value=np.nan),
+    pa_lib.large_string(): pd.StringDtype("pyarrow", na_value=np.nan),
+    pa_lib.bool_(): pd.BooleanDtype(),
+    pa_lib.int64(): pd.Int64Dtype(),
+}
+
+
+def validate_table(
+    raw: pa_lib.Table,
+    model: type[pa.DataFrameModel],
+    file_name: str,
+    extra_rules: list[RowRule] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split a text table into (valid typed rows, quarantined rows as read, with reasons).
+
+    Raises DataFileError when a required column is missing.
+    """
+    columns = schemas.columns(model)
+    missing = [
+        name for name, col in columns.items()
+        if col.metadata["required"] and name not in raw.column_names
+    ]
+    if missing:
+        raise DataFileError(
+            file_name,
+            "required column missing" if len(missing) == 1
+            else f"required columns missing: {', '.join(missing)}",
+            column=missing[0],
+        )
+    rejections = _Rejections(raw.num_rows)
+    repeated: dict[str, bool] = {}
+    present = [(name, col) for name, col in columns.items() if name in raw.column_names]
+
+    def parse(item: tuple[str, pa.Column]) -> pa_lib.ChunkedArray:
+        name, column = item
+        kind = column.metadata["kind"]
+        text = _blank_to_null(raw.column(name))
+        typed = _parse_column(text, raw.column(name), kind, name, rejections)
+        if not column.nullable:
+            # Judged on the text, so that a value that did not parse is reported once,
+            # as such, and not also as blank.
+            rejections.add(_to_bool(pc.is_null(text)), f"{name}: blank, a value is required")
+        for check in column.checks:
+            failing, problem = _check_failures(check, typed)
+            rejections.add(failing, _quoted(raw.column(name), name, problem))
+        if kind == "id":
+            repeated[name] = _has_repeats(typed)
+        return typed
+
+    # Arrow kernels release the GIL: parse columns on every core, the costliest
+    # kinds first so that the cores finish together.
+    order = sorted(present, key=lambda item: _PARSE_COST.get(item[1].metadata["kind"], 0),
+                   reverse=True)
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        parsed = dict(zip([n for n, _ in order], pool.map(parse, order)))
+    typed = pa_lib.table({name: parsed[name] for name, _ in present})
+    frame = typed.to_pandas(types_mapper=_PANDAS_TYPES.get)
+
+    keys = [[name] for name, has_repeats in repeated.items() if has_repeats]
+    unique_keys = getattr(model.Config, "unique", None)
+    if unique_keys:
+        keys.append(list(unique_keys))
+    for key in keys:
+        rejections.add(*_duplicates(frame, key))
+    for rule in extra_rules or []:
+        for mask, reason in rule(frame):
+            rejections.add(mask, reason)
+
+    reasons = rejections.reasons()
+    bad = np.zeros(raw.num_rows, dtype=bool)
+    bad[reasons.index.to_numpy(dtype=np.int64)] = True
+    # Filtering in Arrow is cheaper than boolean indexing of Arrow-backed pandas columns.
+    valid = frame if not bad.any() else typed.filter(pa_lib.array(~bad)).to_pandas(
+        types_mapper=_PANDAS_TYPES.get)
+    quarantine = raw.take(pa_lib.array(np.flatnonzero(bad))).to_pandas(
+        types_mapper=_PANDAS_TYPES.get)
+    quarantine.insert(0, ROW_COLUMN, reasons.index.to_numpy() + FIRST_DATA_ROW)
+    quarantine[REASON_COLUMN] = reasons.to_numpy()
+    return valid, quarantine
+
+
+# A row rule maps the typed frame to (mask, reason) pairs; reason may be per row.
+RowRule = Callable[[pd.DataFrame], list[tuple[pd.Series, object]]]
+
+
+# --------------------------------------------------------------------------- table rules
+
+
+def _survey_rules(frame: pd.DataFrame) -> list[tuple[pd.Series, str]]:
+    breached, count = frame["breached_12m"], frame["breaches_12m"]
+    return [
+        (
+            (breached == False) & (count > 0),  # noqa: E712 - nullable boolean comparison
+            "breaches_12m: more than 0 although breached_12m is no",
+        ),
+        (
+            (breached == True) & (count == 0),  # noqa: E712
+            "breaches_12m: 0 although breached_12m is yes",
+        ),
+    ]
+
+
+def _entity_rules(frame: pd.DataFrame) -> list[tuple[pd.Series, str]]:
+    is_national_id = frame["entity_id"] == vocab.NATIONAL_ENTITY_ID
+    is_national_type = frame["entity_type"] == "national"
+    return [
+        (
+            is_national_type & ~is_national_id,
+            f"entity_type: national is for the single row {vocab.NATIONAL_ENTITY_ID} only",
+        ),
+        (
+            is_national_id & frame["entity_type"].notna() & ~is_national_type,
+            f"entity_type: {vocab.NATIONAL_ENTITY_ID} must have entity_type national",
+        ),
+    ]
+
+
+def _assessment_rules(entities: pd.DataFrame, framework: Framework):
+    entity_type = entities.set_index("entity_id")["entity_type"]
+    scope = {i.id: i.scope for i in framework.indicators}
+
+    def rules(frame: pd.DataFrame) -> list[tuple[pd.Series, object]]:
+        known_entity = frame["entity_id"].isin(entity_type.index)
+        known_indicator = frame["indicator_id"].isin(list(scope))
+        types = frame["entity_id"].map(entity_type)
+        scopes = frame["indicator_id"].map(scope)
+        out_of_scope = (
+            known_entity & known_indicator
+            & (((scopes == "national") & (types != "national"))
+               | ((scopes == "organisation") & (types == "national")))
+        )
+        return [
+            (frame["entity_id"].notna() & ~known_entity,
+             "entity_id: '" + frame["entity_id"].astype(str) + "' is not in entities.csv"),
+            (frame["indicator_id"].notna() & ~known_indicator,
+             "indicator_id: '" + frame["indicator_id"].astype(str)
+             + f"' is not an indicator of framework {framework.id}"),
+            (out_of_scope,
+             "indicator_id: '" + frame["indicator_id"].astype(str) + "' is "
+             + scopes.astype(str) + "-scope and cannot be assessed for "
+             + frame["entity_id"].astype(str)),
+        ]
+
+    return rules
+
+
+def _target_rules(entities: pd.DataFrame | None, framework: Framework):
+    known_targets = set(vocab.ENTITY_TYPES)
+    if entities is not None:
+        known_targets |= set(entities["entity_id"])
+    indicator_ids = [i.id for i in framework.indicators]
+
+    def rules(frame: pd.DataFrame) -> list[tuple[pd.Series, object]]:
+        return [
+            (frame["applies_to"].notna() & ~frame["applies_to"].isin(list(known_targets)),
+             "applies_to: '" + frame["applies_to"].astype(str)
+             + "' is neither an entity_type nor an entity_id of entities.csv"),
+            (frame["indicator_id"].notna() & ~frame["indicator_id"].isin(indicator_ids),
+             "indicator_id: '" + frame["indicator_id"].astype(str)
+             + f"' is not an indicator of framework {framework.id}"),
+        ]
+
+    return rules
+
+
+def _split_ids(values: pd.Series) -> pd.Series:
+    """``a;b`` -> ['a', 'b'] (blank -> [])."""
+    return values.fillna("").str.split(";").map(lambda ids: [i.strip() for i in ids if i.strip()])
+
+
+def _intervention_rules(framework: Framework):
+    pillar_ids = {p.id for p in framework.pillars}
+    indicator_ids = {i.id for i in framework.indicators}
+
+    def rules(frame: pd.DataFrame) -> list[tuple[pd.Series, object]]:
+        ids = set(frame["intervention_id"].dropna())
+        indicators = _split_ids(frame["indicators"])
+        requires = _split_ids(frame["requires"])
+        unknown_ind = indicators.map(lambda xs: ", ".join(x for x in xs if x not in indicator_ids))
+        unknown_req = requires.map(lambda xs: ", ".join(x for x in xs if x not in ids))
+        return [
+            (frame["pillar"].notna() & ~frame["pillar"].isin(list(pillar_ids)),
+             "pillar: '" + frame["pillar"].astype(str)
+             + f"' is not a pillar of framework {framework.id}"),
+            (unknown_ind != "",
+             "indicators: " + unknown_ind + f" not in framework {framework.id}"),
+            (frame["indicators"].notna() & (indicators.map(len) == 0),
+             "indicators: no indicator id given"),
+            (unknown_req != "",
+             "requires: " + unknown_req + " not in this catalogue"),
+        ]
+
+    return rules
+
+
+# --------------------------------------------------------------------------- country
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_table(
+    folder: Path,
+    name: str,
+    extra_rules=None,
+    *,
+    fallback: Path | None = None,
+) -> TableLoad:
+    """Load one contract table from ``folder`` (or the shipped ``fallback``)."""
+    model = schemas.TABLES[name]
+    try:
+        path = find_table_file(folder, name)
+    except DataFileError as exc:
+        return TableLoad(name, folder / f"{name}.csv", error=str(exc))
+    source = "country"
+    if path is None and fallback is not None:
+        path, source = fallback, "shipped"
+    if path is None:
+        return TableLoad(name, None, source="absent",
+                         error=None if name in OPTIONAL_TABLES else f"{name}.csv is missing")
+    try:
+        raw = read_text_table(path)
+        valid, quarantine = validate_table(raw, model, path.name, extra_rules)
+    except DataFileError as exc:
+        return TableLoad(name, path, source=source, error=str(exc))
+    return TableLoad(name, path, rows=raw.num_rows, valid=valid, quarantine=quarantine,
+                     source=source)
+
+
+def _check_survey_cells(survey: TableLoad, frame: TableLoad) -> None:
+    """A survey cell missing from the frame is a file-level error naming the cells."""
+    if not (survey.usable and frame.usable):
+        return
+    cells = survey.valid[["sector", "size_band"]].drop_duplicates()
+    known = frame.valid.set_index(["sector", "size_band"]).index
+    missing = cells[~pd.MultiIndex.from_frame(cells).isin(known)]
+    if missing.empty:
+        return
+    listed = ", ".join(f"{s}/{b}" for s, b in missing.itertuples(index=False))
+    survey.error = str(DataFileError(
+        survey.file_name,
+        f"respondents in cells missing from business_population.csv: {listed}",
+        column="sector, size_band",
+    ))
+
+
+def load_country(folder: str | Path, tables: tuple[str, ...] | None = None) -> CountryData:
+    """Load one country's folder. ``tables`` limits which tables are read."""
+    folder = Path(folder)
+    code = folder.name
+    wanted = tables or tuple(schemas.TABLES)
+    profile, profile_error = None, None
+    try:
+        profile = load_profile(folder / "profile.yaml", expected_country=code)
+    except DataFileError as exc:
+        profile_error = str(exc)
+
+    framework, framework_error, framework_source = None, None, "shipped"
+    own_framework = folder / "framework.yaml"
+    try:
+        if own_framework.is_file():
+            framework_source = "country"
+            framework = load_framework(own_framework)
+        else:
+            framework = load_framework(None)
+    except DataFileError as exc:
+        framework_error = str(exc)
+
+    loads: dict[str, TableLoad] = {}
+    for name in schemas.TABLES:
+        if name not in wanted:
+            continue
+        if name == "survey_responses":
+            loads[name] = load_table(folder, name, [_survey_rules])
+        elif name == "entities":
+            loads[name] = load_table(folder, name, [_entity_rules])
+        elif name in ("capability_assessment", "targets", "interventions"):
+            loads[name] = _load_framework_table(folder, name, framework, framework_error, loads)
+        else:
+            loads[name] = load_table(folder, name)
+
+    if "entities" in loads and loads["entities"].usable:
+        national = loads["entities"].valid["entity_id"] == vocab.NATIONAL_ENTITY_ID
+        if not national.any():
+            loads["entities"].error = str(DataFileError(
+                loads["entities"].file_name,
+                f"no {vocab.NATIONAL_ENTITY_ID} row (the country as a whole must be listed once)",
+                column="entity_id",
+            ))
+    if "survey_responses" in loads and "business_population" in loads:
+        _check_survey_cells(loads["survey_responses"], loads["business_population"])
+
+    hashes = {
+        p.name: file_sha256(p)
+        for p in sorted(folder.iterdir()) if p.is_file() and not p.name.startswith(".")
+    } if folder.is_dir() else {}
+    return CountryData(
+        code=code, root=folder, profile=profile, profile_error=profile_error,
+        framework=framework, framework_error=framework_error,
+        framework_source=framework_source, tables=loads, file_hashes=hashes,
+    )
+
+
+def _load_framework_table(
+    folder: Path,
+    name: str,
+    framework: Framework | None,
+    framework_error: str | None,
+    loads: dict[str, TableLoad],
+) -> TableLoad:
+    """Tables whose rows reference the framework (and, for some, entities.csv)."""
+    fallback = paths.SHIPPED_INTERVENTIONS if name == "interventions" else None
+    if framework is None:
+        path = find_table_file(folder, name) or fallback
+        return TableLoad(name, path, error=f"cannot be checked: {framework_error}")
+    entities = loads.get("entities")
+    entity_frame = entities.valid if entities is not None and entities.usable else None
+    if name == "capability_assessment":
+        if entity_frame is None:
+            path = find_table_file(folder, name)
+            return TableLoad(name, path, error="cannot be checked: entities.csv is unusable")
+        return load_table(folder, name, [_assessment_rules(entity_frame, framework)])
+    if name == "targets":
+        return load_table(folder, name, [_target_rules(entity_frame, framework)])
+    return load_table(folder, name, [_intervention_rules(framework)], fallback=fallback)
+
+
+def write_quarantine(country: CountryData, out_dir: Path) -> list[Path]:
+    """Write every table's rejected rows to ``out_dir/<file>.csv``; returns the files."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for load in country.tables.values():
+        if load.quarantine.empty:
+            continue
+        target = out_dir / f"{load.name}.csv"
+        load.quarantine.to_csv(target, index=False)
+        written.append(target)
+    return written
+
+
+def quality_table(country: CountryData) -> pd.DataFrame:
+    """One row per file: file, status, rows, valid, quarantined, problem."""
+    records = []
+    for load in country.tables.values():
+        status = "absent" if load.source == "absent" else ("unusable" if load.error else "ok")
+        records.append({
+            "file": load.file_name + (" (shipped default)" if load.source == "shipped" else ""),
+            "status": status,
+            "rows": load.rows if status == "ok" else None,
+            "valid": len(load.valid) if status == "ok" else None,
+            "quarantined": len(load.quarantine) if status == "ok" else None,
+            "problem": load.error or "",
+        })
+    frame = pd.DataFrame(records)
+    for col in ("rows", "valid", "quarantined"):
+        frame[col] = frame[col].astype("Int64")
+    return frame
+
+
+def file_problems(country: CountryData) -> list[str]:
+    """Every file-level problem of the country's folder, one line each."""
+    problems = [p for p in (country.profile_error, country.framework_error) if p]
+    problems += [load.error for load in country.tables.values() if load.error]
+    return problems
+
+
+def write_data_quality(country: CountryData, target: Path) -> Path:
+    """Write ``data_quality`` (as in summary.json) to ``target``."""
+    import json
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(country.data_quality(), indent=2))
+    return target

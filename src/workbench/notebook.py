@@ -1,0 +1,113 @@
+"""What every stage notebook does the same way: open a country, show its banner,
+publish its summary block. Notebooks call these so that no logic is copied between them.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import plotly.io as pio
+
+from workbench import paths
+from workbench.countries import country_folder
+from workbench.loading import CountryData, load_country
+
+STAGES_SUBDIR = "stages"
+
+
+def setup_display() -> None:
+    """Charts travel as plotly's own MIME bundle: JupyterLab and Voilà draw it, and
+    the report builder turns it into offline HTML (the default renderer under
+    papermill would leave nothing the exported page can draw)."""
+    pio.renderers.default = "plotly_mimetype"
+
+
+def open_country(
+    country: str, data_root: str, tables: tuple[str, ...] | None = None
+) -> CountryData:
+    """Validate the code, then load ``<data_root>/<country>`` (relative roots are
+    taken from the project root)."""
+    setup_display()
+    return load_country(country_folder(paths.resolve(data_root), country), tables=tables)
+
+
+def publish(out_dir: str, stage: str, block: dict[str, Any]) -> Path | None:
+    """Write the stage's summary.json block to ``<out_dir>/stages/<stage>.json``.
+
+    ``out_dir`` empty (an analyst exploring in JupyterLab) writes nothing.
+    """
+    if not out_dir:
+        return None
+    target = Path(out_dir) / STAGES_SUBDIR / f"{stage}.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(block, indent=2, allow_nan=False, default=_json_default))
+    return target
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    if isinstance(value, (pd.Timestamp,)):
+        return value.isoformat()
+    raise TypeError(f"cannot publish {type(value).__name__}")
+
+
+def synthetic_banner_html() -> str:
+    return (
+        '<div class="wb-synthetic" role="note" style="background:#fff3cd;border:2px solid #b58105;'
+        'color:#5c4300;padding:10px 14px;margin:8px 0;font-size:1.05em;font-weight:600">'
+        "SYNTHETIC DATA: these figures are made up for demonstration. "
+        "They describe no real country.</div>"
+    )
+
+
+class HTML:
+    """Minimal displayable HTML (IPython's needs an IPython kernel to import cleanly)."""
+
+    def __init__(self, markup: str) -> None:
+        self.markup = markup
+
+    def _repr_html_(self) -> str:
+        return self.markup
+
+
+def country_header(country: CountryData, stage_title: str) -> HTML:
+    """The heading every stage page starts with: country, stage, period, and the
+    synthetic-data banner when the profile says so."""
+    profile = country.profile
+    name = html.escape(profile.name if profile else country.code)
+    period = html.escape(profile.period_label) if profile else "period unknown"
+    parts = [f"<h2>{name}: {html.escape(stage_title)}</h2>",
+             f"<p>Data period: {period}. Money in US dollars (USD).</p>"]
+    if profile is not None and profile.synthetic:
+        parts.insert(0, synthetic_banner_html())
+    return HTML("\n".join(parts))
+
+
+def table_html(frame: pd.DataFrame, *, caption: str = "", max_rows: int = 50) -> HTML:
+    """A table with every cell escaped (free text may hold markup)."""
+    shown = frame.head(max_rows)
+    more = len(frame) - len(shown)
+    body = shown.to_html(index=False, escape=True, na_rep="", border=0, classes="wb-table")
+    cap = f"<p><strong>{html.escape(caption)}</strong></p>" if caption else ""
+    tail = f"<p>... and {more} more rows.</p>" if more > 0 else ""
+    return HTML(cap + body + tail)
+
+
+def quarantine_html(country: CountryData, *, max_rows: int = 20) -> HTML:
+    """Every table's rejected rows (escaped), or a plain 'none' when there are none."""
+    parts = []
+    for load in country.tables.values():
+        if load.quarantine.empty:
+            continue
+        parts.append(table_html(
+            load.quarantine, caption=f"{load.file_name}: {len(load.quarantine)} rows set aside",
+            max_rows=max_rows,
+        ).markup)
+    if not parts:
+        return HTML("<p>No rows were set aside: every row of every file passed its checks.</p>")
+    return HTML("\n".join(parts))

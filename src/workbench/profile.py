@@ -1,0 +1,84 @@
+"""profile.yaml: who the country is, the period its data covers, and its defaults."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pycountry
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from workbench.errors import DataFileError
+
+
+class Profile(BaseModel):
+    """The contents of a country's profile.yaml (docs/data-contract.md)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    country: str = Field(description="ISO 3166-1 alpha-2 code; must equal the folder name")
+    name: str
+    currency: str = Field(description="ISO 4217 code of the local currency")
+    usd_per_unit: float = Field(gt=0, description="1 unit of local currency in USD")
+    gdp_usd: float = Field(gt=0)
+    population: float = Field(gt=0)
+    period_start: dt.date
+    period_end: dt.date
+    budget_usd_per_year: float = Field(ge=0)
+    horizon_years: int = Field(ge=1, le=30)
+    synthetic: bool = False
+
+    @field_validator("country")
+    @classmethod
+    def _iso_country(cls, value: str) -> str:
+        if pycountry.countries.get(alpha_2=value) is None or value != value.upper():
+            raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 code")
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _iso_currency(cls, value: str) -> str:
+        if pycountry.currencies.get(alpha_3=value) is None:
+            raise ValueError(f"{value!r} is not an ISO 4217 currency code")
+        return value
+
+    @model_validator(mode="after")
+    def _period_order(self) -> "Profile":
+        if self.period_end < self.period_start:
+            raise ValueError("period_end is before period_start")
+        return self
+
+    @property
+    def period_label(self) -> str:
+        """The period in words, e.g. '1 Jan 2025 to 31 Dec 2025'."""
+        return f"{self.period_start:%-d %b %Y} to {self.period_end:%-d %b %Y}"
+
+
+def load_profile(path: Path, expected_country: str | None = None) -> Profile:
+    """Read and check profile.yaml; a problem raises DataFileError naming the field."""
+    if not path.is_file():
+        raise DataFileError(path.name, "the file is missing (it is required)")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError:
+        raise DataFileError(path.name, "the file is not UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        raise DataFileError(path.name, f"not valid YAML ({exc.__class__.__name__})") from None
+    if not isinstance(raw, dict):
+        raise DataFileError(path.name, "expected a mapping of fields (country: KE, ...)")
+    # YAML reads the bare code NA (Namibia) as the string 'NA'; but `country: no`
+    # style booleans or numbers must not slip through as codes.
+    try:
+        profile = Profile.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "(file)"
+        raise DataFileError(path.name, first["msg"], column=field) from None
+    if expected_country is not None and profile.country != expected_country:
+        raise DataFileError(
+            path.name,
+            f"country is {profile.country!r} but the folder is {expected_country!r}",
+            column="country",
+        )
+    return profile

@@ -1,0 +1,220 @@
+"""report.html: one self-contained page per country, built from the executed notebooks.
+
+The page shows what the notebooks displayed (markdown, tables, charts), never their
+code. Charts arrive as plotly's MIME bundle and are drawn by one copy of plotly.js
+embedded in the page (or, for a batch, one shared copy next to the pages), so the
+page reads offline: no request leaves the machine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import mistune
+import nbformat
+import plotly.io as pio
+from plotly.offline import get_plotlyjs
+
+from workbench import __version__
+from workbench.notebook import synthetic_banner_html
+
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+PLOTLY_JS_NAME = "plotly.min.js"
+# Chart toolbar without the plotly logo and without anything that calls out.
+_PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
+
+_markdown = mistune.create_markdown(escape=False, plugins=["table", "strikethrough"])
+
+
+@dataclass(frozen=True)
+class Section:
+    """One stage of the report: its notebook, or the reason it was skipped or failed."""
+
+    stage: str
+    title: str
+    notebook: Path | None = None
+    skipped: str | None = None
+    failed: str | None = None
+
+
+STAGE_TITLES = {
+    "data_quality": "Data quality",
+    "impact": "Impact of cybercrime",
+    "gaps": "Capability gaps",
+    "business_case": "Business case and roadmap",
+}
+
+
+def _output_html(output: dict) -> str:
+    """One cell output as HTML, preferring the richest safe representation."""
+    kind = output.get("output_type")
+    if kind == "stream":
+        if output.get("name") == "stderr":
+            return ""  # warnings belong to the executed notebook, not the minister's page
+        return f"<pre class='wb-stream'>{html.escape(output.get('text', ''))}</pre>"
+    if kind == "error":
+        return (f"<div class='wb-error'>This part could not be computed: "
+                f"{html.escape(output.get('ename', 'error'))}</div>")
+    data = output.get("data", {})
+    if PLOTLY_MIME in data:
+        figure = data[PLOTLY_MIME]
+        if isinstance(figure, str):
+            figure = json.loads(figure)
+        return "<div class='wb-chart'>" + pio.to_html(
+            figure, include_plotlyjs=False, full_html=False, config=_PLOTLY_CONFIG,
+            default_width="100%",
+        ) + "</div>"
+    if "text/html" in data:
+        text = data["text/html"]
+        return "".join(text) if isinstance(text, list) else text
+    if "text/markdown" in data:
+        return _markdown(data["text/markdown"])
+    if "image/png" in data:
+        return f"<img alt='chart' src='data:image/png;base64,{data['image/png']}'>"
+    if "text/plain" in data:
+        return f"<pre>{html.escape(data['text/plain'])}</pre>"
+    return ""
+
+
+def _is_parameters(cell: dict) -> bool:
+    tags = cell.get("metadata", {}).get("tags", [])
+    return "parameters" in tags or "injected-parameters" in tags
+
+
+def notebook_body(path: Path) -> str:
+    """The displayed content of an executed notebook: markdown and outputs, no code."""
+    notebook = nbformat.read(path, as_version=4)
+    parts = []
+    for cell in notebook.cells:
+        if _is_parameters(cell):
+            continue
+        if cell.cell_type == "markdown":
+            parts.append(_markdown(cell.source))
+        elif cell.cell_type == "code":
+            parts.extend(_output_html(o) for o in cell.get("outputs", []))
+    return "\n".join(p for p in parts if p)
+
+
+def _skip_html(section: Section) -> str:
+    if section.failed:
+        return (f"<div class='wb-skip wb-failed'><strong>This stage failed.</strong> "
+                f"{html.escape(section.failed)}</div>")
+    return (f"<div class='wb-skip'><strong>This stage was not run.</strong> "
+            f"{html.escape(section.skipped or '')}</div>")
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;margin:0;color:#1b1b1b;
+background:#f6f7f9;line-height:1.45}
+header.wb-head{background:#0b3954;color:#fff;padding:18px 28px}
+header.wb-head h1{margin:0 0 4px 0;font-size:1.6em}
+header.wb-head p{margin:2px 0;opacity:.9}
+nav.wb-toc{padding:8px 28px;background:#e8eef2;font-size:.95em}
+nav.wb-toc a{margin-right:18px;color:#0b3954}
+main{padding:8px 28px 40px 28px;max-width:1200px}
+section.wb-section{background:#fff;border-radius:6px;padding:8px 20px 16px;margin:18px 0;
+box-shadow:0 1px 3px rgba(0,0,0,.08)}
+table{border-collapse:collapse;margin:8px 0;font-size:.92em}
+th,td{border-bottom:1px solid #dde3e8;padding:4px 10px;text-align:left;vertical-align:top}
+th{background:#f0f3f5}
+.wb-skip{background:#eef1f4;border-left:4px solid #6c7a89;padding:10px 14px;margin:10px 0}
+.wb-failed{border-left-color:#b3261e;background:#fbeaea}
+.wb-error{color:#b3261e}
+footer{padding:16px 28px;color:#555;font-size:.85em}
+pre{white-space:pre-wrap}
+"""
+
+
+def render_report(
+    *,
+    country_name: str,
+    country_code: str,
+    period: str,
+    synthetic: bool,
+    sections: Sequence[Section],
+    plotly_js: str = "embed",
+    generated_at: dt.datetime | None = None,
+) -> str:
+    """The whole report page as HTML.
+
+    ``plotly_js``: "embed" puts plotly.js inside the page (self-contained); any other
+    value is a relative path of a shared copy next to the page (a batch folder).
+    """
+    generated = (generated_at or dt.datetime.now(dt.timezone.utc)).strftime("%d %b %Y %H:%M UTC")
+    if plotly_js == "embed":
+        script = f"<script type='text/javascript'>{get_plotlyjs()}</script>"
+    else:
+        script = f"<script type='text/javascript' src='{html.escape(plotly_js)}'></script>"
+    toc = " ".join(
+        f"<a href='#{s.stage}'>{html.escape(s.title)}</a>" for s in sections
+    )
+    body = []
+    for section in sections:
+        inner = (notebook_body(section.notebook)
+                 if section.notebook and not (section.skipped or section.failed)
+                 else _skip_html(section))
+        body.append(f"<section class='wb-section' id='{section.stage}'>"
+                    f"<h2>{html.escape(section.title)}</h2>{inner}</section>")
+    banner = synthetic_banner_html() if synthetic else ""
+    name = html.escape(country_name)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{name}: cybercrime impact and capability gap report</title>
+<style>{_CSS}</style>
+{script}
+</head><body>
+<header class="wb-head"><h1>{name}: cybercrime impact and capability gap report</h1>
+<p>Data period: {html.escape(period)}. Money in US dollars (USD).</p>
+<p>Country code {html.escape(country_code)} &middot; generated {generated} &middot; workbench {__version__}</p>
+</header>
+{banner}
+<nav class="wb-toc">{toc}</nav>
+<main>
+{''.join(body)}
+</main>
+<footer>Every figure on this page is reproducible by hand from the input files and the
+methods in the workbench's documentation (docs/methods.md); the published figures are
+in summary.json next to this page.</footer>
+</body></html>
+"""
+
+
+def write_plotly_js(folder: Path) -> Path:
+    """Write one shared copy of plotly.js into ``folder`` (for a batch's pages)."""
+    target = folder / PLOTLY_JS_NAME
+    target.write_text(get_plotlyjs(), encoding="utf-8")
+    return target
+
+
+def external_references(page: str) -> list[str]:
+    """What a page would fetch from elsewhere: scripts, styles, images, frames, fonts.
+
+    Plain links (``<a href>``) are not fetches and are allowed. The embedded plotly.js
+    bundle is left out of the scan: its own strings name addresses it never calls for
+    the charts the workbench draws.
+    """
+    import re
+
+    scanned = page.replace(get_plotlyjs(), "")
+    found = re.findall(
+        r"""<(?:script|img|iframe|link|source|audio|video|embed)\b[^>]*?"""
+        r"""(?:src|href)\s*=\s*["']?((?:https?:)?//[^"'\s>]+)""",
+        scanned, flags=re.IGNORECASE,
+    )
+    found += re.findall(r"""url\(\s*["']?((?:https?:)?//[^)"']+)""", scanned)
+    found += re.findall(r"""@import\s+(?:url\()?["']?((?:https?:)?//[^"')]+)""", scanned)
+    return found
+
+
+def section_list(stage_states: Iterable[tuple[str, Path | None, str | None, str | None]]) -> list[Section]:
+    """Sections from (stage, executed notebook, skipped reason, failure) tuples."""
+    return [
+        Section(stage, STAGE_TITLES.get(stage, stage), notebook, skipped, failed)
+        for stage, notebook, skipped, failed in stage_states
+    ]

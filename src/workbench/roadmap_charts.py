@@ -1,0 +1,261 @@
+"""Charts of the business case, each readable by a minister in ten seconds.
+
+Every chart takes a ``Roadmap`` (or the budget curve) and returns a
+``plotly.graph_objects.Figure`` with a plain-words title, a subtitle naming the
+budget, horizon and data period, and units on the axes (USD, years). Colours are
+the Okabe-Ito colour-blind-safe palette, one per pillar.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from workbench.business_case import Roadmap
+
+# Okabe-Ito palette (colour-blind safe), one colour per GCA pillar.
+PILLAR_COLOURS: dict[str, str] = {
+    "legal": "#0072B2",
+    "technical": "#E69F00",
+    "organizational": "#009E73",
+    "capacity": "#CC79A7",
+    "cooperation": "#56B4E9",
+}
+OTHER_COLOURS = ("#D55E00", "#F0E442", "#000000")
+GREY = "#999999"
+BUDGET_COLOUR = "#D55E00"
+LINE_COLOUR = "#0072B2"
+
+
+def usd_words(value: float | None) -> str:
+    """'USD 4.0 million', 'USD 850,000'; 'not available' for None/NaN."""
+    if value is None or not math.isfinite(value):
+        return "not available"
+    if abs(value) >= 1e9:
+        return f"USD {value / 1e9:,.1f} billion"
+    if abs(value) >= 1e6:
+        return f"USD {value / 1e6:,.1f} million"
+    return f"USD {value:,.0f}"
+
+
+def pillar_colour(pillar: str, order: list[str] | None = None) -> str:
+    if pillar in PILLAR_COLOURS:
+        return PILLAR_COLOURS[pillar]
+    others = sorted(set(order or [pillar]) - set(PILLAR_COLOURS))
+    return OTHER_COLOURS[others.index(pillar) % len(OTHER_COLOURS)] if pillar in others else GREY
+
+
+def _subtitle(roadmap: Roadmap, period_label: str | None) -> str:
+    text = (f"Budget {usd_words(roadmap.budget_usd_per_year)} a year, "
+            f"{roadmap.horizon_years}-year horizon")
+    if period_label:
+        text += f" · gaps as assessed, data period {period_label}"
+    return text
+
+
+def _layout(fig: go.Figure, title: str, subtitle: str, **kwargs) -> go.Figure:
+    fig.update_layout(
+        title={"text": html.escape(title), "subtitle": {"text": html.escape(subtitle)}, "x": 0.01},
+        template="plotly_white",
+        font={"size": 13},
+        legend={"orientation": "h", "yanchor": "bottom", "y": -0.3, "x": 0},
+        margin={"t": 90, "l": 10, "r": 10, "b": 10},
+        **kwargs,
+    )
+    return fig
+
+
+def _empty(fig: go.Figure, text: str) -> go.Figure:
+    fig.add_annotation(text=html.escape(text), showarrow=False, xref="paper", yref="paper",
+                       x=0.5, y=0.5, font={"size": 14, "color": "#444444"})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return fig
+
+
+def _year_axis(fig: go.Figure, horizon: int, **kwargs) -> None:
+    fig.update_xaxes(
+        tickmode="array", tickvals=list(range(1, horizon + 1)),
+        ticktext=[f"Year {t}" for t in range(1, horizon + 1)], **kwargs,
+    )
+
+
+def _short(name: str, limit: int = 48) -> str:
+    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
+
+
+def roadmap_gantt(roadmap: Roadmap, *, period_label: str | None = None) -> go.Figure:
+    """What is built when (solid bars) and in effect after (light bars), by pillar."""
+    fig = go.Figure()
+    title = "The roadmap: what is done in which year"
+    subtitle = _subtitle(roadmap, period_label) + " · solid = being built, light = in effect"
+    plan = roadmap.plan
+    horizon = roadmap.horizon_years
+    if plan.empty:
+        _layout(fig, title, _subtitle(roadmap, period_label))
+        return _empty(fig, "No intervention in the plan. " + roadmap.message)
+    plan = plan.sort_values(["start_year", "pillar", "intervention_id"], ascending=[False, True, True])
+    labels = [f"{_short(str(n))} ({i})" for n, i in zip(plan["name"], plan["intervention_id"])]
+    pillars = list(dict.fromkeys(roadmap.interventions["pillar"].astype(str)))
+    shown: set[str] = set()
+    for label, row in zip(labels, plan.itertuples(index=False)):
+        colour = pillar_colour(str(row.pillar), pillars)
+        first = row.pillar not in shown
+        shown.add(row.pillar)
+        # Year t spans [t - 0.5, t + 0.5] on the axis.
+        fig.add_trace(go.Bar(
+            y=[label], x=[row.end_year - row.start_year + 1], base=[row.start_year - 0.5],
+            orientation="h", marker={"color": colour}, name=str(row.pillar).capitalize(),
+            legendgroup=str(row.pillar), showlegend=first,
+            hovertemplate=(f"{html.escape(str(row.name))}<br>built in years {row.start_year}-"
+                           f"{row.end_year}<br>{row.entities} entities<br>cost over the horizon "
+                           f"{usd_words(row.cost_usd)}<extra></extra>"),
+        ))
+        if row.end_year < horizon:
+            fig.add_trace(go.Bar(
+                y=[label], x=[horizon - row.end_year], base=[row.end_year + 0.5],
+                orientation="h", marker={"color": colour, "opacity": 0.3},
+                name="In effect", legendgroup=str(row.pillar), showlegend=False,
+                hovertemplate=f"in effect from year {row.end_year + 1}<extra></extra>",
+            ))
+    _year_axis(fig, horizon, range=[0.5, horizon + 0.5], title="Year of the roadmap")
+    fig.update_yaxes(title=None, automargin=True)
+    return _layout(fig, title, subtitle, barmode="overlay", bargap=0.3,
+                   height=max(320, 60 + 28 * len(plan)), legend_title_text="Pillar")
+
+
+def spend_chart(roadmap: Roadmap, *, period_label: str | None = None) -> go.Figure:
+    """Spending each year by pillar, against the yearly budget line."""
+    fig = go.Figure()
+    horizon = roadmap.horizon_years
+    years = np.arange(1, horizon + 1)
+    spending = roadmap.spending
+    pillars = list(dict.fromkeys(roadmap.interventions["pillar"].astype(str)))
+    if not spending.empty:
+        by = spending.groupby(["pillar", "year"], as_index=False)["usd"].sum()
+        for pillar in [p for p in pillars if p in set(by["pillar"])]:
+            values = by[by["pillar"] == pillar].set_index("year")["usd"].reindex(years, fill_value=0.0)
+            fig.add_trace(go.Bar(
+                x=years, y=values.to_numpy(), name=pillar.capitalize(),
+                marker={"color": pillar_colour(pillar, pillars)},
+                hovertemplate="Year %{x}: USD %{y:,.0f}<extra>" + html.escape(pillar) + "</extra>",
+            ))
+    fig.add_trace(go.Scatter(
+        x=[0.5, horizon + 0.5], y=[roadmap.budget_usd_per_year] * 2, mode="lines",
+        name="Budget per year", line={"color": BUDGET_COLOUR, "dash": "dash", "width": 2},
+        hovertemplate="Budget: USD %{y:,.0f}<extra></extra>",
+    ))
+    _year_axis(fig, horizon, range=[0.5, horizon + 0.5], title="Year of the roadmap")
+    fig.update_yaxes(title="Spending (USD per year)", rangemode="tozero", tickformat=",.0f")
+    total = roadmap.summary["total_cost_usd"]
+    return _layout(fig, f"Spending each year stays within the budget (total {usd_words(total)})",
+                   _subtitle(roadmap, period_label) + " · building cost while built, running "
+                   "cost every year after", barmode="stack", legend_title_text="Pillar")
+
+
+def gap_closure_chart(roadmap: Roadmap, *, period_label: str | None = None) -> go.Figure:
+    """Share of the priority-weighted gap closed by interventions in effect, by year."""
+    closure = roadmap.gap_closure
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(
+        x=closure["year"], y=100 * closure["closure_share"], mode="lines+markers",
+        name="Gap closed", line={"color": LINE_COLOUR, "width": 3},
+        customdata=closure["open_pairs"],
+        hovertemplate="Year %{x}: %{y:.1f}% of the weighted gap closed<br>"
+                      "%{customdata} assessed pairs still short of target<extra></extra>",
+    ))
+    _year_axis(fig, roadmap.horizon_years, range=[0.5, roadmap.horizon_years + 0.5],
+               title="Year of the roadmap")
+    fig.update_yaxes(title="Weighted gap closed (%)", range=[0, 100])
+    final = 100 * float(closure["closure_share"].iloc[-1]) if len(closure) else 0.0
+    return _layout(fig, f"How much of the capability gap is closed: {final:.0f}% by the final year",
+                   _subtitle(roadmap, period_label) + " · gaps weighted by criticality, indicator "
+                   "and pillar weight", showlegend=False)
+
+
+def avoided_loss_chart(
+    roadmap: Roadmap,
+    *,
+    period_label: str | None = None,
+    annual_cost_interval_usd: tuple[float, float] | None = None,
+) -> go.Figure:
+    """Cybercrime losses avoided each year (USD), with the annual-cost interval as error bars
+    when given (avoided losses scale with the annual cost)."""
+    fig = go.Figure()
+    horizon = roadmap.horizon_years
+    title = "Cybercrime losses avoided each year"
+    subtitle = _subtitle(roadmap, period_label)
+    if roadmap.annual_cost_usd is None:
+        _layout(fig, title, subtitle)
+        return _empty(fig, "Not available: there is no estimate of the annual cost of "
+                      "cybercrime (the impact stage was skipped or had too few respondents).")
+    loss = roadmap.avoided_loss
+    error_y = None
+    if annual_cost_interval_usd is not None:
+        low, high = annual_cost_interval_usd
+        error_y = {"type": "data", "symmetric": False,
+                   "array": (loss["risk_reduction"] * high - loss["avoided_loss_usd"]).to_numpy(),
+                   "arrayminus": (loss["avoided_loss_usd"] - loss["risk_reduction"] * low).to_numpy(),
+                   "color": "#444444"}
+        subtitle += " · bars: 90% range of the annual cost estimate"
+    fig.add_trace(go.Bar(
+        x=loss["year"], y=loss["avoided_loss_usd"], name="Losses avoided",
+        marker={"color": "#009E73"}, error_y=error_y,
+        customdata=100 * loss["risk_reduction"],
+        hovertemplate="Year %{x}: USD %{y:,.0f} avoided (%{customdata:.1f}% of the annual "
+                      "cost)<extra></extra>",
+    ))
+    _year_axis(fig, horizon, range=[0.5, horizon + 0.5], title="Year of the roadmap")
+    fig.update_yaxes(title="Losses avoided (USD per year)", rangemode="tozero", tickformat=",.0f")
+    total = roadmap.summary["avoided_loss_usd"]
+    return _layout(fig, f"{title}: {usd_words(total)} over {horizon} years",
+                   subtitle + f" · annual cost of cybercrime {usd_words(roadmap.annual_cost_usd)} "
+                   "(a floor)", showlegend=False)
+
+
+def budget_curve_chart(
+    curve: pd.DataFrame,
+    *,
+    budget_usd_per_year: float,
+    horizon_years: int,
+    period_label: str | None = None,
+) -> go.Figure:
+    """Gap closure and ROSI of the best plan from half to double the budget."""
+    fig = make_subplots(
+        rows=1, cols=2, horizontal_spacing=0.12,
+        subplot_titles=("Gap closure bought (weighted level-years)",
+                        "Return on security investment (ROSI)"),
+    )
+    x = curve["budget_usd_per_year"]
+    fig.add_trace(go.Scatter(
+        x=x, y=curve["objective"], mode="lines+markers", name="Gap closure",
+        line={"color": LINE_COLOUR, "width": 3},
+        hovertemplate="Budget USD %{x:,.0f} a year: %{y:.1f}<extra></extra>",
+    ), row=1, col=1)
+    rosi = curve["rosi"]
+    if rosi.notna().any():
+        fig.add_trace(go.Scatter(
+            x=x, y=rosi, mode="lines+markers", name="ROSI",
+            line={"color": "#009E73", "width": 3},
+            hovertemplate="Budget USD %{x:,.0f} a year: ROSI %{y:.2f}<extra></extra>",
+        ), row=1, col=2)
+        fig.add_hline(y=0, line={"color": GREY, "width": 1}, row=1, col=2)
+    else:
+        fig.add_annotation(text="ROSI not available:<br>no annual cost estimate",
+                           showarrow=False, xref="x2 domain", yref="y2 domain", x=0.5, y=0.5)
+    for col in (1, 2):
+        fig.add_vline(x=budget_usd_per_year, line={"color": BUDGET_COLOUR, "dash": "dash"},
+                      row=1, col=col)
+    fig.update_xaxes(title="Budget (USD per year)", tickformat=",.2s")
+    fig.update_yaxes(title="Level-years", rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(title="ROSI (USD back per USD spent, net)", row=1, col=2)
+    subtitle = (f"Best plan re-solved at each budget, {horizon_years}-year horizon; dashed line = "
+                f"today's budget of {usd_words(budget_usd_per_year)} a year")
+    if period_label:
+        subtitle += f" · data period {period_label}"
+    return _layout(fig, "What half to double the budget would buy", subtitle, showlegend=False)

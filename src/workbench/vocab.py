@@ -1,0 +1,98 @@
+"""Controlled vocabularies of the data contract (docs/data-contract.md).
+
+Declared once here; the schemas, the sample generator and the docs all read them.
+"""
+
+from __future__ import annotations
+
+SECTORS: tuple[str, ...] = (
+    "agriculture",
+    "mining",
+    "manufacturing",
+    "energy",
+    "water",
+    "construction",
+    "trade",
+    "transport",
+    "hospitality",
+    "ict",
+    "finance",
+    "real_estate",
+    "professional",
+    "public_administration",
+    "education",
+    "health",
+    "other",
+)
+
+SIZE_BANDS: tuple[str, ...] = ("micro", "small", "medium", "large")
+SIZE_BAND_STAFF: dict[str, str] = {
+    "micro": "1-9 staff",
+    "small": "10-49 staff",
+    "medium": "50-249 staff",
+    "large": "250+ staff",
+}
+
+OWNERSHIP: tuple[str, ...] = ("public", "private")
+
+# Kinds of attack asked about in the survey (yes/no columns, in this order).
+ATTACK_KINDS: tuple[str, ...] = (
+    "phishing",
+    "impersonation",
+    "malware",
+    "ransomware",
+    "ddos",
+    "account_takeover",
+    "unauthorised_access",
+    "online_fraud",
+)
+
+# Controls asked about in the survey (yes/no columns, in this order).
+CONTROLS: tuple[str, ...] = (
+    "incident_plan",
+    "backups",
+    "staff_training",
+    "mfa",
+    "cyber_insurance",
+)
+
+COST_PARTS: tuple[str, ...] = ("cost_direct", "cost_recovery", "cost_long_term")
+
+# Top-level classes of the Reference Security Incident Taxonomy (ENISA / TF-CSIRT).
+INCIDENT_CATEGORIES: tuple[str, ...] = (
+    "abusive-content",
+    "malicious-code",
+    "information-gathering",
+    "intrusion-attempts",
+    "intrusions",
+    "availability",
+    "information-content-security",
+    "fraud",
+    "vulnerable",
+    "other",
+)
+
+VICTIM_TYPES: tuple[str, ...] = ("individual", "business", "public_body")
+INCIDENT_STATUS: tuple[str, ...] = ("open", "closed")
+
+ENTITY_TYPES: tuple[str, ...] = ("national", "government", "cni_operator")
+NATIONAL_ENTITY_ID = "NATIONAL"
+ORGANISATION_ENTITY_TYPES: tuple[str, ...] = ("government", "cni_operator")
+
+INDICATOR_SCOPES: tuple[str, ...] = ("national", "organisation")
+APPLIES_TO: tuple[str, ...] = ("national", "government", "cni_operator", "all")
+
+# Maturity levels: 0 plus the five stages of the Oxford Cybersecurity Capacity
+# Maturity Model.
+LEVELS: dict[int, str] = {
+    0: "absent",
+    1: "start-up",
+    2: "formative",
+    3: "established",
+    4: "strategic",
+    5: "dynamic",
+}
+
+# Accepted spellings of yes/no answers (compared case-insensitively).
+YES_VALUES: frozenset[str] = frozenset({"yes", "y", "true", "1"})
+NO_VALUES: frozenset[str] = frozenset({"no", "n", "false", "0"})

@@ -1,0 +1,102 @@
+"""Shared fixtures: a tiny, valid country folder written from literal rows."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+PROFILE = """\
+country: {code}
+name: {name}
+currency: {currency}
+usd_per_unit: 0.01
+gdp_usd: 1.0e9
+population: 1.0e6
+period_start: 2025-01-01
+period_end: 2025-12-31
+budget_usd_per_year: 1.0e6
+horizon_years: 3
+synthetic: true
+"""
+
+FRAME = """\
+sector,size_band,entities
+finance,micro,100
+finance,large,10
+trade,micro,300
+trade,large,20
+"""
+
+SURVEY_HEADER = (
+    "respondent_id,sector,size_band,ownership,cni,breached_12m,breaches_12m,phishing,"
+    "impersonation,malware,ransomware,ddos,account_takeover,unauthorised_access,online_fraud,"
+    "cost_direct,cost_recovery,cost_long_term,reported,incident_plan,backups,staff_training,"
+    "mfa,cyber_insurance"
+)
+SURVEY_ROWS = [
+    "R1,finance,micro,private,no,yes,2,yes,no,no,no,no,no,no,no,100,50,,yes,yes,yes,no,no,no",
+    "R2,finance,micro,private,no,no,0,,,,,,,,,,,,,no,yes,no,no,no",
+    "R3,finance,large,private,yes,yes,1,yes,yes,no,no,no,no,no,no,1000,,,no,yes,yes,yes,yes,no",
+    "R4,trade,micro,private,no,no,0,,,,,,,,,,,,,no,no,no,no,no",
+    "R5,trade,micro,private,no,yes,3,no,no,yes,no,no,no,no,no,200,100,0,no,no,no,no,no,no",
+    "R6,trade,large,public,no,no,0,,,,,,,,,,,,,yes,yes,yes,yes,yes",
+]
+
+INCIDENTS = """\
+incident_id,reported_on,category,victim_type,sector,cni,financial_loss,status
+I1,2025-01-15,fraud,business,finance,no,500,closed
+I2,2025-03-02,malicious-code,public_body,public_administration,yes,,open
+I3,2025-06-30,fraud,individual,,,20,closed
+"""
+
+ENTITIES = """\
+entity_id,name,entity_type,sector,criticality
+NATIONAL,Republic as a whole,national,,5
+MOF,Ministry of Finance,government,public_administration,4
+PWR,National Power Utility,cni_operator,energy,5
+"""
+
+ASSESSMENT = """\
+entity_id,indicator_id,level,evidence,assessed_on
+NATIONAL,LEG-01,2,Cybercrime act 2018,2025-05-01
+NATIONAL,TEC-01,1,CIRT set up on paper,2025-05-01
+MOF,TEC-13,3,MFA for all staff,2025-05-02
+PWR,TEC-13,1,,2025-05-03
+"""
+
+TARGETS = """\
+applies_to,indicator_id,target
+cni_operator,TEC-13,5
+"""
+
+
+def write_country(root: Path, code: str = "KE", *, name: str = "Kenya", currency: str = "KES",
+                  files: dict[str, str | None] | None = None) -> Path:
+    """Write a small valid country folder; ``files`` replaces (or with None removes) files."""
+    folder = root / code
+    folder.mkdir(parents=True, exist_ok=True)
+    contents: dict[str, str | None] = {
+        "profile.yaml": PROFILE.format(code=code, name=name, currency=currency),
+        "business_population.csv": FRAME,
+        "survey_responses.csv": SURVEY_HEADER + "\n" + "\n".join(SURVEY_ROWS) + "\n",
+        "incidents.csv": INCIDENTS,
+        "entities.csv": ENTITIES,
+        "capability_assessment.csv": ASSESSMENT,
+        "targets.csv": TARGETS,
+    }
+    contents.update(files or {})
+    for file_name, text in contents.items():
+        target = folder / file_name
+        if text is None:
+            target.unlink(missing_ok=True)
+        else:
+            target.write_text(textwrap.dedent(text), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def country_dir(tmp_path: Path) -> Path:
+    """A valid country folder ``<tmp>/data/KE``."""
+    return write_country(tmp_path / "data")

@@ -1,0 +1,451 @@
+"""Business case (docs/methods.md §3): the MILP roadmap against brute force, the
+published figures against hand calculations, and the failure paths."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from workbench import business_case as bc
+from workbench import loading, paths
+from workbench.framework import load_framework
+
+# --------------------------------------------------------------------------- builders
+
+PAIR_COLUMNS = [
+    "entity_id", "entity_name", "entity_type", "sector", "criticality", "indicator_id",
+    "indicator_title", "pillar_id", "scope", "indicator_weight", "pillar_weight", "level",
+    "target", "gap", "priority", "evidence", "assessed",
+]
+
+
+def make_pairs(rows: list[tuple]) -> pd.DataFrame:
+    """rows: (entity_id, entity_type, criticality, indicator_id, indicator_weight,
+    pillar_weight, level or None, target)."""
+    records = []
+    for entity_id, entity_type, crit, indicator_id, iw, pw, level, target in rows:
+        assessed = level is not None
+        gap = max(0, target - level) if assessed else None
+        records.append({
+            "entity_id": entity_id, "entity_name": entity_id, "entity_type": entity_type,
+            "sector": None, "criticality": crit, "indicator_id": indicator_id,
+            "indicator_title": indicator_id, "pillar_id": "p",
+            "scope": "national" if entity_type == "national" else "organisation",
+            "indicator_weight": iw, "pillar_weight": pw,
+            "level": level, "target": target, "gap": gap,
+            "priority": (gap or 0) * crit * iw * pw, "evidence": None, "assessed": assessed,
+        })
+    frame = pd.DataFrame(records, columns=PAIR_COLUMNS)
+    for col in ("criticality", "level", "target", "gap"):
+        frame[col] = frame[col].astype("Int64")
+    frame["assessed"] = frame["assessed"].astype(bool)
+    return frame
+
+
+def make_catalogue(rows: list[dict]) -> pd.DataFrame:
+    defaults = {"name": "x", "pillar": "p", "applies_to": "all", "capex_usd": 0.0,
+                "opex_usd_per_year": 0.0, "duration_months": 12, "requires": np.nan,
+                "loss_reduction": 0.0}
+    frame = pd.DataFrame([{**defaults, **row} for row in rows])
+    frame["raises_to"] = frame["raises_to"].astype("Int64")
+    frame["duration_months"] = frame["duration_months"].astype("Int64")
+    return frame[[
+        "intervention_id", "name", "pillar", "indicators", "applies_to", "raises_to",
+        "capex_usd", "opex_usd_per_year", "duration_months", "requires", "loss_reduction",
+    ]]
+
+
+# --------------------------------------------------------------------------- brute force
+# An independent, loop-by-loop reading of docs/methods.md §3.
+
+
+def _closures(pairs: pd.DataFrame, cat: pd.DataFrame) -> dict[str, dict[int, float]]:
+    out: dict[str, dict[int, float]] = {}
+    for row in cat.itertuples(index=False):
+        inds = [s.strip() for s in row.indicators.split(";")]
+        per_pair = {}
+        for p, pair in enumerate(pairs.itertuples(index=False)):
+            if not pair.assessed or pair.indicator_id not in inds:
+                continue
+            if row.applies_to not in ("all", pair.entity_type):
+                continue
+            per_pair[p] = max(0, min(int(row.raises_to), int(pair.target)) - int(pair.level))
+        out[row.intervention_id] = per_pair
+    return out
+
+
+def _entities(pairs, closures, iid) -> int:
+    return len({pairs["entity_id"].iloc[p] for p, r in closures[iid].items() if r > 0})
+
+
+def _requires(cat) -> dict[str, list[str]]:
+    return {
+        row.intervention_id: [] if not isinstance(row.requires, str)
+        else [s.strip() for s in row.requires.split(";") if s.strip()]
+        for row in cat.itertuples(index=False)
+    }
+
+
+def brute_force(pairs, cat, budget, horizon):
+    """(best objective, best plan) over every feasible plan, by enumeration."""
+    closures = _closures(pairs, cat)
+    ids = list(cat["intervention_id"])
+    n = {i: _entities(pairs, closures, i) for i in ids}
+    d = {i: max(1, math.ceil(m / 12)) for i, m in zip(ids, cat["duration_months"])}
+    capex = dict(zip(ids, cat["capex_usd"]))
+    opex = dict(zip(ids, cat["opex_usd_per_year"]))
+    req = _requires(cat)
+    weights = [r.criticality * r.indicator_weight * r.pillar_weight for r in pairs.itertuples()]
+    options = [[0] + (list(range(1, horizon - d[i] + 2)) if n[i] > 0 else []) for i in ids]
+    best, best_plan = -1.0, None
+    for combo in itertools.product(*options):
+        plan = {i: s for i, s in zip(ids, combo) if s > 0}
+        if not feasible(plan, n, d, capex, opex, req, budget, horizon):
+            continue
+        value = objective(plan, closures, weights, d, horizon, len(pairs))
+        if value > best:
+            best, best_plan = value, plan
+    return best, best_plan
+
+
+def feasible(plan, n, d, capex, opex, req, budget, horizon) -> bool:
+    for i, s in plan.items():
+        if n[i] == 0 or s + d[i] - 1 > horizon:
+            return False
+        for j in req[i]:
+            if n[j] == 0:
+                continue
+            if j not in plan or plan[j] + d[j] > s:
+                return False
+    for t in range(1, horizon + 1):
+        spend = 0.0
+        for i, s in plan.items():
+            if s <= t <= s + d[i] - 1:
+                spend += capex[i] * n[i] / d[i]
+            elif t >= s + d[i]:
+                spend += opex[i] * n[i]
+        if spend > budget * (1 + 1e-6):
+            return False
+    return True
+
+
+def objective(plan, closures, weights, d, horizon, n_pairs) -> float:
+    total = 0.0
+    for p in range(n_pairs):
+        for t in range(1, horizon + 1):
+            best = 0
+            for i, s in plan.items():
+                if s + d[i] <= t:
+                    best = max(best, closures[i].get(p, 0))
+            total += weights[p] * best
+    return total
+
+
+def random_instance(rng: np.random.Generator):
+    n_pairs = int(rng.integers(2, 5))  # 2-4 pairs
+    indicators = ["A", "B", "C"]
+    entity_pool = [("NATIONAL", "national", 5), ("G1", "government", 3), ("G2", "government", 2),
+                   ("C1", "cni_operator", 4)]
+    rows, seen = [], set()
+    while len(rows) < n_pairs:
+        entity = entity_pool[int(rng.integers(len(entity_pool)))]
+        ind = indicators[int(rng.integers(len(indicators)))]
+        if (entity[0], ind) in seen:
+            continue
+        seen.add((entity[0], ind))
+        rows.append((entity[0], entity[1], entity[2], ind, float(rng.choice([0.5, 1.0, 1.5])),
+                     0.2, int(rng.integers(0, 3)), int(rng.integers(2, 5))))
+    pairs = make_pairs(rows)
+    m = int(rng.integers(3, 7))
+    cat_rows = []
+    for k in range(m):
+        inds = sorted(set(rng.choice(indicators, size=int(rng.integers(1, 3)))))
+        earlier = [f"I{j}" for j in range(k) if rng.random() < 0.3]
+        cat_rows.append({
+            "intervention_id": f"I{k}",
+            "indicators": ";".join(inds),
+            "applies_to": str(rng.choice(["all", "national", "government", "cni_operator"])),
+            "raises_to": int(rng.integers(1, 6)),
+            "capex_usd": float(rng.integers(2, 13)) * 100.0,
+            "opex_usd_per_year": float(rng.integers(0, 4)) * 50.0,
+            "duration_months": int(rng.choice([6, 12, 18, 24])),
+            "requires": ";".join(earlier) if earlier else np.nan,
+            "loss_reduction": float(rng.uniform(0, 0.1)),
+        })
+    cat = make_catalogue(cat_rows)
+    horizon = int(rng.integers(3, 5))
+    budget = float(rng.integers(4, 12)) * 100.0
+    return pairs, cat, budget, horizon
+
+
+# --------------------------------------------------------------------------- optimality
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_milp_matches_brute_force_within_half_a_percent(seed):
+    pairs, cat, budget, horizon = random_instance(np.random.default_rng(1000 + seed))
+    best, _ = brute_force(pairs, cat, budget, horizon)
+    roadmap = bc.plan_roadmap(pairs, cat, budget_usd_per_year=budget, horizon_years=horizon)
+
+    closures = _closures(pairs, cat)
+    ids = list(cat["intervention_id"])
+    n = {i: _entities(pairs, closures, i) for i in ids}
+    d = {i: max(1, math.ceil(m / 12)) for i, m in zip(ids, cat["duration_months"])}
+    plan = {p["intervention_id"]: p["start_year"] for p in roadmap.summary["plan"]}
+    assert feasible(plan, n, d, dict(zip(ids, cat["capex_usd"])),
+                    dict(zip(ids, cat["opex_usd_per_year"])), _requires(cat), budget, horizon)
+    weights = [r.criticality * r.indicator_weight * r.pillar_weight for r in pairs.itertuples()]
+    value = objective(plan, closures, weights, d, horizon, len(pairs))
+    assert value == pytest.approx(roadmap.summary["objective"], abs=1e-9)
+    assert value >= (1 - bc.OPTIMALITY_GAP) * best - 1e-9
+    assert value <= best + 1e-9
+
+
+def test_the_max_is_not_a_sum_two_interventions_on_one_gap():
+    # One pair level 0 target 4; A raises to 2 (cheap), B to 4 (dearer). With money
+    # for both, the pair counts 4 a year once B is in effect, never 2 + 4.
+    pairs = make_pairs([("NATIONAL", "national", 5, "X", 1.0, 0.2, 0, 4)])
+    cat = make_catalogue([
+        {"intervention_id": "A", "indicators": "X", "raises_to": 2, "capex_usd": 10.0},
+        {"intervention_id": "B", "indicators": "X", "raises_to": 4, "capex_usd": 20.0},
+    ])
+    roadmap = bc.plan_roadmap(pairs, cat, budget_usd_per_year=100.0, horizon_years=3)
+    # w = 5 * 1 * 0.2 = 1; B in effect in years 2 and 3 -> 1 * 4 * 2 = 8.
+    assert roadmap.summary["objective"] == pytest.approx(8.0)
+    ids = [p["intervention_id"] for p in roadmap.summary["plan"]]
+    assert ids == ["B"]  # A adds nothing once B is there; the cheaper plan is kept
+    assert roadmap.not_chosen.set_index("intervention_id").loc["A", "reason"] == bc.REASON_NOT_WORTH
+
+
+# --------------------------------------------------------------------------- recomputation
+
+
+def small_case():
+    pairs = make_pairs([
+        ("NATIONAL", "national", 5, "N1", 1.0, 0.2, 1, 4),   # w = 1
+        ("G1", "government", 3, "O1", 1.0, 0.2, 0, 3),        # w = 0.6
+        ("G2", "government", 2, "O1", 0.5, 0.2, 2, 3),        # w = 0.2
+        ("G3", "government", 4, "O1", 1.0, 0.2, None, 3),     # not assessed
+    ])
+    cat = make_catalogue([
+        {"intervention_id": "LAW", "indicators": "N1", "applies_to": "national", "raises_to": 3,
+         "capex_usd": 300.0, "opex_usd_per_year": 50.0, "duration_months": 18,
+         "loss_reduction": 0.1},
+        {"intervention_id": "ORG", "indicators": "O1", "applies_to": "government", "raises_to": 3,
+         "capex_usd": 40.0, "opex_usd_per_year": 10.0, "duration_months": 12,
+         "requires": "LAW", "loss_reduction": 0.2},
+    ])
+    return pairs, cat
+
+
+def test_evaluate_plan_by_hand():
+    pairs, cat = small_case()
+    ev = bc.evaluate_plan(pairs, cat, {"LAW": 1, "ORG": 3}, horizon_years=4,
+                          budget_usd_per_year=1000.0, annual_cost_usd=1000.0)
+    # LAW: n = 1, d = 2, 150 a year in years 1-2, opex 50 in 3-4.
+    # ORG: n = 2 (G1 and G2 have closure; G3 unassessed), d = 1, capex 80 in year 3, opex 20 in 4.
+    assert ev.spend_by_year_usd == pytest.approx([150.0, 150.0, 50.0 + 80.0, 50.0 + 20.0])
+    assert ev.total_cost_usd == pytest.approx(500.0)
+    # LAW in effect years 3, 4: 1 * (3 - 1) each; ORG in effect year 4: 0.6 * 3 + 0.2 * 1.
+    assert ev.objective == pytest.approx(2 + 2 + 1.8 + 0.2)
+    # R(3) = 0.1; R(4) = 1 - 0.9 * 0.8 = 0.28.
+    assert ev.avoided_loss_usd == pytest.approx(1000 * (0.1 + 0.28))
+    assert ev.rosi == pytest.approx((380.0 - 500.0) / 500.0)
+    assert ev.violations == []
+    assert ev.plan.set_index("intervention_id")["cost_usd"].to_dict() == pytest.approx(
+        {"LAW": 400.0, "ORG": 100.0})
+
+
+def test_evaluate_plan_reports_violations():
+    pairs, cat = small_case()
+    ev = bc.evaluate_plan(pairs, cat, {"ORG": 1}, horizon_years=4, budget_usd_per_year=50.0)
+    assert any("requires LAW" in v for v in ev.violations)
+    assert any("year 1" in v and "exceeds" in v for v in ev.violations)
+    ev = bc.evaluate_plan(pairs, cat, {"LAW": 4}, horizon_years=4)
+    assert any("after the horizon" in v for v in ev.violations)
+
+
+def test_published_figures_recompute_from_the_plan():
+    pairs, cat = small_case()
+    roadmap = bc.plan_roadmap(pairs, cat, budget_usd_per_year=200.0, horizon_years=4,
+                              annual_cost_usd=1000.0)
+    s = roadmap.summary
+    plan = {p["intervention_id"]: p["start_year"] for p in s["plan"]}
+    assert plan == {"LAW": 1, "ORG": 3}  # the only plan using both, and both pay off
+    ev = bc.evaluate_plan(pairs, cat, plan, horizon_years=4, budget_usd_per_year=200.0,
+                          annual_cost_usd=1000.0)
+    assert s["objective"] == ev.objective
+    assert s["spend_by_year_usd"] == ev.spend_by_year_usd
+    assert s["total_cost_usd"] == pytest.approx(sum(s["spend_by_year_usd"]))
+    assert s["total_cost_usd"] == pytest.approx(sum(p["cost_usd"] for p in s["plan"]))
+    assert max(s["spend_by_year_usd"]) <= 200.0
+    assert s["avoided_loss_usd"] == pytest.approx(380.0)
+    assert s["rosi"] == pytest.approx(-0.24)
+    assert set(s) == {"budget_usd_per_year", "horizon_years", "plan", "spend_by_year_usd",
+                      "objective", "total_cost_usd", "avoided_loss_usd", "rosi"}
+    json.dumps(s, allow_nan=False)
+
+
+def test_prerequisites_are_respected():
+    pairs, cat = small_case()
+    # Enough money for anything: ORG still waits for LAW (2 years) to complete.
+    roadmap = bc.plan_roadmap(pairs, cat, budget_usd_per_year=1e9, horizon_years=5)
+    plan = {p["intervention_id"]: p for p in roadmap.summary["plan"]}
+    assert plan["ORG"]["start_year"] >= plan["LAW"]["end_year"] + 1
+    # Horizon 3: LAW in effect from year 3 at best, ORG could only start in year 3 and
+    # would be in effect for no year; it is reported as not fitting the horizon.
+    roadmap = bc.plan_roadmap(pairs, cat, budget_usd_per_year=1e9, horizon_years=3)
+    assert [p["intervention_id"] for p in roadmap.summary["plan"]] == ["LAW"]
+    reasons = roadmap.not_chosen.set_index("intervention_id")["reason"]
+    assert reasons["ORG"] == bc.REASON_HORIZON
+
+
+def test_money_benefits_unavailable_without_annual_cost():
+    pairs, cat = small_case()
+    roadmap = bc.plan_roadmap(pairs, cat, budget_usd_per_year=200.0, horizon_years=4)
+    s = roadmap.summary
+    assert s["avoided_loss_usd"] is None and s["rosi"] is None
+    assert "unavailable" in s["money_benefits"]
+    assert s["total_cost_usd"] > 0  # costs are still known
+    assert roadmap.avoided_loss["avoided_loss_usd"].isna().all()
+    json.dumps(s, allow_nan=False)
+
+
+# --------------------------------------------------------------------------- n_i = 0
+
+
+def test_intervention_with_no_gap_is_never_chosen_and_is_already_in_place():
+    pairs = make_pairs([
+        ("NATIONAL", "national", 5, "N1", 1.0, 0.2, 4, 4),  # already at target
+        ("G1", "government", 3, "O1", 1.0, 0.2, 0, 3),
+    ])
+    cat = make_catalogue([
+        {"intervention_id": "CIRT", "indicators": "N1", "applies_to": "national", "raises_to": 4,
+         "capex_usd": 10.0, "duration_months": 24},
+        {"intervention_id": "SOC", "indicators": "O1", "raises_to": 3, "capex_usd": 10.0,
+         "requires": "CIRT"},
+    ])
+    roadmap = bc.plan_roadmap(pairs, cat, budget_usd_per_year=100.0, horizon_years=3)
+    plan = {p["intervention_id"]: p["start_year"] for p in roadmap.summary["plan"]}
+    # CIRT has n = 0: not chosen, and SOC need not wait two years for it.
+    assert plan == {"SOC": 1}
+    assert roadmap.not_chosen.set_index("intervention_id").loc["CIRT", "reason"] == bc.REASON_NO_GAP
+    # 0.6 * 3 levels * years 2 and 3
+    assert roadmap.summary["objective"] == pytest.approx(0.6 * 3 * 2)
+    ev = bc.evaluate_plan(pairs, cat, {"CIRT": 1, "SOC": 3}, horizon_years=3)
+    assert any("n = 0" in v for v in ev.violations)
+
+
+def test_entities_count_only_those_with_a_gap():
+    pairs = make_pairs([
+        ("G1", "government", 3, "O1", 1.0, 0.2, 0, 3),
+        ("G2", "government", 3, "O1", 1.0, 0.2, 3, 3),      # at target
+        ("C1", "cni_operator", 3, "O1", 1.0, 0.2, 1, 4),    # not selected by applies_to
+    ])
+    cat = make_catalogue([{"intervention_id": "A", "indicators": "O1", "applies_to": "government",
+                           "raises_to": 3, "capex_usd": 100.0, "opex_usd_per_year": 5.0}])
+    roadmap = bc.plan_roadmap(pairs, cat, budget_usd_per_year=1000.0, horizon_years=3)
+    (entry,) = roadmap.summary["plan"]
+    assert entry["entities"] == 1
+    assert roadmap.summary["spend_by_year_usd"] == pytest.approx([100.0, 5.0, 5.0])
+
+
+# --------------------------------------------------------------------------- failure paths
+
+
+def test_prerequisite_cycle_gives_message_and_empty_plan():
+    pairs, _ = small_case()
+    cat = make_catalogue([
+        {"intervention_id": "A", "indicators": "N1", "raises_to": 3, "requires": "B"},
+        {"intervention_id": "B", "indicators": "O1", "raises_to": 3, "requires": "C"},
+        {"intervention_id": "C", "indicators": "O1", "raises_to": 2, "requires": "A"},
+        {"intervention_id": "D", "indicators": "O1", "raises_to": 2},
+    ])
+    roadmap = bc.plan_roadmap(pairs, cat, budget_usd_per_year=1e6, horizon_years=4)
+    assert roadmap.status == "infeasible"
+    assert roadmap.summary["plan"] == []
+    assert "cycle" in roadmap.message
+    for iid in ("A", "B", "C"):
+        assert iid in roadmap.message
+    reasons = roadmap.not_chosen.set_index("intervention_id")["reason"]
+    assert (reasons == bc.REASON_CYCLE).all()
+    cycle = bc.find_prerequisite_cycle(cat)
+    assert cycle[0] == cycle[-1] and set(cycle) == {"A", "B", "C"}
+
+
+def test_budget_too_small_for_anything():
+    pairs, cat = small_case()
+    roadmap = bc.plan_roadmap(pairs, cat, budget_usd_per_year=10.0, horizon_years=4,
+                              annual_cost_usd=1000.0)
+    assert roadmap.summary["plan"] == []
+    assert roadmap.status == "empty"
+    assert "too small" in roadmap.message
+    assert roadmap.summary["spend_by_year_usd"] == [0.0] * 4
+    assert roadmap.summary["rosi"] is None  # nothing spent: no return to speak of
+    reasons = roadmap.not_chosen.set_index("intervention_id")["reason"]
+    assert reasons["LAW"] == bc.REASON_OVER_BUDGET
+    assert reasons["ORG"] == bc.REASON_OVER_BUDGET  # 40 a year for 2 entities > 10
+
+
+def test_prerequisite_not_affordable():
+    pairs, cat = small_case()
+    # LAW costs 150 a year to build; ORG alone (80) would fit a budget of 100.
+    roadmap = bc.plan_roadmap(pairs, cat, budget_usd_per_year=100.0, horizon_years=4)
+    reasons = roadmap.not_chosen.set_index("intervention_id")["reason"]
+    assert reasons["LAW"] == bc.REASON_OVER_BUDGET
+    assert reasons["ORG"] == bc.REASON_PREREQUISITE
+    assert roadmap.summary["plan"] == []
+
+
+def test_horizon_shorter_than_every_duration():
+    pairs, cat = small_case()
+    roadmap = bc.plan_roadmap(pairs, cat, budget_usd_per_year=1e6, horizon_years=1)
+    assert roadmap.summary["plan"] == []
+    assert "too short" in roadmap.message
+    assert roadmap.summary["spend_by_year_usd"] == [0.0]
+
+
+def test_nothing_assessed():
+    pairs = make_pairs([("G1", "government", 3, "O1", 1.0, 0.2, None, 3)])
+    cat = make_catalogue([{"intervention_id": "A", "indicators": "O1", "raises_to": 3}])
+    roadmap = bc.plan_roadmap(pairs, cat, budget_usd_per_year=100.0, horizon_years=3)
+    assert roadmap.summary["plan"] == [] and roadmap.status == "empty"
+    assert "assessed" in roadmap.message
+
+
+def test_budget_curve_re_solves_each_point():
+    pairs, cat = small_case()
+    curve = bc.budget_curve(pairs, cat, budget_usd_per_year=160.0, horizon_years=4,
+                            annual_cost_usd=1000.0, factors=(0.5, 1.0, 2.0))
+    assert curve["budget_usd_per_year"].tolist() == [80.0, 160.0, 320.0]
+    # 80 a year: LAW (150 a year) is out, so ORG is too; 160 and 320: both.
+    assert curve["interventions"].tolist() == [0, 2, 2]
+    direct = bc.plan_roadmap(pairs, cat, budget_usd_per_year=320.0, horizon_years=4,
+                             annual_cost_usd=1000.0).summary
+    assert curve["objective"].iloc[2] == pytest.approx(direct["objective"])
+    assert curve["rosi"].iloc[2] == pytest.approx(direct["rosi"])
+    assert math.isnan(curve["rosi"].iloc[0])
+
+
+# --------------------------------------------------------------------------- catalogue
+
+
+def test_shipped_catalogue_loads_cleanly_and_covers_the_framework():
+    framework = load_framework()
+    load = loading.load_table(paths.SHIPPED_DATA, "interventions",
+                              [loading._intervention_rules(framework)])
+    assert load.error is None
+    assert len(load.quarantine) == 0
+    assert len(load.valid) == load.rows >= 20
+    covered = {i for value in load.valid["indicators"] for i in bc.split_ids(value)}
+    assert {i.id for i in framework.indicators} <= covered
+    assert bc.find_prerequisite_cycle(load.valid) is None
+    pillar_of = {i.id: i.pillar for i in framework.indicators}
+    for row in load.valid.itertuples(index=False):
+        assert {pillar_of[i] for i in bc.split_ids(row.indicators)} == {row.pillar}
+        assert 0 <= row.loss_reduction <= 1
