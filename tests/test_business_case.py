@@ -449,3 +449,65 @@ def test_shipped_catalogue_loads_cleanly_and_covers_the_framework():
     for row in load.valid.itertuples(index=False):
         assert {pillar_of[i] for i in bc.split_ids(row.indicators)} == {row.pillar}
         assert 0 <= row.loss_reduction <= 1
+
+
+# --------------------------------------------------------------------------- charts and tables
+
+
+def test_charts_show_the_plan_and_the_budget():
+    from workbench import roadmap_charts
+
+    pairs, cat = small_case()
+    roadmap = bc.plan_roadmap(pairs, cat, budget_usd_per_year=200.0, horizon_years=4,
+                              annual_cost_usd=1000.0)
+    gantt = roadmap_charts.roadmap_gantt(roadmap, period_label="2025")
+    built = [t for t in gantt.data if t.hovertemplate and "built in years" in t.hovertemplate]
+    # LAW built over years 1-2: bar from 0.5, two years long; ORG year 3 only.
+    assert sorted((float(t.base[0]), float(t.x[0])) for t in built) == [(0.5, 2.0), (2.5, 1.0)]
+
+    spend = roadmap_charts.spend_chart(roadmap)
+    budget_line = [t for t in spend.data if t.name == "Budget per year"][0]
+    assert list(budget_line.y) == [200.0, 200.0]
+    bars = np.sum([np.asarray(t.y) for t in spend.data if t.type == "bar"], axis=0)
+    assert bars.tolist() == pytest.approx([150.0, 150.0, 130.0, 70.0])
+
+    closure = roadmap_charts.gap_closure_chart(roadmap)
+    assert list(closure.data[0].y) == pytest.approx([0.0, 0.0, 40.0, 80.0])
+
+    loss = roadmap_charts.avoided_loss_chart(roadmap, annual_cost_interval_usd=(500.0, 2000.0))
+    assert list(loss.data[0].y) == pytest.approx([0.0, 0.0, 100.0, 280.0])
+    # year 4: R = 0.28, range 140 .. 560 around 280
+    assert loss.data[0].error_y.arrayminus[3] == pytest.approx(140.0)
+    assert loss.data[0].error_y.array[3] == pytest.approx(280.0)
+
+    curve = bc.budget_curve(pairs, cat, budget_usd_per_year=200.0, horizon_years=4,
+                            annual_cost_usd=1000.0)
+    fig = roadmap_charts.budget_curve_chart(curve, budget_usd_per_year=200.0, horizon_years=4)
+    assert list(fig.data[0].x) == [100.0, 150.0, 200.0, 250.0, 300.0, 400.0]
+
+
+def test_charts_say_when_there_is_nothing_to_show():
+    from workbench import roadmap_charts
+
+    pairs, cat = small_case()
+    roadmap = bc.plan_roadmap(pairs, cat, budget_usd_per_year=10.0, horizon_years=4)
+    gantt = roadmap_charts.roadmap_gantt(roadmap)
+    assert "No intervention in the plan" in gantt.layout.annotations[0].text
+    loss = roadmap_charts.avoided_loss_chart(roadmap)
+    assert "Not available" in loss.layout.annotations[0].text
+
+
+def test_tables_escape_nothing_away_and_format_money():
+    pairs, cat = small_case()
+    cat = cat.assign(name=["<b>Law</b>", "Org & co"])
+    roadmap = bc.plan_roadmap(pairs, cat, budget_usd_per_year=200.0, horizon_years=4,
+                              annual_cost_usd=1000.0)
+    table = bc.plan_table(roadmap)
+    assert table["Cost over the horizon (USD)"].tolist() == ["400", "100"]
+    assert table["Built in year(s)"].tolist() == ["1-2", "3"]
+    from workbench import notebook as wb
+
+    html_text = wb.table_html(table)._repr_html_()
+    assert "&lt;b&gt;Law&lt;/b&gt;" in html_text and "<b>Law</b>" not in html_text
+    headline = bc.headline_figures(roadmap).set_index("Figure")["Value"]
+    assert headline["Return on security investment (ROSI)"] == "-0.24"

@@ -30,7 +30,7 @@ from __future__ import annotations
 import graphlib
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -147,7 +147,6 @@ class Roadmap:
     horizon_years: int
     annual_cost_usd: float | None
     mip_gap: float | None = None
-    notes: list[str] = field(default_factory=list)
 
     @property
     def plan(self) -> pd.DataFrame:
@@ -222,7 +221,7 @@ def _prepare(pairs: pd.DataFrame, interventions: pd.DataFrame) -> _Prepared:
     ].reset_index(drop=True)
     level = assessed["level"].astype("float64").to_numpy()
     target = assessed["target"].astype("float64").to_numpy()
-    weight = (
+    weight = np.nan_to_num(
         assessed["criticality"].astype("float64").to_numpy()
         * assessed["indicator_weight"].astype("float64").to_numpy()
         * assessed["pillar_weight"].astype("float64").to_numpy()
@@ -234,7 +233,7 @@ def _prepare(pairs: pd.DataFrame, interventions: pd.DataFrame) -> _Prepared:
         "position": np.arange(len(catalogue)),
         "indicator_id": catalogue["indicators"].map(split_ids),
         "applies_to": catalogue["applies_to"].astype(str).str.strip().str.lower(),
-        "raises_to": catalogue["raises_to"].astype("float64"),
+        "raises_to": catalogue["raises_to"].astype("float64").fillna(0.0),
     }).explode("indicator_id").dropna(subset=["indicator_id"])
     pair_keys = pd.DataFrame({
         "pair": np.arange(len(assessed)),
@@ -491,7 +490,6 @@ def _screen(prep: _Prepared, budget: float, horizon: int) -> tuple[np.ndarray, n
     reasons: dict[int, tuple[str, str]] = {}
     graph = {k: prep.requires[k] for k in range(m)}
     for k in graphlib.TopologicalSorter(graph).static_order():
-        iid = prep.ids[k]
         if prep.n[k] == 0:
             reasons[k] = (REASON_NO_GAP, "every entity it applies to is already at the level it "
                           "brings (or at target), or was not assessed")
@@ -525,7 +523,6 @@ def _screen(prep: _Prepared, budget: float, horizon: int) -> tuple[np.ndarray, n
                           f"the earliest and would be in effect for no year of the horizon")
             continue
         eligible[k] = True
-        del iid
     return eligible, earliest, reasons
 
 
@@ -828,13 +825,17 @@ def _summary(evaluation: PlanEvaluation, budget: float, horizon: int, cost: floa
         "horizon_years": horizon,
         "plan": [
             {
-                "intervention_id": str(row.intervention_id),
-                "start_year": int(row.start_year),
-                "end_year": int(row.end_year),
-                "entities": int(row.entities),
-                "cost_usd": float(row.cost_usd),
+                "intervention_id": str(iid),
+                "start_year": int(start),
+                "end_year": int(end),
+                "entities": int(entities),
+                "cost_usd": float(cost),
             }
-            for row in evaluation.plan.itertuples(index=False)
+            for iid, start, end, entities, cost in zip(
+                evaluation.plan["intervention_id"].tolist(), evaluation.plan["start_year"].tolist(),
+                evaluation.plan["end_year"].tolist(), evaluation.plan["entities"].tolist(),
+                evaluation.plan["cost_usd"].tolist(),
+            )
         ],
         "spend_by_year_usd": list(evaluation.spend_by_year_usd),
         "objective": evaluation.objective,
@@ -886,14 +887,19 @@ def budget_curve(
 def plan_table(roadmap: Roadmap) -> pd.DataFrame:
     """The plan for display: who does what, when, at what cost (USD)."""
     plan = roadmap.plan
+    years = np.where(
+        plan["start_year"] == plan["end_year"],
+        plan["start_year"].astype(str),
+        plan["start_year"].astype(str) + "-" + plan["end_year"].astype(str),
+    )
     return pd.DataFrame({
         "Intervention": plan["intervention_id"],
         "What": plan["name"],
         "Pillar": plan["pillar"],
-        "Years": plan["start_year"].astype(str) + "-" + plan["end_year"].astype(str),
+        "Built in year(s)": years,
         "Entities": plan["entities"],
-        "Cost over the horizon (USD)": plan["cost_usd"].round(0),
-        "Loss reduction (share)": plan["loss_reduction"],
+        "Cost over the horizon (USD)": plan["cost_usd"].map("{:,.0f}".format),
+        "Loss reduction": plan["loss_reduction"].map("{:.1%}".format),
     })
 
 

@@ -220,5 +220,37 @@ def batch(
         raise typer.Exit(1)
 
 
+@app.command("samples")
+def samples(
+    out: Annotated[Path, typer.Option(help="Folder to write one <CC>/ folder per country into.")],
+    countries: Annotated[
+        Optional[str],
+        typer.Option(help="Comma-separated codes (default: KE,JM,FJ,MY,GH,GB)."),
+    ] = None,
+    seed: Annotated[
+        Optional[int], typer.Option(help="Random seed (default: the committed samples' seed).")
+    ] = None,
+    scale: Annotated[
+        float, typer.Option(help="Multiply the survey respondents and incidents, e.g. 20.")
+    ] = 1.0,
+) -> None:
+    """Generate the synthetic sample countries (docs/sample-data.md).
+
+    With the defaults this rewrites exactly the committed data/samples/ files.
+    """
+    from workbench import samples as sample_data
+
+    codes = tuple(c.strip() for c in countries.split(",")) if countries else sample_data.DEFAULT_CODES
+    try:
+        written = sample_data.write_samples(
+            out, codes,
+            seed=sample_data.DEFAULT_SEED if seed is None else seed, scale=scale)
+    except (WorkbenchError, KeyError, ValueError) as exc:
+        fail(str(exc).strip("'\""))
+    except OSError as exc:
+        fail(f"cannot write: {exc}")
+    console.print(f"wrote {len(written)} files for {', '.join(codes)} to {out}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())

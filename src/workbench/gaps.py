@@ -761,12 +761,32 @@ def evidence_view(pairs: pd.DataFrame, entity_id: str | None = None) -> pd.DataF
 
 
 def escaped(frame: pd.DataFrame) -> pd.DataFrame:
-    """Every text cell HTML-escaped (for renderers that interpret markup, e.g. plotly)."""
+    """Every text cell HTML-escaped (for renderers that interpret markup, e.g. plotly,
+    which needs only ``&``, ``<`` and ``>`` escaped)."""
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(lambda v: html.escape(str(v)) if pd.notna(v) else "")
+            out[col] = out[col].map(lambda v: html.escape(str(v), quote=False) if pd.notna(v) else "")
     return out
+
+
+def headline_table(result: GapResult) -> pd.DataFrame:
+    """The gap analysis in five lines, in plain words (for the top of the page)."""
+    s = result.summary
+
+    def score(value: float | None) -> str:
+        return "not assessed" if value is None else f"{value:.1f} of 100"
+
+    coverage = "none expected" if s["coverage"] is None else (
+        f"{100 * s['coverage']:.0f}% ({s['assessed_pairs']} of {s['expected_pairs']} checks)")
+    rows = [
+        ("Overall capability score now", score(s["overall_score"])),
+        ("Score if every assessed check met its target", score(s["target_overall_score"])),
+        ("Share of expected checks assessed", coverage),
+        ("Checks below target", str(s["open_gaps"])),
+        ("Framework", result.framework_title),
+    ]
+    return pd.DataFrame(rows, columns=["Measure", "Value"], dtype="str")
 
 
 def group_display(view: pd.DataFrame, key: str, label: str) -> pd.DataFrame:

@@ -29,13 +29,19 @@ GAP_SCALE = "YlOrRd"
 FONT = dict(family="Arial, sans-serif", size=13)
 
 
+def _text(value: object) -> str:
+    """Free text made safe for plotly, whose text renderer interprets tags."""
+    return html.escape(str(value), quote=False)
+
+
 def _esc(values: pd.Series | list) -> list[str]:
-    return [html.escape(str(v)) if not (v is None or (isinstance(v, float) and np.isnan(v))) else ""
-            for v in values]
+    return ["" if v is None or (isinstance(v, float) and np.isnan(v)) else _text(v) for v in values]
 
 
 def _title(text: str, subtitle: str) -> dict:
-    return dict(text=html.escape(text), subtitle=dict(text=html.escape(subtitle)), x=0.02, xanchor="left")
+    """Escaped title and subtitle; a newline in ``text`` becomes a line break."""
+    return dict(text=_text(text).replace("\n", "<br>"), subtitle=dict(text=_text(subtitle)),
+                x=0.02, xanchor="left")
 
 
 def _subtitle(result: gaps.GapResult, extra: str = "") -> str:
@@ -74,7 +80,7 @@ def pillar_radar(result: gaps.GapResult) -> go.Figure:
         hovertemplate="%{theta}<br>current %{r:.1f} of 100<extra></extra>",
     ))
     fig.update_layout(
-        title=_title("Capability by pillar: where we are and where we aim to be (score 0-100)",
+        title=_title("Capability by pillar:\nwhere we are and where we aim to be (score 0-100)",
                      _subtitle(result, note)),
         polar=dict(radialaxis=dict(range=[0, 100], tickvals=[0, 25, 50, 75, 100], ticksuffix="",
                                    title=dict(text="score 0-100"))),
@@ -109,9 +115,9 @@ def gap_heatmap(result: gaps.GapResult) -> go.Figure:
     hover_level = cell_text("level", lambda v: "not assessed" if v is None or pd.isna(v) else str(int(v)))
     hover_target = cell_text("target", lambda v: "" if v is None or pd.isna(v) else str(int(v)))
     hover_evidence = cell_text(
-        "evidence", lambda v: html.escape(str(v)[:160]) if isinstance(v, str) and v else "none recorded")
+        "evidence", lambda v: _text(str(v)[:160]) if isinstance(v, str) and v else "none recorded")
     titles = dict(zip(pairs["indicator_id"], pairs["indicator_title"]))
-    hover_title = np.tile(np.array([html.escape(titles[i]) for i in indicator_order], dtype=object),
+    hover_title = np.tile(np.array([_text(titles[i]) for i in indicator_order], dtype=object),
                           (len(row_labels), 1))
     custom = np.dstack([hover_level, hover_target, hover_evidence, hover_title])
     col_labels = indicator_order
@@ -119,7 +125,7 @@ def gap_heatmap(result: gaps.GapResult) -> go.Figure:
     fig.add_trace(go.Heatmap(
         z=z, x=col_labels, y=row_labels, zmin=0, zmax=5, colorscale=GAP_SCALE, xgap=1, ygap=1,
         colorbar=dict(title=dict(text="gap<br>(levels)"), tickvals=[0, 1, 2, 3, 4, 5]),
-        customdata=custom, name="gap",
+        customdata=custom, name="gap", hoverongaps=False,
         hovertemplate=("%{y}<br>%{x} %{customdata[3]}<br>level %{customdata[0]} of 5, target %{customdata[1]}"
                        "<br>gap %{z} levels<br>evidence: %{customdata[2]}<extra></extra>"),
     ))
@@ -127,11 +133,11 @@ def gap_heatmap(result: gaps.GapResult) -> go.Figure:
     fig.add_trace(go.Heatmap(
         z=grey, x=col_labels, y=row_labels, colorscale=[[0, GREY], [1, GREY]], showscale=False,
         xgap=1, ygap=1, text=np.where(unassessed, "?", ""), texttemplate="%{text}",
-        textfont=dict(color=DARK_GREY), name="not assessed", customdata=custom,
+        textfont=dict(color=DARK_GREY), name="not assessed", customdata=custom, hoverongaps=False,
         hovertemplate="%{y}<br>%{x} %{customdata[3]}<br>not assessed (target %{customdata[1]})<extra></extra>",
     ))
     fig.update_layout(
-        title=_title("Capability gaps by organisation and indicator (gap in levels, 0-5)",
+        title=_title("Capability gaps by organisation and indicator\n(gap = levels below target, 0-5)",
                      _subtitle(result, "grey ? = not assessed; blank = does not apply")),
         # Indicator titles ride in the hover label; the axis would be unreadable with them.
         xaxis=dict(title=dict(text="indicator (hover for its name)"), side="bottom", tickangle=-45),
@@ -147,7 +153,7 @@ def top_gaps_table(result: gaps.GapResult) -> go.Figure:
     view = gaps.escaped(gaps.evidence_view(result.top_gaps))
     fig = go.Figure(go.Table(
         columnwidth=[0.5, 2, 3, 1.3, 1, 1, 1, 3],
-        header=dict(values=[f"<b>{html.escape(c)}</b>" for c in view.columns], fill_color=BLUE,
+        header=dict(values=[f"<b>{_text(c)}</b>" for c in view.columns], fill_color=BLUE,
                     font=dict(color="white", size=13), align="left"),
         cells=dict(values=[view[c].astype("str").tolist() for c in view.columns],
                    align="left", fill_color="white", height=26),
@@ -239,7 +245,7 @@ def peer_chart(peers: pd.DataFrame, subtitle: str = "") -> go.Figure:
         "ITU GCI 2020: same region": SKY,
         "ITU GCI 2020: similar income": PURPLE,
     }
-    labels = [f"{html.escape(str(n))} - this assessment" if w else html.escape(str(n))
+    labels = [f"{_text(n)} - this assessment" if w else _text(n)
               for n, w in zip(ordered["name"], is_workbench)]
     fig = go.Figure()
     for name, colour in colours.items():
@@ -254,7 +260,7 @@ def peer_chart(peers: pd.DataFrame, subtitle: str = "") -> go.Figure:
             textposition="outside", hovertemplate="%{y}: %{x:.1f} of 100<extra></extra>",
         ))
     fig.update_layout(
-        title=_title("Different instruments, not the same scale: this assessment's score "
+        title=_title("Different instruments, not the same scale:\nthis assessment's score "
                      "beside Commonwealth peers' ITU GCI 2020 scores (0-100)",
                      subtitle or "similar income = GDP per capita between half and twice this country's"),
         xaxis=dict(range=[0, 110], title=dict(text="score 0-100 (each on its own instrument)")),

@@ -185,6 +185,10 @@ def _num(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
+def _num_or_nan(value: float | None) -> float:
+    return math.nan if value is None else float(value)
+
+
 def _bool(series: pd.Series) -> pd.Series:
     return series.astype("boolean")
 
@@ -222,35 +226,50 @@ def wilson_interval(
         z2 = z * z
         denom = 1.0 + z2 / n_safe
         centre = (p + z2 / (2.0 * n_safe)) / denom
-        half = z * np.sqrt(np.clip(p * (1.0 - p), 0.0, None) / n_safe + z2 / (4.0 * n_safe**2)) / denom
+        spread = np.clip(p * (1.0 - p), 0.0, None) / n_safe + z2 / (4.0 * n_safe**2)
+        half = z * np.sqrt(spread) / denom
         low = np.where(valid, np.clip(centre - half, 0.0, 1.0), np.nan)
         high = np.where(valid, np.clip(centre + half, 0.0, 1.0), np.nan)
     return low, high
 
 
 def _proportions(
-    values: pd.Series,
-    weights: pd.Series,
-    keys: list[pd.Series],
-    index: pd.Index | None,
+    values: np.ndarray,
+    weights: np.ndarray,
+    codes: np.ndarray,
+    index: pd.Index,
     min_cell_size: int,
 ) -> pd.DataFrame:
-    """Weighted share of True among known ``values``, by ``keys``, with Wilson/Kish
-    intervals and suppression. ``index`` lists the groups to publish (missing -> n 0)."""
-    known = values.notna().to_numpy()
-    w = weights.to_numpy(dtype="float64")[known]
-    y = values.to_numpy(dtype="float64", na_value=np.nan)[known]
-    parts = pd.DataFrame({"sum_w": w, "sum_wy": w * y, "sum_w2": w * w, "n": 1})
-    if keys:
-        key_frame = {f"k{i}": k.to_numpy()[known] for i, k in enumerate(keys)}
-        parts = parts.assign(**key_frame)
-        sums = parts.groupby([f"k{i}" for i in range(len(keys))], sort=False).sum()
-        if index is not None:
-            sums.index.names = index.names
-            sums = sums.reindex(index, fill_value=0)
-    else:
-        sums = parts.sum().to_frame().T
+    """Weighted share of 1 among known ``values`` (1/0, NaN unknown) in each group.
+
+    ``codes`` gives each respondent's group as a position in ``index`` (-1: none).
+    Sums are ``np.bincount`` over the codes, so the cost is one pass over the rows.
+    Returns ``index``-indexed n, n_eff, estimate, ci_low, ci_high, suppressed.
+    """
+    known = ~np.isnan(values) & (codes >= 0)
+    c, w, y = codes[known], weights[known], values[known]
+    size = len(index)
+    sums = pd.DataFrame(
+        {
+            "n": np.bincount(c, minlength=size),
+            "sum_w": np.bincount(c, weights=w, minlength=size),
+            "sum_wy": np.bincount(c, weights=w * y, minlength=size),
+            "sum_w2": np.bincount(c, weights=w * w, minlength=size),
+        },
+        index=index,
+    )
     return _finish_proportions(sums, min_cell_size)
+
+
+def _codes(values: pd.Series | np.ndarray, categories: list[str]) -> np.ndarray:
+    """Position of each value in ``categories`` (-1 when absent or blank)."""
+    labels = np.asarray(values, dtype=object)
+    return np.asarray(pd.Categorical(labels, categories=categories).codes, dtype=np.intp)
+
+
+def _yes(series: pd.Series) -> np.ndarray:
+    """A yes/no column as 1.0 / 0.0, NaN when unknown."""
+    return _bool(series).to_numpy(dtype="float64", na_value=np.nan)
 
 
 def _finish_proportions(sums: pd.DataFrame, min_cell_size: int) -> pd.DataFrame:
@@ -282,6 +301,14 @@ def _group_entry(row: pd.Series) -> dict[str, Any]:
         "ci_high": _num(row["ci_high"]),
         "suppressed": bool(row["suppressed"]),
     }
+
+
+def _nested(frame: pd.DataFrame, outer: str, inner: str) -> dict[str, dict[str, Any]]:
+    """{outer: {inner: group entry}} from a long group table (a few dozen rows)."""
+    nested: dict[str, dict[str, Any]] = {}
+    for _, row in frame.iterrows():
+        nested.setdefault(str(row[outer]), {})[str(row[inner])] = _group_entry(row)
+    return nested
 
 
 def _ordered(values: set[str], vocabulary: tuple[str, ...]) -> list[str]:
@@ -346,9 +373,8 @@ def post_stratified_weights(survey: pd.DataFrame, frame: pd.DataFrame) -> Weight
     band_covered = band_sampled > 0
     with np.errstate(divide="ignore", invalid="ignore"):
         factor = np.where(band_covered, band_total / band_sampled, np.nan)
-        cell_weight = np.where(
-            sampled, cells["entities"] / cells["respondents"].clip(lower=1) * np.nan_to_num(factor), np.nan
-        )
+        per_respondent = cells["entities"] / cells["respondents"].clip(lower=1)
+        cell_weight = np.where(sampled, per_respondent * np.nan_to_num(factor), np.nan)
     cells["band_factor"] = factor
     cells["weight"] = cell_weight
     cells["status"] = np.select(
@@ -572,8 +598,9 @@ def stratified_bootstrap_totals(
         return out
     order = np.argsort(strata, kind="stable")
     sorted_values = values[order]
-    codes, starts, sizes = np.unique(np.asarray(strata)[order], return_index=True, return_counts=True)
-    del codes
+    _, starts, sizes = np.unique(
+        np.asarray(strata)[order], return_index=True, return_counts=True
+    )
     rng = np.random.default_rng(seed)
     chunk = int(max(1, min(replicates, chunk_elements // n_rows)))
     for first in range(0, replicates, chunk):
@@ -606,7 +633,10 @@ def _bootstrap_frame(
     )
 
 
-def _percentiles(values: pd.Series) -> dict[str, float | None]:
+def _percentiles(values: pd.Series, published: bool = True) -> dict[str, float | None]:
+    """p05 / p50 / p95 of the finite replicates (all None when not ``published``)."""
+    if not published:
+        return {"p05": None, "p50": None, "p95": None}
     finite = values.to_numpy(dtype="float64")
     finite = finite[np.isfinite(finite)]
     if finite.size == 0:
@@ -645,7 +675,10 @@ def summarise_incidents(
 
     table = pd.DataFrame(
         {
-            "month": reported_on.dt.to_period("M").astype("str"),
+            # "YYYY-MM" through numpy's month unit: one pass, no per-row Python.
+            "month": np.datetime_as_string(
+                reported_on.to_numpy(dtype="datetime64[ns]").astype("datetime64[M]"), unit="M"
+            ),
             "category": incidents["category"].astype("str").to_numpy(),
             "victim_type": victim.to_numpy(),
             "sector": incidents["sector"].astype("str").fillna("not recorded").to_numpy(),
@@ -673,12 +706,13 @@ def summarise_incidents(
         str(p) for p in pd.period_range(profile.period_start, profile.period_end, freq="M")
     ]
     by_month = tally(counted_rows, "month", months)
+    categories = set(counted_rows["category"].unique()) | set(vocab.INCIDENT_CATEGORIES)
     by_category = tally(
-        counted_rows, "category", _ordered(set(counted_rows["category"]) | set(vocab.INCIDENT_CATEGORIES), vocab.INCIDENT_CATEGORIES)
+        counted_rows, "category", _ordered(categories, vocab.INCIDENT_CATEGORIES)
     )
     by_victim = tally(table[in_period], "victim_type", list(vocab.VICTIM_TYPES))
     by_victim["counted"] = by_victim["victim_type"].isin(COUNTED_VICTIM_TYPES)
-    sectors = _ordered(set(counted_rows["sector"]), (*vocab.SECTORS, "not recorded"))
+    sectors = _ordered(set(counted_rows["sector"].unique()), (*vocab.SECTORS, "not recorded"))
     by_sector = tally(counted_rows, "sector", sectors)
 
     with_loss = int(counted_rows["with_loss"].sum())
@@ -719,16 +753,13 @@ def _incidents_block(summary: IncidentSummary) -> dict[str, Any]:
 # --------------------------------------------------------------------------- assessment
 
 
-def _long(survey: pd.DataFrame, columns: tuple[str, ...], name: str) -> pd.DataFrame:
-    """Respondents x columns in long form: position, ``name``, value (boolean)."""
-    positions = np.tile(np.arange(len(survey)), len(columns))
-    labels = np.repeat(np.array(columns, dtype=object), len(survey))
-    values = pd.concat([_bool(survey[c]) for c in columns], ignore_index=True)
-    return pd.DataFrame({"pos": positions, name: labels, "value": values})
-
-
 def _frame_of(result: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     return result.reset_index(names=names)[[*names, *GROUP_COLUMNS]]
+
+
+def _stack(parts: dict[str, pd.DataFrame], name: str) -> pd.DataFrame:
+    """Per-column group tables stacked with an outer level ``name``."""
+    return pd.concat(parts, names=[name])
 
 
 def assess_impact(
@@ -765,26 +796,19 @@ def assess_impact(
     n_cov = weights.covered_entities
     prep = _prepare(survey, weights.weights, profile.usd_per_unit)
     head = _headline(prep, n_cov, min_cell_size)
-    w = weights.weights.reset_index(drop=True)
     data = survey.reset_index(drop=True)
-    breached = _bool(data["breached_12m"])
 
     # Prevalence overall and by group.
     overall_low, overall_high = wilson_interval(head.prevalence, head.n_eff)
-    sectors = _ordered(
-        set(data["sector"]) | set(frame.loc[pd.to_numeric(frame["entities"]) > 0, "sector"]),
-        vocab.SECTORS,
-    )
+    populated = frame.loc[pd.to_numeric(frame["entities"]) > 0]
+    sectors = _ordered(set(data["sector"].unique()) | set(populated["sector"]), vocab.SECTORS)
     bands = _ordered(
-        set(data["size_band"]) | set(frame.loc[pd.to_numeric(frame["entities"]) > 0, "size_band"]),
-        vocab.SIZE_BANDS,
+        set(data["size_band"].unique()) | set(populated["size_band"]), vocab.SIZE_BANDS
     )
-    by_sector = _proportions(
-        breached, w, [data["sector"]], pd.Index(sectors, name="group"), min_cell_size
-    )
-    by_band = _proportions(
-        breached, w, [data["size_band"]], pd.Index(bands, name="group"), min_cell_size
-    )
+    sector_codes = _codes(data["sector"], sectors)
+    band_codes = _codes(data["size_band"], bands)
+    by_sector = _proportions(prep.y, prep.w, sector_codes, pd.Index(sectors), min_cell_size)
+    by_band = _proportions(prep.y, prep.w, band_codes, pd.Index(bands), min_cell_size)
     groups = pd.concat(
         [
             _frame_of(by_sector, ["group"]).assign(dimension="sector"),
@@ -794,66 +818,47 @@ def assess_impact(
     )[["dimension", "group", *GROUP_COLUMNS]]
 
     # Attack mix among breached respondents, per kind over those who answered for it.
-    is_breached = (breached == True).to_numpy(dtype=bool, na_value=False)  # noqa: E712
-    attacks = _long(data[is_breached], vocab.ATTACK_KINDS, "attack")
-    attack_w = pd.Series(w[is_breached].to_numpy()[attacks["pos"]])
-    attack_mix = _proportions(
-        attacks["value"],
-        attack_w,
-        [attacks["attack"]],
-        pd.Index(list(vocab.ATTACK_KINDS), name="attack"),
-        min_cell_size,
-    )
+    is_breached = prep.y == 1.0
+    one_group = np.zeros(len(data), dtype=np.intp)
+    attack_mix = _stack(
+        {
+            kind: _proportions(
+                np.where(is_breached, _yes(data[kind]), np.nan), prep.w, one_group,
+                pd.Index(["all"]), min_cell_size,
+            )
+            for kind in vocab.ATTACK_KINDS
+        },
+        "attack",
+    ).droplevel(1)
     attack_frame = _frame_of(attack_mix, ["attack"])
 
     # Controls in place by size band (and all bands), and prevalence with / without.
-    controls = _long(data, vocab.CONTROLS, "control")
-    control_w = pd.Series(w.to_numpy()[controls["pos"]])
-    control_band = pd.Series(data["size_band"].to_numpy()[controls["pos"]])
-    band_index = pd.MultiIndex.from_product([vocab.CONTROLS, bands], names=["control", "size_band"])
-    in_place = _proportions(
-        controls["value"], control_w, [controls["control"], control_band], band_index, min_cell_size
-    )
-    all_bands = _proportions(
-        controls["value"],
-        control_w,
-        [controls["control"], pd.Series("all", index=controls.index)],
-        pd.MultiIndex.from_product([vocab.CONTROLS, ["all"]], names=["control", "size_band"]),
-        min_cell_size,
-    )
-    controls_by_band = _frame_of(pd.concat([in_place, all_bands]), ["control", "size_band"])
-    order = {c: i for i, c in enumerate(vocab.CONTROLS)}
-    controls_by_band = controls_by_band.sort_values(
-        "control", key=lambda s: s.map(order), kind="stable"
-    ).reset_index(drop=True)
-
-    control_y = pd.Series(breached.to_numpy()[controls["pos"]], dtype="boolean")
-    status = controls["value"].map({True: "with", False: "without"})
-    has_answer = controls["value"].notna()
-    with_without = _proportions(
-        control_y.where(has_answer.to_numpy()),
-        control_w,
-        [controls["control"], status.astype("object").fillna("unknown")],
-        pd.MultiIndex.from_product([vocab.CONTROLS, ["with", "without"]], names=["control", "status"]),
-        min_cell_size,
-    )
-    controls_prevalence = _frame_of(with_without, ["control", "status"])
+    band_parts, split_parts = {}, {}
+    for control in vocab.CONTROLS:
+        has = _yes(data[control])
+        band_parts[control] = pd.concat(
+            [
+                _proportions(has, prep.w, band_codes, pd.Index(bands), min_cell_size),
+                _proportions(has, prep.w, one_group, pd.Index(["all"]), min_cell_size),
+            ]
+        )
+        # group 0 = has the control, 1 = does not, -1 = unknown (left out)
+        split = np.where(np.isnan(has), -1, np.where(has == 1.0, 0, 1)).astype(np.intp)
+        split_parts[control] = _proportions(
+            prep.y, prep.w, split, pd.Index(["with", "without"]), min_cell_size
+        )
+    controls_by_band = _frame_of(_stack(band_parts, "control"), ["control", "size_band"])
+    controls_prevalence = _frame_of(_stack(split_parts, "control"), ["control", "status"])
 
     # Annual cost and its bootstrap.
     annual = head.annual_cost(n_cov)
     annual_defined = math.isfinite(annual)
     boot = _bootstrap_frame(prep, n_cov, replicates, seed)
-    cost_percentiles = (
-        _percentiles(boot["annual_cost_usd"]) if annual_defined else {"p05": None, "p50": None, "p95": None}
-    )
+    cost_percentiles = _percentiles(boot["annual_cost_usd"], annual_defined)
     undefined_replicates = int((~np.isfinite(boot["annual_cost_usd"])).sum())
-    prevalence_percentiles = (
-        _percentiles(boot["prevalence"]) if math.isfinite(head.prevalence) else _percentiles(pd.Series([], dtype=float))
-    )
-    breaches_percentiles = (
-        _percentiles(boot["estimated_breaches"])
-        if math.isfinite(head.estimated_breaches)
-        else _percentiles(pd.Series([], dtype=float))
+    prevalence_percentiles = _percentiles(boot["prevalence"], math.isfinite(head.prevalence))
+    breaches_percentiles = _percentiles(
+        boot["estimated_breaches"], math.isfinite(head.estimated_breaches)
     )
     if not annual_defined:
         boot = boot.assign(mean_cost_usd=np.nan, annual_cost_usd=np.nan)
@@ -881,8 +886,8 @@ def assess_impact(
                 float(reported) if reported is not None else np.nan,
                 head.estimated_breaches,
             ],
-            "p05": [np.nan, breaches_percentiles["p05"] if breaches_percentiles["p05"] is not None else np.nan],
-            "p95": [np.nan, breaches_percentiles["p95"] if breaches_percentiles["p95"] is not None else np.nan],
+            "p05": [np.nan, _num_or_nan(breaches_percentiles["p05"])],
+            "p95": [np.nan, _num_or_nan(breaches_percentiles["p95"])],
         }
     )
 
@@ -936,21 +941,9 @@ def assess_impact(
         },
         "suppressed": list(head.suppressed),
         "attack_mix_detail": {str(k): _group_entry(row) for k, row in attack_mix.iterrows()},
-        "controls": {
-            control: {
-                str(row["size_band"]): _group_entry(row)
-                for _, row in controls_by_band[controls_by_band["control"] == control].iterrows()
-            }
-            for control in vocab.CONTROLS
-        },
-        "controls_prevalence": {
-            control: {
-                str(row["status"]): _group_entry(row)
-                for _, row in controls_prevalence[controls_prevalence["control"] == control].iterrows()
-            }
-            for control in vocab.CONTROLS
-        },
-        "incidents": _incidents_block(incident_summary) if incident_summary is not None else None,
+        "controls": _nested(controls_by_band, "control", "size_band"),
+        "controls_prevalence": _nested(controls_prevalence, "control", "status"),
+        "incidents": None if incident_summary is None else _incidents_block(incident_summary),
         "currency": profile.currency,
         "usd_per_unit": float(profile.usd_per_unit),
     }

@@ -319,6 +319,24 @@ def _parse_numbers(text: pa_lib.ChunkedArray) -> pa_lib.ChunkedArray:
                    pa_lib.float64())
 
 
+def _written_as_parsed(text: pa_lib.ChunkedArray, dates: pa_lib.ChunkedArray) -> pa_lib.ChunkedArray:
+    """Whether each parsed date has the month and day that were written.
+
+    strptime rolls impossible days over (2025-02-30 becomes 2025-03-02). Comparing the
+    written month and day with the parsed ones catches that; formatting the dates back
+    to text would too, but Arrow's strftime is some twenty times slower.
+    """
+    canonical = pc.and_(pc.is_valid(dates), pc.equal(pc.utf8_length(text), 10))
+    written = pc.if_else(canonical, text, pa_lib.scalar("0000-00-00"))
+    try:
+        month = pc.cast(pc.utf8_slice_codeunits(written, 5, 7), pa_lib.int64())
+        day = pc.cast(pc.utf8_slice_codeunits(written, 8, 10), pa_lib.int64())
+    except pa_lib.ArrowInvalid:  # an odd form strptime accepted: compare as text
+        return pc.equal(pc.strftime(dates, format="%Y-%m-%d"), text)
+    return pc.and_(canonical, pc.and_(pc.equal(pc.month(dates), month),
+                                      pc.equal(pc.day(dates), day)))
+
+
 def _parse_column(
     text: pa_lib.ChunkedArray,
     raw: pa_lib.ChunkedArray,
@@ -352,10 +370,8 @@ def _parse_column(
                        pa_lib.int64())
     if kind == "date":
         dates = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
-        # strptime rolls impossible days over (2025-02-30 becomes 2025-03-02): a date
-        # counts only if it prints back as it was written.
-        exact = pc.equal(pc.strftime(dates, format="%Y-%m-%d"), text)
-        dates = pc.if_else(exact, dates, pa_lib.scalar(None, dates.type))
+        dates = pc.if_else(_written_as_parsed(text, dates), dates,
+                           pa_lib.scalar(None, dates.type))
         unparsed = present & ~_to_bool(pc.is_valid(dates))
         if unparsed.any():
             # Rarely reached: ISO 8601 forms other than YYYY-MM-DD (e.g. a time part,
@@ -365,9 +381,12 @@ def _parse_column(
                 pd.Series(text.take(pa_lib.array(rows)).to_pylist(), dtype=object),
                 format="ISO8601", errors="coerce",
             ).dt.floor("s")
-            merged = dates.to_pandas().astype("datetime64[s]")
-            merged.iloc[rows] = retry.to_numpy(dtype="datetime64[s]")
-            dates = pa_lib.chunked_array([pa_lib.array(merged, type=dates.type, from_pandas=True)])
+            if retry.notna().any():
+                mask = np.zeros(len(unparsed), dtype=bool)
+                mask[rows] = True
+                replacements = pa_lib.array(retry.to_numpy(dtype="datetime64[s]"), type=dates.type,
+                                            from_pandas=True)
+                dates = pc.replace_with_mask(dates.combine_chunks(), pa_lib.array(mask), replacements)
             still = np.zeros(len(unparsed), dtype=bool)
             still[rows] = retry.isna().to_numpy()
             rejections.add(still, _quoted(raw, column, "is not a date (YYYY-MM-DD)"))

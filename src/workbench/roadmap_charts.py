@@ -100,7 +100,7 @@ def roadmap_gantt(roadmap: Roadmap, *, period_label: str | None = None) -> go.Fi
         _layout(fig, title, _subtitle(roadmap, period_label))
         return _empty(fig, "No intervention in the plan. " + roadmap.message)
     plan = plan.sort_values(["start_year", "pillar", "intervention_id"], ascending=[False, True, True])
-    labels = [f"{_short(str(n))} ({i})" for n, i in zip(plan["name"], plan["intervention_id"])]
+    labels = [html.escape(f"{_short(str(n))} ({i})") for n, i in zip(plan["name"], plan["intervention_id"])]
     pillars = list(dict.fromkeys(roadmap.interventions["pillar"].astype(str)))
     shown: set[str] = set()
     for label, row in zip(labels, plan.itertuples(index=False)):
@@ -110,7 +110,7 @@ def roadmap_gantt(roadmap: Roadmap, *, period_label: str | None = None) -> go.Fi
         # Year t spans [t - 0.5, t + 0.5] on the axis.
         fig.add_trace(go.Bar(
             y=[label], x=[row.end_year - row.start_year + 1], base=[row.start_year - 0.5],
-            orientation="h", marker={"color": colour}, name=str(row.pillar).capitalize(),
+            orientation="h", marker={"color": colour}, name=html.escape(str(row.pillar).capitalize()),
             legendgroup=str(row.pillar), showlegend=first,
             hovertemplate=(f"{html.escape(str(row.name))}<br>built in years {row.start_year}-"
                            f"{row.end_year}<br>{row.entities} entities<br>cost over the horizon "
@@ -141,7 +141,7 @@ def spend_chart(roadmap: Roadmap, *, period_label: str | None = None) -> go.Figu
         for pillar in [p for p in pillars if p in set(by["pillar"])]:
             values = by[by["pillar"] == pillar].set_index("year")["usd"].reindex(years, fill_value=0.0)
             fig.add_trace(go.Bar(
-                x=years, y=values.to_numpy(), name=pillar.capitalize(),
+                x=years, y=values.to_numpy(), name=html.escape(pillar.capitalize()),
                 marker={"color": pillar_colour(pillar, pillars)},
                 hovertemplate="Year %{x}: USD %{y:,.0f}<extra>" + html.escape(pillar) + "</extra>",
             ))

@@ -64,11 +64,13 @@ CURRENCY: dict[str, tuple[str, float]] = {
 USD_PER_GBP = CURRENCY["GB"][1]
 
 # Default yearly budget for the business case: 0.004% of GDP, rounded to two
-# significant figures, at least USD 250,000. A stated assumption: it puts Kenya
+# significant figures, at least USD 1 million. A stated assumption: it puts Kenya
 # near USD 4 million a year (the order of a national cyber capacity programme of
-# a lower-middle-income country) and scales with the economy.
+# a lower-middle-income country) and scales with the economy; the floor is about
+# what building a basic national CIRT costs a year (capex spread over its build
+# plus running costs), which small island states usually fund with partners.
 BUDGET_SHARE_OF_GDP = 0.00004
-BUDGET_FLOOR_USD = 250_000.0
+BUDGET_FLOOR_USD = 1_000_000.0
 
 # --------------------------------------------------------------------------- frame
 
@@ -204,7 +206,7 @@ UK_CONTROL_RATES = {
 # national CERT or police: low, 10-30% (assumption: the UK survey finds 34% report
 # outside the organisation at all, mostly to their IT provider). Plus
 # REPORTING_PLAN_BOOST when the respondent has an incident plan.
-REPORTING_RATE = {"micro": 0.10, "small": 0.14, "medium": 0.20, "large": 0.26}
+REPORTING_RATE = {"micro": 0.16, "small": 0.18, "medium": 0.22, "large": 0.26}
 REPORTING_PLAN_BOOST = 0.06
 
 # Sectors operating critical national infrastructure, and the chance that a
@@ -370,11 +372,23 @@ EVIDENCE_SOURCES = (
     "document review", "interview with the security lead", "workshop self-assessment",
     "site visit", "follow-up interview",
 )
+NATIONAL_EVIDENCE_BY_LEVEL = {
+    0: "Nothing in place",
+    1: "Under discussion, no text or body yet",
+    2: "Draft or pilot stage, not yet adopted",
+    3: "Adopted and in operation",
+    4: "In operation, resourced and reviewed in the last two years",
+    5: "Mature, regularly reviewed and shared as regional good practice",
+}
+NATIONAL_EVIDENCE_SOURCES = (
+    "desk review of legislation", "ministry interview", "national workshop",
+    "questionnaire answers of the national agency",
+)
 
 # --------------------------------------------------------------------------- deliberate errors
 
 # The one country whose files carry deliberately bad rows, so that the quarantine
-# shows in demos. Each entry: file -> expected (row key, reason fragment).
+# shows in demos (see _add_bad_rows and docs/sample-data.md).
 BAD_ROWS_COUNTRY = "JM"
 MARKUP_EVIDENCE = "<b>draft</b> & pending sign-off"
 UNKNOWN_ENTITY_ID = "MIN-TOURISM-OLD"
@@ -432,7 +446,7 @@ def _profile(code: str) -> dict[str, object]:
         "currency": currency,
         "usd_per_unit": usd_per_unit,
         "gdp_usd": facts["gdp_usd"],
-        "population": float(facts["population"]),
+        "population": facts["population"],
         "period_start": PERIOD_START,
         "period_end": PERIOD_END,
         "budget_usd_per_year": budget,
@@ -453,12 +467,12 @@ def profile_yaml(profile: Mapping[str, object]) -> str:
         f"currency: {profile['currency']}\n"
         f"usd_per_unit: {profile['usd_per_unit']!r}  # approximate rate on "
         f"{FX_RATE_DATE.isoformat()}\n"
-        f"gdp_usd: {profile['gdp_usd']:.6e}  # GDP current USD, {facts['gdp_year']}\n"
-        f"population: {profile['population']:.6e}  # {facts['population_year']}\n"
+        f"gdp_usd: {profile['gdp_usd']:.0f}  # GDP current USD, {facts['gdp_year']}\n"
+        f"population: {profile['population']:.0f}  # {facts['population_year']}\n"
         f"period_start: {profile['period_start']}\n"
         f"period_end: {profile['period_end']}\n"
-        f"budget_usd_per_year: {profile['budget_usd_per_year']:.2e}"
-        "  # 0.004% of GDP (sample rule)\n"
+        f"budget_usd_per_year: {profile['budget_usd_per_year']:.0f}"
+        "  # 0.004% of GDP, at least USD 1 million (sample rule)\n"
         f"horizon_years: {profile['horizon_years']}\n"
         f"synthetic: {'true' if profile['synthetic'] else 'false'}\n"
     )
@@ -480,6 +494,7 @@ def _sector_shares(code: str, band: str) -> pd.Series:
 
 
 def _business_population(code: str) -> pd.DataFrame:
+    """One row per (sector, size band): band totals split by the sector shares."""
     rows = []
     for band in vocab.SIZE_BANDS:
         total = BUSINESSES_BY_BAND[code][band]
@@ -498,6 +513,7 @@ def _survey(
     code: str, frame: pd.DataFrame, profile: Mapping[str, object], m_index: float,
     rng: np.random.Generator, scale: float,
 ) -> pd.DataFrame:
+    """Survey responses drawn from the frame by the rules of the SURVEY constants above."""
     n_target = _clip_round(400 * math.log10(profile["gdp_usd"] / 1e8), SURVEY_RESPONDENTS_RANGE)
     n_target = max(1, round(n_target * scale))
     # --- who responds: band allocation, then cells by the square root of their size
@@ -617,9 +633,10 @@ def _design_weights(
 
 
 def _incidents(
-    code: str, frame: pd.DataFrame, profile: Mapping[str, object], m_index: float,
+    code: str, frame: pd.DataFrame, profile: Mapping[str, object],
     rng: np.random.Generator, scale: float,
 ) -> pd.DataFrame:
+    """A national CERT's ticket export for the period (and a few tickets either side)."""
     n = _clip_round(30 * math.sqrt(profile["population"] / 1e4), INCIDENTS_RANGE)
     n = max(1, round(n * scale))
     victim = rng.choice(list(VICTIM_SHARES), size=n, p=list(VICTIM_SHARES.values()))
@@ -684,6 +701,7 @@ def _incidents(
 
 
 def _entities(profile: Mapping[str, object]) -> pd.DataFrame:
+    """NATIONAL, then government bodies and CNI operators in priority order."""
     n_org = _clip_round(12 + 9 * math.log10(profile["gdp_usd"] / 1e9), ENTITIES_RANGE)
     n_gov = round(GOVERNMENT_SHARE * n_org)
     n_cni = n_org - n_gov
@@ -713,6 +731,7 @@ def _assessment(
     entities: pd.DataFrame, framework: Framework, profile: Mapping[str, object],
     m_index: float, rng: np.random.Generator,
 ) -> pd.DataFrame:
+    """One row per expected (entity, indicator) pair; a few left with a blank level."""
     country_mean = 0.6 + 2.6 * m_index + 0.25 * math.log10(profile["gdp_usd"] / 1e10)
     indicators = framework.indicators_frame()
     pairs = []
@@ -737,8 +756,14 @@ def _assessment(
         for e, d in zip(info.index, rng.integers(
             0, (ASSESSMENT_WINDOW[1] - ASSESSMENT_WINDOW[0]).days + 1, len(info)))
     }
-    sources = rng.choice(EVIDENCE_SOURCES, size=len(frame))
-    evidence = [f"{EVIDENCE_BY_LEVEL[int(lv)]} ({src})" for lv, src in zip(levels, sources)]
+    national = (frame["entity_id"] == vocab.NATIONAL_ENTITY_ID).to_numpy()
+    org_sources = rng.choice(EVIDENCE_SOURCES, size=len(frame))
+    national_sources = rng.choice(NATIONAL_EVIDENCE_SOURCES, size=len(frame))
+    evidence = [
+        f"{NATIONAL_EVIDENCE_BY_LEVEL[int(lv)]} ({nsrc})" if is_nat
+        else f"{EVIDENCE_BY_LEVEL[int(lv)]} ({osrc})"
+        for lv, is_nat, osrc, nsrc in zip(levels, national, org_sources, national_sources)
+    ]
     assessed_on = [workshop[e].isoformat() for e in frame["entity_id"]]
 
     unassessed = rng.choice(len(frame), size=max(2, round(UNASSESSED_SHARE * len(frame))),
@@ -773,14 +798,14 @@ def _targets(entities: pd.DataFrame) -> pd.DataFrame:
 # =========================================================================== bad rows
 
 
-def _add_bad_rows(files: dict[str, pd.DataFrame], rng: np.random.Generator) -> None:
+def _add_bad_rows(files: dict[str, pd.DataFrame]) -> None:
     """Plant the deliberately bad rows (and one valid row with markup) in place."""
     survey = files["survey_responses"]
     # 1. a sector code that is not in the vocabulary
     survey.loc[7, "sector"] = "fin"
     # 2. breached_12m no with breaches_12m 3
-    not_breached = survey.index[(survey["breached_12m"] == "no")]
-    survey.loc[not_breached[3], "breaches_12m"] = 3
+    not_breached = survey.index[(survey["breached_12m"] == "no") & (survey.index > 7)]
+    survey.loc[not_breached[0], "breaches_12m"] = 3
     # 3. a repeated respondent_id (a later row reuses an earlier id)
     duplicate = survey.loc[[40]].copy()
     duplicate["respondent_id"] = survey.loc[12, "respondent_id"]
@@ -793,7 +818,7 @@ def _add_bad_rows(files: dict[str, pd.DataFrame], rng: np.random.Generator) -> N
     february = incidents.index[incidents["reported_on"].str.startswith("2025-02")]
     incidents.loc[february[0], "reported_on"] = "2025-02-30"
     # 5. a status outside the vocabulary
-    incidents.loc[incidents.index[25], "status"] = "resolved"
+    incidents.loc[february[0] - 20, "status"] = "resolved"
 
     assessment = files["capability_assessment"]
     assessed = assessment.index[assessment["level"].notna()
@@ -852,7 +877,7 @@ def generate_country(
     survey = _survey(code, frame, profile, m_index, rng, scale)
     if code == "MY":
         survey["weight"] = _design_weights(survey, frame, rng)
-    incidents = _incidents(code, frame, profile, m_index, rng, scale)
+    incidents = _incidents(code, frame, profile, rng, scale)
     entities = _entities(profile)
     assessment = _assessment(entities, load_framework(None), profile, m_index, rng)
     files: dict[str, object] = {
@@ -865,7 +890,7 @@ def generate_country(
         "targets": _targets(entities),
     }
     if code == BAD_ROWS_COUNTRY:
-        _add_bad_rows(files, rng)
+        _add_bad_rows(files)
     return files
 
 
@@ -899,7 +924,17 @@ def write_samples(
     seed: int = DEFAULT_SEED,
     scale: float = 1.0,
 ) -> list[Path]:
-    """Generate and write ``<root>/<CC>/`` for each code; returns the files written."""
+    """Generate and write ``<root>/<CC>/`` for each code; returns the files written.
+
+    Every code is checked before anything is written, so a bad code in the list
+    leaves no half-written output.
+    """
+    codes = tuple(codes)
+    for code in codes:
+        if validate_country_code(code) not in CURRENCY:
+            raise KeyError(f"no sample assumptions for {code!r}; known: {', '.join(CURRENCY)}")
+    if not scale > 0:
+        raise ValueError(f"scale must be positive, got {scale!r}")
     written: list[Path] = []
     for code in codes:
         generated = generate_country(code, seed=seed, scale=scale)

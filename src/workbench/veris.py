@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
@@ -177,9 +177,15 @@ def _read_file(path: Path, label: str) -> list[dict[str, Any]]:
 
 
 def _read_json_lines(text: str, path: Path, label: str) -> list[dict[str, Any]]:
-    """JSON lines; when no line parses, try a stream of concatenated objects."""
+    """JSON lines, or objects written one after another.
+
+    When every line is an object, the file is JSON lines. Otherwise, if the whole
+    text is a stream of objects (pretty-printed, one after another), that is read.
+    Otherwise the lines that are objects are kept and the others reported; a file
+    with no object line at all is not VERIS.
+    """
     entries: list[dict[str, Any]] = []
-    parsed = 0
+    objects = 0
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -189,37 +195,41 @@ def _read_json_lines(text: str, path: Path, label: str) -> list[dict[str, Any]]:
         except json.JSONDecodeError as exc:
             entries.append({SOURCE_KEY: where, ERROR_KEY: f"line is not JSON ({exc.msg})"})
             continue
-        parsed += 1
-        entries.append(_tagged(item, where) if isinstance(item, dict)
-                       else {SOURCE_KEY: where, ERROR_KEY: "line is not a JSON object"})
-    if parsed:
+        if isinstance(item, dict):
+            objects += 1
+            entries.append(_tagged(item, where))
+        else:
+            entries.append({SOURCE_KEY: where, ERROR_KEY: "line is not a JSON object"})
+    if objects == len(entries):
         return entries
-    stream = list(_object_stream(text))
+    stream = _object_stream(text)
     if stream:
         return [_tagged(item, f"{label}#{n}") for n, item in enumerate(stream, start=1)]
+    if objects:
+        return entries
     raise DataFileError(str(path), "is not JSON, a JSON array or JSON lines")
 
 
-def _object_stream(text: str) -> Iterator[dict[str, Any]]:
-    """Objects written one after another (pretty-printed, without separators)."""
+def _object_stream(text: str) -> list[dict[str, Any]]:
+    """Objects written one after another; empty unless the whole text is such objects."""
     decoder = json.JSONDecoder()
+    items: list[dict[str, Any]] = []
     position, end = 0, len(text)
-    while position < end:
+    while True:
         while position < end and text[position].isspace():
             position += 1
         if position >= end:
-            return
+            return items
         try:
             item, position = decoder.raw_decode(text, position)
         except json.JSONDecodeError:
-            return
-        if isinstance(item, dict):
-            yield item
+            return []
+        if not isinstance(item, dict):
+            return []
+        items.append(item)
 
 
 def _tagged(record: dict[str, Any], source: str) -> dict[str, Any]:
-    # A fresh dict: the parsed object is ours, but keep the caller's view unchanged
-    # if it ever passes its own dicts through here.
     return {**record, SOURCE_KEY: source}
 
 
@@ -240,6 +250,9 @@ class ImportResult:
             industry, loss_note, sub_source.
         country: the ISO 3166-1 alpha-2 code imported.
         read: number of records read (imported + skipped).
+        counts: the figures ``workbench import-veris`` prints (``counts_frame``
+            lays them out): read, imported, skipped by reason, partial dates,
+            categories, undetermined categories, unknown industries, losses.
     """
 
     rows: pd.DataFrame
@@ -308,7 +321,8 @@ def veris_to_incidents(
     country = validate_country_code(country)
     if usd_per_unit is not None and not usd_per_unit > 0:
         raise ValueError("usd_per_unit must be positive")
-    records = list(records)
+    # Anything that is not a mapping is reported as unreadable, like a broken line.
+    records = [r if isinstance(r, dict) else {ERROR_KEY: "not a JSON object"} for r in records]
     flat = _flatten(records)
     reason, detail = _skip_reasons(flat, country)
     kept = flat[reason.isna()]
@@ -434,7 +448,7 @@ def _skip_reasons(flat: pd.DataFrame, country: str) -> tuple[pd.Series, pd.Serie
     placed = reason.isna()
     repeat = flat["incident_id"].where(placed).duplicated(keep="first") & placed
     first_source = flat[placed].drop_duplicates("incident_id").set_index("incident_id")["source"]
-    mark(repeat, SKIP_DUPLICATE, "first kept: " + flat["incident_id"].map(first_source))
+    mark(repeat, SKIP_DUPLICATE, "first kept: " + flat["incident_id"].map(first_source).astype("str"))
     return reason, detail
 
 

@@ -1,0 +1,496 @@
+"""Impact stage: every figure checked against values worked out by hand.
+
+The hand frame (see docs/impact.md, "Worked example"):
+
+register: trade/micro 100, finance/micro 50, ict/micro 50 (no respondents),
+          trade/small 40, trade/large 10 (no respondents in the band)
+survey:   4 trade/micro, 2 finance/micro, 5 trade/small
+
+micro band: F = 200 entities, C = 150 in sampled cells, factor 4/3, so every micro
+respondent weighs 100/4 * 4/3 = 50/2 * 4/3 = 100/3; trade/small respondents weigh
+40/5 = 8; the large band is uncovered: N = 240 of 250, coverage 0.96.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from workbench import impact, impact_charts, vocab
+from workbench.errors import DataFileError
+from workbench.profile import Profile
+
+Z = 1.959963984540054  # two-sided 95% normal quantile
+NA = pd.NA
+THIRD = 100 / 3  # weight of a micro respondent in the hand frame
+
+
+def wilson(p: float, n: float, z: float = Z) -> tuple[float, float]:
+    """Wilson score interval written out independently of the code under test."""
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def profile(**overrides) -> Profile:
+    fields = dict(
+        country="KE", name="Kenya", currency="KES", usd_per_unit=0.5, gdp_usd=1.0e6,
+        population=1.0e6, period_start=dt.date(2025, 1, 1), period_end=dt.date(2025, 12, 31),
+        budget_usd_per_year=1.0e6, horizon_years=5, synthetic=True,
+    )
+    fields.update(overrides)
+    return Profile(**fields)
+
+
+def survey_frame(rows: list[dict]) -> pd.DataFrame:
+    """A typed survey as the loader returns it; unspecified answers are unknown."""
+    frame = pd.DataFrame(rows)
+    frame.insert(0, "respondent_id", [f"R{i}" for i in range(len(frame))])
+    for column in ("cni", "breached_12m", *vocab.ATTACK_KINDS, "reported", *vocab.CONTROLS):
+        values = frame[column] if column in frame else pd.Series([NA] * len(frame))
+        frame[column] = pd.array(list(values), dtype="boolean")
+    frame["breaches_12m"] = pd.array(
+        list(frame["breaches_12m"]) if "breaches_12m" in frame else [NA] * len(frame), dtype="Int64"
+    )
+    for column in vocab.COST_PARTS:
+        values = frame[column] if column in frame else pd.Series([np.nan] * len(frame))
+        frame[column] = pd.to_numeric(values).astype("float64")
+    frame["ownership"] = "private"
+    return frame
+
+
+def register(cells: list[tuple[str, str, int]]) -> pd.DataFrame:
+    frame = pd.DataFrame(cells, columns=["sector", "size_band", "entities"])
+    frame["entities"] = frame["entities"].astype("Int64")
+    return frame
+
+
+HAND_REGISTER = [
+    ("trade", "micro", 100),
+    ("finance", "micro", 50),
+    ("ict", "micro", 50),
+    ("trade", "small", 40),
+    ("trade", "large", 10),
+]
+NAN = float("nan")
+HAND_ROWS = [
+    # 0-3 trade/micro, 4-5 finance/micro, 6-10 trade/small
+    dict(sector="trade", size_band="micro", breached_12m=True, breaches_12m=2, cost_direct=100,
+         cost_recovery=50, cost_long_term=NAN, reported=True, phishing=True, mfa=True),
+    dict(sector="trade", size_band="micro", breached_12m=False, breaches_12m=0, phishing=True, mfa=True),
+    dict(sector="trade", size_band="micro", breached_12m=False, breaches_12m=0, mfa=False),
+    dict(sector="trade", size_band="micro", breached_12m=True, breaches_12m=1, reported=False),
+    dict(sector="finance", size_band="micro", breached_12m=True, breaches_12m=3, cost_direct=300,
+         cost_recovery=0, cost_long_term=0, phishing=False, mfa=False),
+    dict(sector="finance", size_band="micro", breached_12m=False, breaches_12m=0, mfa=True),
+    dict(sector="trade", size_band="small", breached_12m=True, breaches_12m=1, cost_direct=10,
+         cost_recovery=10, cost_long_term=20, reported=True, phishing=True, mfa=True),
+    dict(sector="trade", size_band="small", breached_12m=False, breaches_12m=0, mfa=False),
+    dict(sector="trade", size_band="small", breached_12m=False, breaches_12m=0, mfa=False),
+    dict(sector="trade", size_band="small", breached_12m=False, breaches_12m=0, mfa=False),
+    dict(sector="trade", size_band="small", breached_12m=NA, breaches_12m=NA, mfa=False),
+]
+HAND_WEIGHTS = [THIRD] * 6 + [8.0] * 5
+# Hand-worked headline figures (see the module docstring).
+P_HAND = 108 / 232
+N_HAND = 240
+MEAN_COST_HAND = (THIRD * 150 + THIRD * 300 + 8 * 40) / (THIRD * 2 + 8) * 0.5
+
+
+def incidents_frame(rows: list[tuple]) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        rows, columns=["incident_id", "reported_on", "category", "victim_type", "sector", "financial_loss"]
+    )
+    frame["reported_on"] = pd.to_datetime(frame["reported_on"], format="ISO8601")
+    frame["cni"] = pd.array([NA] * len(frame), dtype="boolean")
+    frame["status"] = "open"
+    frame["financial_loss"] = frame["financial_loss"].astype("float64")
+    return frame
+
+
+HAND_INCIDENTS = [
+    ("I1", "2025-01-01", "fraud", "business", "trade", 1000.0),  # first day: counted
+    ("I2", "2025-12-31 23:30", "intrusions", "public_body", "public_administration", NAN),  # last day
+    ("I3", "2024-12-31", "fraud", "business", "trade", 50.0),  # before the period
+    ("I4", "2026-01-01", "fraud", "business", "trade", 50.0),  # after the period
+    ("I5", "2025-06-15", "fraud", "individual", None, 70.0),  # individuals are not counted
+    ("I6", "2025-06-15", "malicious-code", "public_body", "health", 500.0),
+]
+
+
+@pytest.fixture
+def hand_survey() -> pd.DataFrame:
+    return survey_frame(HAND_ROWS)
+
+
+@pytest.fixture
+def hand_register() -> pd.DataFrame:
+    return register(HAND_REGISTER)
+
+
+def reasonable(n: int = 600, seed: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A survey big enough for the bootstrap to behave: 8 cells, about 75 each."""
+    rng = np.random.default_rng(seed)
+    cells = [(s, b) for s in ("trade", "finance", "health", "ict") for b in ("micro", "small")]
+    pick = rng.integers(0, len(cells), n)
+    sector = [cells[i][0] for i in pick]
+    band = [cells[i][1] for i in pick]
+    breached = rng.random(n) < np.where(np.array(band) == "micro", 0.2, 0.4)
+    rows = [
+        dict(sector=s, size_band=b, breached_12m=bool(y), breaches_12m=int(y) * int(rng.integers(1, 4)),
+             cost_direct=float(rng.lognormal(8, 1)) if y else NAN, reported=bool(rng.random() < 0.2) if y else NA,
+             phishing=bool(rng.random() < 0.8) if y else NA, mfa=bool(rng.random() < 0.5))
+        for s, b, y in zip(sector, band, breached)
+    ]
+    frame = register([(s, b, 1000 if b == "micro" else 200) for s, b in cells])
+    return survey_frame(rows), frame
+
+
+# --------------------------------------------------------------------------- weights
+
+
+def test_post_stratified_weights_collapse_and_uncovered_band(hand_survey, hand_register):
+    result = impact.post_stratified_weights(hand_survey, hand_register)
+    assert result.method == "post-stratified"
+    assert result.weights.index.equals(hand_survey.index)
+    np.testing.assert_allclose(result.weights.to_numpy(), HAND_WEIGHTS)
+    assert result.covered_entities == 240
+    assert result.frame_entities == 250
+    assert result.coverage == pytest.approx(0.96)
+    assert result.uncovered_size_bands == ("large",)
+    status = result.cells.set_index(["sector", "size_band"])["status"]
+    assert status[("ict", "micro")] == "collapsed"
+    assert status[("trade", "large")] == "uncovered"
+    assert status[("trade", "small")] == "sampled"
+    # The covered weights add up to the covered frame.
+    assert result.weights.sum() == pytest.approx(240)
+
+
+def test_weights_follow_survey_index_and_do_not_mutate(hand_survey, hand_register):
+    shuffled = hand_survey.iloc[::-1].set_axis(range(100, 111))
+    before = shuffled.copy()
+    result = impact.post_stratified_weights(shuffled, hand_register)
+    assert list(result.weights.index) == list(range(100, 111))
+    np.testing.assert_allclose(result.weights.to_numpy(), HAND_WEIGHTS[::-1])
+    pd.testing.assert_frame_equal(shuffled, before)
+
+
+def test_design_weights_used_when_present(hand_survey, hand_register):
+    survey = hand_survey.assign(weight=[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0])
+    result = impact.post_stratified_weights(survey, hand_register)
+    assert result.method == "design"
+    np.testing.assert_allclose(result.weights.to_numpy(), survey["weight"].to_numpy())
+    assert result.coverage == pytest.approx(0.96)
+    summary = impact.assess_impact(survey, hand_register, profile(), replicates=50, min_cell_size=1).summary
+    # breached rows with known y: weights 1, 4, 5, 7; known y: rows 0-9 (weights 1..10 = 55)
+    assert summary["prevalence"]["estimate"] == pytest.approx((1 + 4 + 5 + 7) / 55)
+    assert summary["weighting"] == "design"
+
+
+def test_design_weight_not_positive_is_refused(hand_survey, hand_register):
+    survey = hand_survey.assign(weight=[1.0] * 10 + [0.0])
+    with pytest.raises(ValueError, match="design weight"):
+        impact.post_stratified_weights(survey, hand_register)
+
+
+def test_respondent_cell_missing_from_register_names_it(hand_survey):
+    frame = register([("trade", "micro", 100), ("finance", "micro", 50)])
+    with pytest.raises(DataFileError, match="trade/small"):
+        impact.post_stratified_weights(hand_survey, frame)
+
+
+def test_band_whose_sampled_cells_hold_no_entities_is_uncovered():
+    survey = survey_frame([dict(sector="trade", size_band="medium", breached_12m=True)] * 2
+                          + [dict(sector="trade", size_band="micro", breached_12m=False)] * 2)
+    frame = register([("trade", "medium", 0), ("ict", "medium", 30), ("trade", "micro", 70)])
+    result = impact.post_stratified_weights(survey, frame)
+    assert result.uncovered_size_bands == ("medium",)
+    assert result.covered_entities == 70
+    np.testing.assert_allclose(result.weights.to_numpy(), [0.0, 0.0, 35.0, 35.0])
+
+
+# --------------------------------------------------------------------------- headline figures
+
+
+def test_headline_figures_match_hand_calculation(hand_survey, hand_register):
+    incidents = incidents_frame(HAND_INCIDENTS)
+    result = impact.assess_impact(
+        hand_survey, hand_register, profile(), incidents=incidents, replicates=200, min_cell_size=1
+    )
+    s = result.summary
+    assert s["respondents"] == 11
+    assert s["entities"] == 240
+    assert s["coverage"] == pytest.approx(0.96)
+    assert s["prevalence"]["estimate"] == pytest.approx(P_HAND)
+    n_eff = 232**2 / (6 * THIRD**2 + 4 * 64)
+    low, high = wilson(P_HAND, n_eff)
+    assert s["prevalence"]["ci_low"] == pytest.approx(low)
+    assert s["prevalence"]["ci_high"] == pytest.approx(high)
+    assert s["prevalence_effective_n"] == pytest.approx(n_eff)
+    assert s["ci_method"] == "wilson_kish"
+    assert s["breached_entities"] == pytest.approx(P_HAND * 240)
+    assert s["estimated_breaches"] == pytest.approx(240 * 208 / 232)
+    assert s["mean_cost_usd"] == pytest.approx(MEAN_COST_HAND)
+    annual = P_HAND * N_HAND * MEAN_COST_HAND
+    assert s["annual_cost_usd"]["estimate"] == pytest.approx(annual)
+    assert s["cost_pct_gdp"] == pytest.approx(100 * annual / 1.0e6)
+    assert s["reporting_rate"] == pytest.approx((THIRD + 8) / (2 * THIRD + 8))
+    assert s["reported_incidents"] == 3  # I1, I2, I6
+    assert s["underreporting_ratio"] == pytest.approx(240 * 208 / 232 / 3)
+    assert s["denominators"] == {
+        "prevalence": 10, "estimated_breaches": 10, "mean_cost_usd": 3, "reporting_rate": 3,
+    }
+
+
+def test_annual_cost_estimate_matches_assessment(hand_survey, hand_register):
+    alone = impact.annual_cost_estimate_usd(hand_survey, hand_register, profile(), min_cell_size=1)
+    assert alone == pytest.approx(P_HAND * N_HAND * MEAN_COST_HAND)
+    # With the default threshold the cost rests on 3 respondents: suppressed.
+    assert impact.annual_cost_estimate_usd(hand_survey, hand_register, profile()) is None
+
+
+def test_summary_has_the_published_keys(hand_survey, hand_register):
+    s = impact.assess_impact(hand_survey, hand_register, profile(), replicates=20).summary
+    published = [
+        "respondents", "entities", "coverage", "prevalence", "breached_entities",
+        "estimated_breaches", "mean_cost_usd", "annual_cost_usd", "cost_pct_gdp",
+        "reporting_rate", "reported_incidents", "underreporting_ratio", "by_sector",
+        "by_size_band", "attack_mix",
+    ]
+    assert list(s)[: len(published)] == published
+    assert set(s["prevalence"]) == {"estimate", "ci_low", "ci_high"}
+    assert set(s["annual_cost_usd"]) == {"estimate", "p05", "p50", "p95"}
+
+
+def test_group_prevalence_and_interval(hand_survey, hand_register):
+    s = impact.assess_impact(hand_survey, hand_register, profile(), replicates=20, min_cell_size=1).summary
+    micro = s["by_size_band"]["micro"]
+    # 6 micro respondents, equal weights, 3 breached: p = 0.5 on n_eff = 6.
+    assert micro["n"] == 6
+    assert micro["estimate"] == pytest.approx(0.5)
+    assert (micro["ci_low"], micro["ci_high"]) == pytest.approx(wilson(0.5, 6))
+    small = s["by_size_band"]["small"]
+    assert small["n"] == 4  # the respondent with unknown breached_12m is not counted
+    assert small["estimate"] == pytest.approx(0.25)
+    trade = s["by_sector"]["trade"]
+    assert trade["n"] == 8
+    assert trade["estimate"] == pytest.approx((2 * THIRD + 8) / (4 * THIRD + 4 * 8))
+    assert s["by_size_band"]["large"] == {
+        "n": 0, "estimate": None, "ci_low": None, "ci_high": None, "suppressed": True,
+    }
+
+
+def test_suppression_below_five_respondents(hand_survey, hand_register):
+    result = impact.assess_impact(hand_survey, hand_register, profile(), replicates=20)
+    s = result.summary
+    assert s["by_sector"]["finance"] == {
+        "n": 2, "estimate": None, "ci_low": None, "ci_high": None, "suppressed": True,
+    }
+    assert s["by_sector"]["ict"]["suppressed"] is True  # in the register, no respondent
+    assert s["by_sector"]["trade"]["suppressed"] is False
+    assert s["by_size_band"]["small"]["suppressed"] is True  # n = 4
+    assert s["by_size_band"]["micro"]["suppressed"] is False  # n = 6
+    # The mean cost rests on 3 respondents: it and the annual cost are withheld.
+    assert s["mean_cost_usd"] is None
+    assert s["annual_cost_usd"] == {"estimate": None, "p05": None, "p50": None, "p95": None}
+    assert "mean_cost_usd" in s["suppressed"]
+    # The tables behind the charts carry no suppressed estimate either.
+    finance = result.groups.set_index(["dimension", "group"]).loc[("sector", "finance")]
+    assert finance["suppressed"] and np.isnan(finance["estimate"]) and np.isnan(finance["ci_low"])
+    assert result.bootstrap["annual_cost_usd"].isna().all()
+    json.dumps(s, allow_nan=False)
+
+
+def test_attack_mix_denominators_are_breached_respondents_who_answered(hand_survey, hand_register):
+    result = impact.assess_impact(hand_survey, hand_register, profile(), replicates=20, min_cell_size=1)
+    # breached with a phishing answer: row 0 (yes, 100/3), row 4 (no, 100/3), row 6 (yes, 8);
+    # row 1 said yes but was not breached, row 3 was breached but did not answer.
+    detail = result.summary["attack_mix_detail"]["phishing"]
+    assert detail["n"] == 3
+    assert result.summary["attack_mix"]["phishing"] == pytest.approx((THIRD + 8) / (2 * THIRD + 8))
+    assert result.summary["attack_mix"]["ransomware"] is None  # nobody answered
+    suppressed = impact.assess_impact(hand_survey, hand_register, profile(), replicates=20)
+    assert suppressed.summary["attack_mix"]["phishing"] is None
+    assert suppressed.summary["attack_mix_detail"]["phishing"]["suppressed"] is True
+
+
+def test_controls_by_band_and_with_without(hand_survey, hand_register):
+    result = impact.assess_impact(hand_survey, hand_register, profile(), replicates=20, min_cell_size=1)
+    mfa = result.summary["controls"]["mfa"]
+    assert mfa["micro"]["n"] == 5 and mfa["micro"]["estimate"] == pytest.approx(3 / 5)
+    assert mfa["small"]["n"] == 5 and mfa["small"]["estimate"] == pytest.approx(1 / 5)
+    assert mfa["all"]["estimate"] == pytest.approx((3 * THIRD + 8) / (5 * THIRD + 5 * 8))
+    split = result.summary["controls_prevalence"]["mfa"]
+    assert split["with"]["n"] == 4
+    assert split["with"]["estimate"] == pytest.approx((THIRD + 8) / (3 * THIRD + 8))
+    assert split["without"]["n"] == 5  # row 10 has no breach answer
+    assert split["without"]["estimate"] == pytest.approx(THIRD / (2 * THIRD + 3 * 8))
+    # With the default threshold small bands and splits of fewer than 5 are withheld.
+    default = impact.assess_impact(hand_survey, hand_register, profile(), replicates=20)
+    assert default.summary["controls_prevalence"]["mfa"]["with"]["suppressed"] is True
+    assert default.summary["controls"]["mfa"]["micro"]["suppressed"] is False
+    assert default.summary["controls"]["backups"]["micro"]["n"] == 0
+
+
+# --------------------------------------------------------------------------- incidents
+
+
+def test_incidents_in_period_by_victim_type_and_losses():
+    summary = impact.summarise_incidents(incidents_frame(HAND_INCIDENTS), profile(), min_cell_size=1)
+    assert summary.reported == 3
+    assert summary.in_period_all_victims == 4  # I1, I2, I5, I6
+    assert summary.outside_period == 2
+    assert summary.incidents_with_loss == 2  # I1 and I6 (I2 has none recorded)
+    assert summary.recorded_loss_usd == pytest.approx((1000 + 500) * 0.5)
+    months = summary.by_month.set_index("month")["incidents"]
+    assert len(months) == 12 and months["2025-01"] == 1 and months["2025-06"] == 1
+    assert months["2025-12"] == 1 and months.sum() == 3
+    victims = summary.by_victim_type.set_index("victim_type")
+    assert victims.loc["individual", "incidents"] == 1
+    assert not victims.loc["individual", "counted"]
+    categories = summary.by_category.set_index("category")["incidents"]
+    assert categories["fraud"] == 1 and categories["intrusions"] == 1 and categories["malicious-code"] == 1
+    # Loss sums resting on fewer than 5 incidents are withheld by default.
+    default = impact.summarise_incidents(incidents_frame(HAND_INCIDENTS), profile())
+    assert default.recorded_loss_usd is None
+
+
+def test_underreporting_ratio_null_without_reported_incidents(hand_survey, hand_register):
+    outside = incidents_frame([HAND_INCIDENTS[2], HAND_INCIDENTS[3], HAND_INCIDENTS[4]])
+    s = impact.assess_impact(hand_survey, hand_register, profile(), incidents=outside, replicates=20).summary
+    assert s["reported_incidents"] == 0
+    assert s["underreporting_ratio"] is None
+    none = impact.assess_impact(hand_survey, hand_register, profile(), replicates=20).summary
+    assert none["reported_incidents"] is None and none["incidents"] is None
+    json.dumps(s, allow_nan=False)
+
+
+# --------------------------------------------------------------------------- bootstrap
+
+
+def test_bootstrap_is_reproducible_and_brackets_the_estimate():
+    survey, frame = reasonable()
+    first = impact.assess_impact(survey, frame, profile(), replicates=1000, seed=11)
+    again = impact.assess_impact(survey, frame, profile(), replicates=1000, seed=11)
+    other = impact.assess_impact(survey, frame, profile(), replicates=1000, seed=12)
+    cost = first.summary["annual_cost_usd"]
+    assert cost == again.summary["annual_cost_usd"]
+    assert cost != other.summary["annual_cost_usd"]
+    assert cost["p05"] <= cost["p50"] <= cost["p95"]
+    assert cost["p05"] < cost["estimate"] < cost["p95"]
+    assert len(first.bootstrap) == 1000
+    expected = np.percentile(first.bootstrap["annual_cost_usd"], [5, 50, 95])
+    assert [cost["p05"], cost["p50"], cost["p95"]] == pytest.approx(list(expected))
+    assert first.summary["bootstrap_replicates"] == 1000
+
+
+def test_bootstrap_resamples_within_cells():
+    # Three strata of sizes 2, 3 and 5: every replicate draws exactly n_h from each.
+    strata = np.array([0, 0, 1, 1, 1, 2, 2, 2, 2, 2])
+    indicators = np.eye(3)[strata]
+    totals = impact.stratified_bootstrap_totals(
+        indicators, strata, replicates=300, seed=5, chunk_elements=25
+    )
+    assert totals.shape == (300, 3)
+    np.testing.assert_array_equal(totals, np.tile([2.0, 3.0, 5.0], (300, 1)))
+    # A varying quantity does vary between replicates, within its stratum's range.
+    values = np.arange(10.0)
+    sums = impact.stratified_bootstrap_totals(values, strata, replicates=300, seed=5)[:, 0]
+    assert sums.std() > 0
+    assert sums.min() >= 2 * 0 + 3 * 2 + 5 * 5 and sums.max() <= 2 * 1 + 3 * 4 + 5 * 9
+
+
+def test_post_stratified_replicate_weights_sum_to_the_frame():
+    survey, frame = reasonable(n=200)
+    weights = impact.post_stratified_weights(survey, frame)
+    strata = pd.MultiIndex.from_frame(survey[["sector", "size_band"]]).factorize()[0]
+    totals = impact.stratified_bootstrap_totals(weights.weights.to_numpy(), strata, replicates=100)
+    np.testing.assert_allclose(totals[:, 0], weights.covered_entities)
+
+
+# --------------------------------------------------------------------------- interval helpers
+
+
+def test_wilson_interval_and_kish():
+    low, high = impact.wilson_interval(0.2, 50)
+    assert (float(low), float(high)) == pytest.approx(wilson(0.2, 50))
+    low0, high0 = impact.wilson_interval(0.0, 10)
+    assert float(low0) == 0.0 and float(high0) == pytest.approx(Z**2 / (10 + Z**2))
+    assert impact.kish_effective_n([1.0, 1.0, 1.0, 1.0]) == pytest.approx(4)
+    assert impact.kish_effective_n([1.0, 3.0]) == pytest.approx(16 / 10)
+    nan_low, _ = impact.wilson_interval(0.5, 0)
+    assert np.isnan(nan_low)
+
+
+def test_missing_survey_column_is_refused(hand_survey, hand_register):
+    with pytest.raises(ValueError, match="mfa"):
+        impact.assess_impact(hand_survey.drop(columns=["mfa"]), hand_register, profile(), replicates=5)
+
+
+# --------------------------------------------------------------------------- charts
+
+
+def test_charts_build_and_mark_suppressed_groups(hand_survey, hand_register):
+    result = impact.assess_impact(
+        hand_survey, hand_register, profile(), incidents=incidents_frame(HAND_INCIDENTS), replicates=50
+    )
+    sector = impact_charts.prevalence_by_group_chart(result, "sector")
+    bars = sector.data[0]
+    labels = list(bars.y)
+    finance = labels.index("Finance (n=2)")
+    assert bars.text[finance] == "suppressed: fewer than 5 respondents"
+    assert bars.marker.pattern.shape[finance] == "/"
+    assert bars.error_x.array[finance] == 0
+    assert any(t.name == "Suppressed: fewer than 5 respondents" for t in sector.data)
+    trade = labels.index("Trade (n=8)")
+    assert bars.text[trade] != "suppressed: fewer than 5 respondents"
+    assert "1 Jan 2025 to 31 Dec 2025" in sector.layout.title.subtitle.text
+    # The cost is withheld here: the chart says so in words instead of drawing.
+    cost = impact_charts.annual_cost_exceedance_chart(result)
+    assert "cannot be estimated" in cost.layout.annotations[0].text
+    for chart in (
+        impact_charts.prevalence_by_group_chart(result, "size_band"),
+        impact_charts.attack_mix_chart(result),
+        impact_charts.dark_figure_chart(result),
+        impact_charts.incidents_by_month_chart(result),
+        impact_charts.incidents_by_category_chart(result),
+        impact_charts.controls_prevalence_chart(result),
+        impact_charts.controls_in_place_chart(result),
+    ):
+        assert chart.layout.title.text
+        chart.to_json()
+    with pytest.raises(ValueError):
+        impact_charts.prevalence_by_group_chart(result, "region")
+
+
+def test_exceedance_curve_and_dark_figure_on_a_reasonable_survey():
+    survey, frame = reasonable()
+    incidents = incidents_frame([("I1", "2025-03-01", "fraud", "business", "trade", NAN)])
+    result = impact.assess_impact(survey, frame, profile(), incidents=incidents, replicates=1000)
+    chart = impact_charts.annual_cost_exceedance_chart(result)
+    curve = chart.data[0]
+    assert len(curve.x) == 1000
+    assert curve.y[0] == pytest.approx(100) and list(curve.y) == sorted(curve.y, reverse=True)
+    marked = [shape.x0 for shape in chart.layout.shapes]
+    cost = result.summary["annual_cost_usd"]
+    assert marked == pytest.approx([cost["p05"], cost["p50"], cost["p95"]])
+    dark = impact_charts.dark_figure_chart(result)
+    assert list(dark.data[0].y) == [1]
+    assert dark.data[1].y[0] == pytest.approx(result.summary["estimated_breaches"])
+    headline = impact.headline_figures(result)
+    assert "Annual cost to the country" in set(headline["Figure"])
+
+
+def test_no_incidents_file_gives_a_plain_message(hand_survey, hand_register):
+    result = impact.assess_impact(hand_survey, hand_register, profile(), replicates=10)
+    for chart in (
+        impact_charts.dark_figure_chart(result),
+        impact_charts.incidents_by_month_chart(result),
+        impact_charts.incidents_by_category_chart(result),
+    ):
+        assert "No incidents file" in chart.layout.annotations[0].text
