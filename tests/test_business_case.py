@@ -370,8 +370,10 @@ def test_prerequisite_cycle_gives_message_and_empty_plan():
     assert roadmap.status == "infeasible"
     assert roadmap.summary["plan"] == []
     assert "cycle" in roadmap.message
-    for iid in ("A", "B", "C"):
-        assert iid in roadmap.message
+    # named in the direction of the requirements, from whichever member it starts
+    assert any(text in roadmap.message for text in (
+        "A requires B requires C requires A", "B requires C requires A requires B",
+        "C requires A requires B requires C"))
     reasons = roadmap.not_chosen.set_index("intervention_id")["reason"]
     assert (reasons == bc.REASON_CYCLE).all()
     cycle = bc.find_prerequisite_cycle(cat)

@@ -984,52 +984,40 @@ def _count(value: float | None) -> str:
     return "not available" if value is None else f"{value:,.0f}"
 
 
+def _range(low: float | None, high: float | None, fmt) -> str:
+    return "" if low is None or high is None else f"{fmt(low)} to {fmt(high)}"
+
+
 def headline_figures(result: ImpactResult) -> pd.DataFrame:
     """The headline figures in plain words: figure, value, 95% range, note."""
     s = result.summary
-    prev = s["prevalence"]
-    cost = s["annual_cost_usd"]
-    boot_breaches = s["bootstrap_estimated_breaches"]
+    prev, cost = s["prevalence"], s["annual_cost_usd"]
+    breaches = s["bootstrap_estimated_breaches"]
+    ratio = s["underreporting_ratio"]
+    reported = s["reported_incidents"]
     rows = [
-        (
-            "Organisations breached in the period",
-            _pct(prev["estimate"]),
-            f"{_pct(prev['ci_low'])} to {_pct(prev['ci_high'])}" if prev["ci_low"] is not None else "",
-            "share of organisations (weighted survey)",
-        ),
-        ("Breached organisations", _count(s["breached_entities"]), "", f"of {_count(s['entities'])} organisations covered"),
-        (
-            "Breaches and attacks",
-            _count(s["estimated_breaches"]),
-            f"{_count(boot_breaches['p05'])} to {_count(boot_breaches['p95'])}" if boot_breaches["p05"] is not None else "",
-            "estimated from the survey",
-        ),
-        ("Mean cost of the most disruptive breach", format_usd(s["mean_cost_usd"]), "", "per breached organisation"),
-        (
-            "Annual cost to the country",
-            format_usd(cost["estimate"]),
-            f"{format_usd(cost['p05'])} to {format_usd(cost['p95'])}" if cost["p05"] is not None else "",
-            "a floor: only the most disruptive breach is costed; range = 5th-95th bootstrap percentiles",
-        ),
-        (
-            "Annual cost as share of GDP",
-            "not available" if s["cost_pct_gdp"] is None else f"{s['cost_pct_gdp']:.3f}%",
-            "",
-            "",
-        ),
-        ("Breaches reported to CERT or police", _pct(s["reporting_rate"]), "", "share of breached organisations (survey)"),
-        (
-            "Incidents reported by businesses and public bodies",
-            "no incidents file" if s["reported_incidents"] is None else _count(s["reported_incidents"]),
-            "",
-            "national CERT or police records in the period",
-        ),
-        (
-            "Estimated breaches per reported incident",
-            "not available" if s["underreporting_ratio"] is None else f"{s['underreporting_ratio']:,.1f}",
-            "",
-            "the dark figure",
-        ),
-        ("Survey coverage of organisations", _pct(s["coverage"]), "", f"{s['respondents']:,} respondents"),
+        ("Organisations breached in the period", _pct(prev["estimate"]),
+         _range(prev["ci_low"], prev["ci_high"], _pct), "share of organisations (weighted survey)"),
+        ("Breached organisations", _count(s["breached_entities"]), "",
+         f"of {_count(s['entities'])} organisations covered"),
+        ("Breaches and attacks", _count(s["estimated_breaches"]),
+         _range(breaches["p05"], breaches["p95"], _count), "estimated from the survey"),
+        ("Mean cost of the most disruptive breach", format_usd(s["mean_cost_usd"]), "",
+         "per breached organisation"),
+        ("Annual cost to the country", format_usd(cost["estimate"]),
+         _range(cost["p05"], cost["p95"], format_usd),
+         "a floor: only the most disruptive breach is costed; "
+         "range = 5th to 95th bootstrap percentile"),
+        ("Annual cost as share of GDP",
+         "not available" if s["cost_pct_gdp"] is None else f"{s['cost_pct_gdp']:.3f}%", "", ""),
+        ("Breaches reported to CERT or police", _pct(s["reporting_rate"]), "",
+         "share of breached organisations (survey)"),
+        ("Incidents reported by businesses and public bodies",
+         "no incidents file" if reported is None else _count(reported), "",
+         "national CERT or police records in the period"),
+        ("Estimated breaches per reported incident",
+         "not available" if ratio is None else f"{ratio:,.1f}", "", "the dark figure"),
+        ("Survey coverage of organisations", _pct(s["coverage"]), "",
+         f"{s['respondents']:,} respondents"),
     ]
     return pd.DataFrame(rows, columns=["Figure", "Value", "95% range", "Note"])

@@ -143,7 +143,9 @@ def _share_bar(
         suppressed,
         suppressed_text,
         [
-            f"{e:.1f}% (95% interval {e - m:.1f}% to {e + p:.1f}%)" if np.isfinite(e) else "no answers"
+            f"{e:.1f}% (95% interval {e - m:.1f}% to {e + p:.1f}%)"
+            if np.isfinite(e)
+            else "no answers"
             for e, m, p in zip(estimate, minus, plus)
         ],
     )
@@ -251,7 +253,8 @@ def attack_mix_chart(result: ImpactResult) -> go.Figure:
     fig.update_xaxes(range=[0, 100], ticksuffix="%")
     return _layout(
         fig, result, title,
-        "Share of breached organisations (weighted), bars = 95% interval; one breach can involve several kinds",
+        "Share of breached organisations (weighted), bars = 95% interval; "
+        "one breach can involve several kinds",
         x_title="Breached organisations that experienced it (%)", y_title="",
     )
 
@@ -292,7 +295,10 @@ def annual_cost_exceedance_chart(result: ImpactResult) -> go.Figure:
     fig.add_trace(
         go.Scatter(
             x=[cost["estimate"]], y=[50], mode="markers",
-            marker={"symbol": "diamond", "size": 12, "color": ORANGE, "line": {"color": BLACK, "width": 1}},
+            marker={
+                "symbol": "diamond", "size": 12, "color": ORANGE,
+                "line": {"color": BLACK, "width": 1},
+            },
             name=f"Estimate: {format_usd(cost['estimate'])}",
             hovertemplate="estimate USD %{x:,.0f}<extra></extra>",
         )
@@ -328,7 +334,8 @@ def dark_figure_chart(result: ImpactResult) -> go.Figure:
     fig = go.Figure(
         [
             go.Bar(
-                x=["Reported to the CERT or police"], y=[reported], name="Reported incidents (records)",
+                x=["Reported to the CERT or police"], y=[reported],
+                name="Reported incidents (records)",
                 marker_color=SKY, text=[f"{reported:,}"], textposition="outside",
                 hovertemplate="%{y:,.0f} incidents reported<extra></extra>",
             ),
@@ -336,7 +343,9 @@ def dark_figure_chart(result: ImpactResult) -> go.Figure:
                 x=["Estimated from the survey"], y=[estimated],
                 name="Breaches estimated from the survey (bar = 5th-95th percentile)",
                 marker_color=VERMILLION, text=[f"{estimated:,.0f}"], textposition="outside",
-                error_y={"type": "data", "array": [plus], "arrayminus": [minus], "color": "#333333"},
+                error_y={
+                    "type": "data", "array": [plus], "arrayminus": [minus], "color": "#333333",
+                },
                 hovertemplate="%{y:,.0f} breaches estimated<extra></extra>",
             ),
         ]
@@ -367,7 +376,8 @@ def incidents_by_month_chart(result: ImpactResult) -> go.Figure:
     )
     fig.update_yaxes(rangemode="tozero")
     return _layout(
-        fig, result, title, f"Records of the national CERT or police, {result.incidents.reported:,} in total",
+        fig, result, title,
+        f"Records of the national CERT or police, {result.incidents.reported:,} in total",
         x_title="Month reported", y_title="Incidents (number)",
     )
 
@@ -401,7 +411,8 @@ def controls_prevalence_chart(result: ImpactResult) -> go.Figure:
     title = "Share breached, with and without each security control"
     frame = result.controls_prevalence
     fig = go.Figure()
-    for status, colour, words in (("with", GREEN, "Has the control"), ("without", ORANGE, "Does not")):
+    series = (("with", GREEN, "Has the control"), ("without", ORANGE, "Does not have it"))
+    for status, colour, words in series:
         part = frame[frame["status"] == status].iloc[::-1]
         labels = [CONTROL_LABELS.get(c, c) for c in part["control"]]
         fig.add_trace(
@@ -432,7 +443,8 @@ def controls_in_place_chart(result: ImpactResult) -> go.Figure:
         labels = [CONTROL_LABELS.get(c, c) for c in part["control"]]
         fig.add_trace(
             _share_bar(
-                part, labels, name=_group_label("size_band", band), colour=BAND_COLOURS.get(band, BLUE),
+                part, labels, name=_group_label("size_band", band),
+                colour=BAND_COLOURS.get(band, BLUE),
                 horizontal=False, suppressed_text="suppressed",
             )
         )
