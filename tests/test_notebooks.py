@@ -1,0 +1,95 @@
+"""Every shipped notebook, executed by papermill on every sample country, end to end.
+
+One batch over data/samples builds all six reports (as `make reports` does); the tests
+then read what it wrote.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import papermill
+import pytest
+
+from workbench import paths, report
+from workbench.parameters_cell import PARAMETERS_SOURCE
+
+pytestmark = pytest.mark.notebooks
+
+SAMPLES = ("FJ", "GB", "GH", "JM", "KE", "MY")
+STAGE_NOTEBOOK_NAMES = [name for _, name in paths.STAGE_NOTEBOOKS]
+SHIPPED = sorted(p.name for p in paths.NOTEBOOKS_DIR.glob("*.ipynb"))
+
+
+@pytest.fixture(scope="module")
+def sample_reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("reports")
+    workbench = Path(sys.executable).with_name("workbench")
+    completed = subprocess.run(
+        [str(workbench), "batch", "--data", str(paths.SAMPLES_DIR), "--out", str(out)],
+        capture_output=True, text=True, timeout=1800,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return out
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_notebook_is_committed_clean_with_the_shared_parameters_cell(name: str) -> None:
+    notebook = nbformat.read(paths.NOTEBOOKS_DIR / name, as_version=4)
+    nbformat.validate(notebook)
+    assert all(not c.get("outputs") and not c.get("execution_count")
+               for c in notebook.cells if c.cell_type == "code")
+    tagged = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1 and tagged[0].source == PARAMETERS_SOURCE
+    # papermill reads every parameter (a comment with "=" would hide it).
+    assert set(papermill.inspect_notebook(str(paths.NOTEBOOKS_DIR / name))) == {
+        "country", "data_root", "out_dir", "budget_usd_per_year", "horizon_years"}
+
+
+def test_every_stage_notebook_is_shipped() -> None:
+    assert set(STAGE_NOTEBOOK_NAMES) <= set(SHIPPED)
+
+
+@pytest.mark.parametrize("country", SAMPLES)
+def test_every_stage_ran_for_every_sample_country(sample_reports: Path, country: str) -> None:
+    folder = sample_reports / country
+    executed = sorted(p.name for p in (folder / "notebooks").glob("*.ipynb"))
+    assert executed == sorted(STAGE_NOTEBOOK_NAMES)
+    for path in (folder / "notebooks").glob("*.ipynb"):
+        notebook = nbformat.read(path, as_version=4)
+        errors = [o for c in notebook.cells for o in c.get("outputs", [])
+                  if o.get("output_type") == "error"]
+        assert errors == [], f"{path.name}: {errors[:1]}"
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["synthetic"] is True
+    for stage in ("impact", "gaps", "business_case"):
+        assert "skipped" not in summary[stage], summary[stage]
+    page = (folder / "report.html").read_text()
+    assert report.external_references(page) == []
+    assert "SYNTHETIC DATA" in page
+
+
+def test_jamaica_shows_its_quarantined_rows(sample_reports: Path) -> None:
+    summary = json.loads((sample_reports / "JM" / "summary.json").read_text())
+    quarantined = {name: q.get("quarantined", 0) for name, q in summary["data_quality"].items()
+                   if isinstance(q, dict)}
+    assert sum(v for v in quarantined.values() if isinstance(v, int)) > 0
+    written = sorted(p.name for p in (sample_reports / "JM" / "quarantine").glob("*.csv"))
+    assert written == sorted(f"{name}.csv" for name, v in quarantined.items()
+                             if isinstance(v, int) and v > 0)
+    page = (sample_reports / "JM" / "report.html").read_text()
+    assert "rows set aside" in page
+    # Other countries are clean.
+    for country in set(SAMPLES) - {"JM"}:
+        assert not list((sample_reports / country / "quarantine").glob("*.csv"))
+
+
+def test_index_links_every_country(sample_reports: Path) -> None:
+    index = (sample_reports / "index.html").read_text()
+    for country in SAMPLES:
+        assert f"{country}/report.html" in index
+    assert report.external_references(index) == []
