@@ -287,7 +287,9 @@ def test_published_figures_recompute_from_the_plan():
     assert s["avoided_loss_usd"] == pytest.approx(380.0)
     assert s["rosi"] == pytest.approx(-0.24)
     assert set(s) == {"budget_usd_per_year", "horizon_years", "plan", "spend_by_year_usd",
-                      "objective", "total_cost_usd", "avoided_loss_usd", "rosi"}
+                      "objective", "total_cost_usd", "avoided_loss_usd", "rosi",
+                      "status", "message"}
+    assert s["status"] == roadmap.status == "optimal"
     json.dumps(s, allow_nan=False)
 
 

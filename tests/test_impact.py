@@ -219,9 +219,12 @@ def test_band_whose_sampled_cells_hold_no_entities_is_uncovered():
 
 def test_headline_figures_match_hand_calculation(hand_survey, hand_register):
     incidents = incidents_frame(HAND_INCIDENTS)
+    inputs_before = (hand_survey.copy(), hand_register.copy(), incidents.copy())
     result = impact.assess_impact(
         hand_survey, hand_register, profile(), incidents=incidents, replicates=200, min_cell_size=1
     )
+    for before, after in zip(inputs_before, (hand_survey, hand_register, incidents)):
+        pd.testing.assert_frame_equal(before, after)  # inputs are never modified
     s = result.summary
     assert s["respondents"] == 11
     assert s["entities"] == 240

@@ -727,7 +727,7 @@ def plan_roadmap(
         not_chosen = _not_chosen_frame(prep, starts, reasons)
         return Roadmap(
             status=status, message=message,
-            summary=_summary(evaluation, budget, horizon, cost),
+            summary=_summary(evaluation, budget, horizon, cost, status, message),
             evaluation=evaluation, not_chosen=not_chosen,
             interventions=prep.catalogue, budget_usd_per_year=budget,
             horizon_years=horizon, annual_cost_usd=cost, mip_gap=mip_gap,
@@ -819,7 +819,8 @@ def _not_chosen_frame(prep: _Prepared, plan: Mapping[str, int], reasons: dict[in
     return pd.DataFrame(rows, columns=["intervention_id", "name", "pillar", "reason", "detail"])
 
 
-def _summary(evaluation: PlanEvaluation, budget: float, horizon: int, cost: float | None) -> dict[str, Any]:
+def _summary(evaluation: PlanEvaluation, budget: float, horizon: int, cost: float | None,
+             status: str, message: str) -> dict[str, Any]:
     block: dict[str, Any] = {
         "budget_usd_per_year": budget,
         "horizon_years": horizon,
@@ -829,9 +830,9 @@ def _summary(evaluation: PlanEvaluation, budget: float, horizon: int, cost: floa
                 "start_year": int(start),
                 "end_year": int(end),
                 "entities": int(entities),
-                "cost_usd": float(cost),
+                "cost_usd": float(plan_cost),
             }
-            for iid, start, end, entities, cost in zip(
+            for iid, start, end, entities, plan_cost in zip(
                 evaluation.plan["intervention_id"].tolist(), evaluation.plan["start_year"].tolist(),
                 evaluation.plan["end_year"].tolist(), evaluation.plan["entities"].tolist(),
                 evaluation.plan["cost_usd"].tolist(),
@@ -842,6 +843,9 @@ def _summary(evaluation: PlanEvaluation, budget: float, horizon: int, cost: floa
         "total_cost_usd": evaluation.total_cost_usd,
         "avoided_loss_usd": evaluation.avoided_loss_usd,
         "rosi": evaluation.rosi,
+        # Why the plan is what it is (an empty plan says why, in plain words).
+        "status": status,
+        "message": message,
     }
     if cost is None:
         block["money_benefits"] = MONEY_UNAVAILABLE

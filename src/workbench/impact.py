@@ -607,11 +607,13 @@ def stratified_bootstrap_totals(
         size = min(chunk, replicates - first)
         counts = np.empty((size, n_rows))
         for start, m in zip(starts, sizes):
-            draws = rng.integers(0, m, size=(size, m))
-            draws += (np.arange(size) * m)[:, None]
-            counts[:, start : start + m] = np.bincount(draws.ravel(), minlength=size * m).reshape(
-                size, m
-            )
+            # 32-bit draws are faster to generate and count; 64-bit only when needed.
+            dtype = np.int32 if size * m < np.iinfo(np.int32).max else np.int64
+            draws = rng.integers(0, m, size=(size, m), dtype=dtype)
+            draws += (np.arange(size, dtype=dtype) * m)[:, None]
+            counts[:, start : start + m] = np.bincount(
+                draws.ravel(), minlength=size * m
+            ).reshape(size, m)
         out[first : first + size] = counts @ sorted_values
     return out
 
