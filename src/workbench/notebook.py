@@ -65,14 +65,20 @@ def synthetic_banner_html() -> str:
     )
 
 
+# Display metadata marking the page header a notebook shows on its own; the report
+# page has one header for all stages and leaves these out.
+PAGE_HEADER_ROLE = {"workbench": {"role": "page-header"}}
+
+
 class HTML:
     """Minimal displayable HTML (IPython's needs an IPython kernel to import cleanly)."""
 
-    def __init__(self, markup: str) -> None:
+    def __init__(self, markup: str, metadata: dict | None = None) -> None:
         self.markup = markup
+        self.metadata = metadata
 
-    def _repr_html_(self) -> str:
-        return self.markup
+    def _repr_html_(self) -> str | tuple[str, dict]:
+        return (self.markup, self.metadata) if self.metadata else self.markup
 
 
 def country_header(country: CountryData, stage_title: str) -> HTML:
@@ -85,7 +91,7 @@ def country_header(country: CountryData, stage_title: str) -> HTML:
              f"<p>Data period: {period}. Money in US dollars (USD).</p>"]
     if profile is not None and profile.synthetic:
         parts.insert(0, synthetic_banner_html())
-    return HTML("\n".join(parts))
+    return HTML("\n".join(parts), metadata=PAGE_HEADER_ROLE)
 
 
 def table_html(frame: pd.DataFrame, *, caption: str = "", max_rows: int = 50) -> HTML:
@@ -99,14 +105,20 @@ def table_html(frame: pd.DataFrame, *, caption: str = "", max_rows: int = 50) ->
 
 
 def quarantine_html(country: CountryData, *, max_rows: int = 20) -> HTML:
-    """Every table's rejected rows (escaped), or a plain 'none' when there are none."""
+    """Every table's rejected rows (escaped): row number, the row's id and the reason.
+
+    The full rows, as they were read, are in quarantine/<file>.csv next to the report.
+    """
     parts = []
     for load in country.tables.values():
         if load.quarantine.empty:
             continue
+        frame = load.quarantine
+        key = [c for c in frame.columns[1:3] if c != "reason"][:1]
+        shown = frame[["row", *key, "reason"]]
         parts.append(table_html(
-            load.quarantine, caption=f"{load.file_name}: {len(load.quarantine)} rows set aside",
-            max_rows=max_rows,
+            shown, caption=f"{load.file_name}: {len(frame)} rows set aside "
+            f"(full rows in quarantine/{load.name}.csv)", max_rows=max_rows,
         ).markup)
     if not parts:
         return HTML("<p>No rows were set aside: every row of every file passed its checks.</p>")

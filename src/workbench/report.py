@@ -61,6 +61,8 @@ def _output_html(output: dict) -> str:
         return (f"<div class='wb-error'>This part could not be computed: "
                 f"{html.escape(output.get('ename', 'error'))}</div>")
     data = output.get("data", {})
+    if output.get("metadata", {}).get("text/html", {}).get("workbench", {}).get("role") == "page-header":
+        return ""  # the report has one header for every stage
     if PLOTLY_MIME in data:
         figure = data[PLOTLY_MIME]
         if isinstance(figure, str):
@@ -90,11 +92,17 @@ def notebook_body(path: Path) -> str:
     """The displayed content of an executed notebook: markdown and outputs, no code."""
     notebook = nbformat.read(path, as_version=4)
     parts = []
+    title_dropped = False
     for cell in notebook.cells:
         if _is_parameters(cell):
             continue
         if cell.cell_type == "markdown":
-            parts.append(_markdown(cell.source))
+            source = cell.source
+            if not title_dropped and source.lstrip().startswith("# "):
+                # The notebook's own title; the report's section heading says it.
+                source = source.lstrip().split("\n", 1)[1] if "\n" in source.strip() else ""
+                title_dropped = True
+            parts.append(_markdown(source))
         elif cell.cell_type == "code":
             parts.extend(_output_html(o) for o in cell.get("outputs", []))
     return "\n".join(p for p in parts if p)
