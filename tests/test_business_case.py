@@ -515,3 +515,18 @@ def test_tables_escape_nothing_away_and_format_money():
     assert "&lt;b&gt;Law&lt;/b&gt;" in html_text and "<b>Law</b>" not in html_text
     headline = bc.headline_figures(roadmap).set_index("Figure")["Value"]
     assert headline["Return on security investment (ROSI)"] == "-0.24"
+
+
+def test_headline_money_reads_in_usd_words():
+    pairs, cat = small_case()
+    roadmap = bc.plan_roadmap(pairs, cat, budget_usd_per_year=200.0, horizon_years=4,
+                              annual_cost_usd=1000.0)
+    headline = bc.headline_figures(roadmap).set_index("Figure")["Value"]
+    assert headline["Budget per year"] == "USD 200"
+    assert headline["Horizon"] == "4 years"
+    # ROSI -0.24: losses avoided are 0.76 of the cost.
+    assert headline["ROSI in words"] == ("each USD 1 spent avoids USD 0.76 of losses "
+                                         "(a net loss of USD 0.24)")
+    no_cost = bc.plan_roadmap(pairs, cat, budget_usd_per_year=200.0, horizon_years=4)
+    words = bc.headline_figures(no_cost).set_index("Figure")["Value"]["ROSI in words"]
+    assert words.startswith("not available")

@@ -500,3 +500,34 @@ def test_framework_table_columns():
     assert table.loc[1, "default targets"] == "government 3; cni_operator 4"
     assert table.loc[3, "NIST CSF 2.0"] == "PR.IR"
     assert "a\\|b" in gaps.markdown_table(pd.DataFrame({"x": ["a|b"]}))
+
+
+def test_group_display_reads_in_words(result):
+    table = gaps.group_display(result.by_entity_type, "entity_type", "Entity type").set_index("Entity type")
+    assert list(table.index) == ["National (the country as a whole)", "Government departments", "CNI operators"]
+    # government: half its checks assessed, scored 20 (see the views test above)
+    assert table.loc["Government departments", "Coverage"] == "50%"
+    assert table.loc["Government departments", "Score now (0-100)"] == "20.0"
+    sectors = gaps.group_display(result.by_cni_sector, "sector", "Sector")
+    assert sorted(sectors["Sector"]) == ["Energy", "Water"]
+    assert list(gaps.group_display(result.by_cni_sector.iloc[0:0], "sector", "Sector").columns) == ["Sector"]
+
+
+def test_heatmap_and_crosswalk_labels(result):
+    heat = gaps_charts.gap_heatmap(result)
+    rows = [str(y) for y in heat.data[0].y]
+    assert any(r.endswith("(CNI operator)") for r in rows)
+    assert not any("cni operator" in r for r in rows)
+    nist = gaps_charts.crosswalk_chart(result, "nist_csf")
+    order = [str(y).split(" ")[0] for y in nist.data[0].y]
+    assert order == [c for c in gaps_charts.NIST_ORDER if c in order]
+
+
+def test_evidence_view_leaves_missing_numbers_blank(result):
+    view = gaps.evidence_view(result.pairs)
+    unassessed = view[view["Level (0-5)"] == "not assessed"]
+    assert len(unassessed) > 0 and set(unassessed["Gap (levels)"]) == {""}
+    assessed = view[view["Level (0-5)"] != "not assessed"]
+    assert all(g.isdigit() for g in assessed["Gap (levels)"])
+    rendered = notebook.table_html(view)._repr_html_()
+    assert "&lt;NA&gt;" not in rendered and "<NA>" not in rendered

@@ -497,3 +497,31 @@ def test_no_incidents_file_gives_a_plain_message(hand_survey, hand_register):
         impact_charts.incidents_by_category_chart(result),
     ):
         assert "No incidents file" in chart.layout.annotations[0].text
+
+
+def test_chart_presentation_legend_small_values_and_money_ticks(hand_survey, hand_register):
+    result = impact.assess_impact(hand_survey, hand_register, profile(), replicates=10)
+    sector = impact_charts.prevalence_by_group_chart(result, "sector")
+    legend = next(t for t in sector.data if t.name == "Suppressed: fewer than 5 respondents")
+    # Plotly lists a bar trace in the legend only if it has a point, even an empty one.
+    assert list(legend.x) == [None] and legend.showlegend
+    # The bars' own legend swatch is a separate entry in the bar colour, not grey.
+    swatch = next(t for t in sector.data if t.type == "bar" and t.name == "Breached in the period"
+                  and t.showlegend is not False)
+    assert swatch.marker.color == impact_charts.BLUE
+
+    # A share too small to be written inside its bar is written past its interval.
+    frame = pd.DataFrame({"estimate": [0.5, 0.03], "ci_low": [0.4, 0.01], "ci_high": [0.6, 0.08],
+                          "n": [50, 50], "suppressed": [False, False]})
+    bar, label, _ = impact_charts._share_bar(frame, ["a", "b"], name="x", colour="#000000",
+                                             horizontal=True, suppressed_text="s")
+    assert list(bar.text) == ["50%", ""]
+    assert list(label.text) == ["", "3%"]
+    assert label.x[1] == pytest.approx(9.0)  # interval end 8% + 1 point
+    assert math.isnan(label.x[0])
+
+    survey, register_frame = reasonable()
+    big = impact.assess_impact(survey, register_frame, profile(usd_per_unit=1.0e4), replicates=200)
+    cost = impact_charts.annual_cost_exceedance_chart(big)
+    assert all(t.startswith("USD ") for t in cost.layout.xaxis.ticktext)
+    assert not any("G" in t for t in cost.layout.xaxis.ticktext)

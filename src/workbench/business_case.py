@@ -899,7 +899,7 @@ def plan_table(roadmap: Roadmap) -> pd.DataFrame:
     return pd.DataFrame({
         "Intervention": plan["intervention_id"],
         "What": plan["name"],
-        "Pillar": plan["pillar"],
+        "Pillar": plan["pillar"].astype("str").str.capitalize(),
         "Built in year(s)": years,
         "Entities": plan["entities"],
         "Cost over the horizon (USD)": plan["cost_usd"].map("{:,.0f}".format),
@@ -913,10 +913,18 @@ def not_chosen_table(roadmap: Roadmap) -> pd.DataFrame:
     return pd.DataFrame({
         "Intervention": frame["intervention_id"],
         "What": frame["name"],
-        "Pillar": frame["pillar"],
+        "Pillar": frame["pillar"].astype("str").str.capitalize(),
         "Why not": frame["reason"],
         "Detail": frame["detail"],
     })
+
+
+def _rosi_words(rosi: float | None) -> str:
+    """What a ROSI means in money: 0.88 -> 'each USD 1 spent avoids USD 1.88 of losses'."""
+    if rosi is None or not math.isfinite(rosi):
+        return "not available: no estimate of the annual cost of cybercrime"
+    net = f"a net gain of USD {rosi:,.2f}" if rosi >= 0 else f"a net loss of USD {-rosi:,.2f}"
+    return f"each USD 1 spent avoids USD {1 + rosi:,.2f} of losses ({net})"
 
 
 def headline_figures(roadmap: Roadmap, *, catalogue_source: str | None = None) -> pd.DataFrame:
@@ -926,20 +934,27 @@ def headline_figures(roadmap: Roadmap, *, catalogue_source: str | None = None) -
     final_share = float(closure.iloc[-1]) if len(closure) else 0.0
 
     def usd(value: float | None) -> str:
-        return "not available" if value is None else f"{value:,.0f}"
+        # Millions in words for the reader; the exact amount stays in summary.json.
+        if value is None or not math.isfinite(value):
+            return "not available"
+        for size, word in ((1e9, "billion"), (1e6, "million")):
+            if abs(value) >= size:
+                return f"USD {value / size:,.1f} {word}"
+        return f"USD {value:,.0f}"
 
     rows = [
         ("Outcome", roadmap.message),
-        ("Budget (USD per year)", usd(s["budget_usd_per_year"])),
-        ("Horizon (years)", str(s["horizon_years"])),
+        ("Budget per year", usd(s["budget_usd_per_year"])),
+        ("Horizon", f"{s['horizon_years']} years"),
         ("Interventions in the plan", f"{len(s['plan'])} of {len(roadmap.interventions)}"),
-        ("Total cost over the horizon (USD)", usd(s["total_cost_usd"])),
+        ("Total cost over the horizon", usd(s["total_cost_usd"])),
         ("Weighted gap closed by the final year", f"{100 * final_share:.1f}%"),
         ("Gap closure (priority-weighted level-years)", f"{s['objective']:,.1f}"),
-        ("Annual cost of cybercrime used (USD, a floor)", usd(roadmap.annual_cost_usd)),
-        ("Losses avoided over the horizon (USD)", usd(s["avoided_loss_usd"])),
+        ("Annual cost of cybercrime used (a floor)", usd(roadmap.annual_cost_usd)),
+        ("Losses avoided over the horizon", usd(s["avoided_loss_usd"])),
         ("Return on security investment (ROSI)",
          "not available" if s["rosi"] is None else f"{s['rosi']:.2f}"),
+        ("ROSI in words", _rosi_words(s["rosi"])),
     ]
     if catalogue_source is not None:
         rows.append(("Intervention catalogue", catalogue_source))

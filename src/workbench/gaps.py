@@ -737,6 +737,11 @@ def level_label(levels: pd.Series) -> pd.Series:
     return words.astype("str")
 
 
+def _whole_or_blank(values: pd.Series) -> pd.Series:
+    """``3.0`` -> ``"3"``; missing -> ``""``."""
+    return values.map(lambda v: "" if pd.isna(v) else str(int(v))).astype("str")
+
+
 def evidence_view(pairs: pd.DataFrame, entity_id: str | None = None) -> pd.DataFrame:
     """Readable rows of pairs with the evidence beside the level (raw text: render
     with ``notebook.table_html`` or ``escaped``, which escape it).
@@ -750,8 +755,10 @@ def evidence_view(pairs: pd.DataFrame, entity_id: str | None = None) -> pd.DataF
         "Entity": rows["entity_name"].astype("str"),
         "Indicator": rows["indicator_id"].astype("str") + " " + rows["indicator_title"].astype("str"),
         "Level (0-5)": level_label(rows["level"]),
-        "Target (0-5)": rows["target"].astype("Int64"),
-        "Gap (levels)": rows["gap"].astype("Int64"),
+        # Whole numbers as text: a missing one (no target, not assessed) shows blank,
+        # where an Int64 column would print "<NA>".
+        "Target (0-5)": _whole_or_blank(rows["target"]),
+        "Gap (levels)": _whole_or_blank(rows["gap"]),
         "Evidence": rows["evidence"].astype("str"),
     })
     if "rank" in rows.columns:
@@ -789,19 +796,35 @@ def headline_table(result: GapResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Measure", "Value"], dtype="str")
 
 
+# Group keys as a reader writes them (entity types and sectors with acronyms).
+GROUP_WORDS = {
+    "national": "National (the country as a whole)",
+    "government": "Government departments",
+    "cni_operator": "CNI operators",
+    "ict": "ICT",
+}
+
+
 def group_display(view: pd.DataFrame, key: str, label: str) -> pd.DataFrame:
     """A group view with plain column names for a table."""
     if view.empty:
         return pd.DataFrame(columns=[label])
+
+    def words(value: str) -> str:
+        return GROUP_WORDS.get(value, value.replace("_", " ").capitalize())
+
+    def score(value: float) -> str:
+        return "not assessed" if pd.isna(value) else f"{value:.1f}"
+
     return pd.DataFrame({
-        label: view[key].astype("str").str.replace("_", " "),
+        label: view[key].astype("str").map(words),
         "Entities": view["entities"],
         "Checks expected": view["expected"],
         "Checks assessed": view["assessed"],
-        "Coverage (%)": (100 * view["coverage"]).round(0),
+        "Coverage": view["coverage"].map(lambda v: "" if pd.isna(v) else f"{100 * v:.0f}%"),
         "Open gaps": view["gaps_open"],
-        "Score now (0-100)": view["overall_score"].round(1),
-        "Target score (0-100)": view["target_score"].round(1),
+        "Score now (0-100)": view["overall_score"].map(score),
+        "Target score (0-100)": view["target_score"].map(score),
     })
 
 

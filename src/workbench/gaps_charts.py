@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from workbench import gaps
+from workbench import chart_style, gaps
 
 # Okabe-Ito colour-blind-safe palette.
 BLUE = "#0072B2"
@@ -27,6 +27,13 @@ GREY = "#BBBBBB"
 DARK_GREY = "#555555"
 GAP_SCALE = "YlOrRd"
 FONT = dict(family="Arial, sans-serif", size=13)
+TEMPLATE = "plotly_white"
+ENTITY_TYPE_WORDS = {
+    "national": "national", "government": "government", "cni_operator": "CNI operator",
+}
+# NIST CSF 2.0 lists its functions in this order (govern first); alphabetical order
+# would scatter them.
+NIST_ORDER = ("GV", "ID", "PR", "DE", "RS", "RC")
 
 
 def _text(value: object) -> str:
@@ -39,9 +46,14 @@ def _esc(values: pd.Series | list) -> list[str]:
 
 
 def _title(text: str, subtitle: str) -> dict:
-    """Escaped title and subtitle; a newline in ``text`` becomes a line break."""
-    return dict(text=_text(text).replace("\n", "<br>"), subtitle=dict(text=_text(subtitle)),
-                x=0.02, xanchor="left")
+    """Escaped title and subtitle; a newline in ``text`` becomes a line break and a
+    long subtitle is wrapped (plotly would let it run off the chart)."""
+    return chart_style.title_layout(_text(text).replace("\n", "<br>"), _text(subtitle), x=0.02)[0]
+
+
+def _top(text: str, subtitle: str) -> int:
+    """Top margin that keeps the plot below the title of ``_title(text, subtitle)``."""
+    return chart_style.title_layout(_text(text).replace("\n", "<br>"), _text(subtitle))[1]
 
 
 def _subtitle(result: gaps.GapResult, extra: str = "") -> str:
@@ -79,12 +91,19 @@ def pillar_radar(result: gaps.GapResult) -> go.Figure:
         marker=dict(size=8), connectgaps=False,
         hovertemplate="%{theta}<br>current %{r:.1f} of 100<extra></extra>",
     ))
+    title = "Capability by pillar:\nwhere we are and where we aim to be (score 0-100)"
+    spokes = max(len(labels), 1)
     fig.update_layout(
-        title=_title("Capability by pillar:\nwhere we are and where we aim to be (score 0-100)",
-                     _subtitle(result, note)),
-        polar=dict(radialaxis=dict(range=[0, 100], tickvals=[0, 25, 50, 75, 100], ticksuffix="",
-                                   title=dict(text="score 0-100"))),
-        legend=dict(orientation="h", y=-0.12), font=FONT, height=520, margin=dict(t=110),
+        title=_title(title, _subtitle(result, note)),
+        # First pillar at the top, clockwise; the score scale runs between two spokes
+        # so that its numbers do not sit on a pillar's points.
+        polar=dict(
+            angularaxis=dict(rotation=90, direction="clockwise"),
+            radialaxis=dict(range=[0, 100], tickvals=[0, 25, 50, 75, 100], angle=90 - 180 / spokes,
+                            tickangle=90 - 180 / spokes, tickfont=dict(size=11, color=DARK_GREY)),
+        ),
+        template=TEMPLATE, legend=dict(orientation="h", y=-0.08, x=0.5, xanchor="center"),
+        font=FONT, height=560, margin=dict(t=_top(title, _subtitle(result, note)) + 30),
     )
     return fig
 
@@ -111,7 +130,11 @@ def gap_heatmap(result: gaps.GapResult) -> go.Figure:
         return np.vectorize(fmt, otypes=[object])(wide.to_numpy(dtype=object))
 
     names = entity_order["entity_name"].tolist()
-    row_labels = _esc([f"{n} ({t.replace('_', ' ')})" for n, t in zip(names, entity_order["entity_type"])])
+    # The national row's name already says "national level"; others carry their type.
+    row_labels = _esc([
+        n if t == "national" else f"{n} ({ENTITY_TYPE_WORDS.get(t, t.replace('_', ' '))})"
+        for n, t in zip(names, entity_order["entity_type"])
+    ])
     hover_level = cell_text("level", lambda v: "not assessed" if v is None or pd.isna(v) else str(int(v)))
     hover_target = cell_text("target", lambda v: "" if v is None or pd.isna(v) else str(int(v)))
     hover_evidence = cell_text(
@@ -136,14 +159,24 @@ def gap_heatmap(result: gaps.GapResult) -> go.Figure:
         textfont=dict(color=DARK_GREY), name="not assessed", customdata=custom, hoverongaps=False,
         hovertemplate="%{y}<br>%{x} %{customdata[3]}<br>not assessed (target %{customdata[1]})<extra></extra>",
     ))
+    # Indicator codes start with their pillar; say which, since the codes alone mean
+    # nothing to a reader (indicator titles ride in the hover label).
+    prefixes = dict.fromkeys(str(i).split("-")[0] for i in indicator_order)
+    prefix = pairs["indicator_id"].astype("str").str.split("-").str[0]
+    pillar_of = dict(zip(prefix, pairs["pillar_id"]))
+    pillars = result.pillar_scores
+    pillar_title = dict(zip(pillars["pillar_id"], pillars["pillar_title"]))
+    codes = "; ".join(
+        f"{p} = {pillar_title.get(pillar_of.get(p), pillar_of.get(p, p))}" for p in prefixes)
+    title = "Capability gaps by organisation and indicator\n(gap = levels below target, 0-5)"
+    subtitle = _subtitle(result, "grey ? = not assessed; blank = does not apply; " + codes)
     fig.update_layout(
-        title=_title("Capability gaps by organisation and indicator\n(gap = levels below target, 0-5)",
-                     _subtitle(result, "grey ? = not assessed; blank = does not apply")),
-        # Indicator titles ride in the hover label; the axis would be unreadable with them.
-        xaxis=dict(title=dict(text="indicator (hover for its name)"), side="bottom", tickangle=-45),
+        title=_title(title, subtitle),
+        xaxis=dict(title=dict(text="indicator (hover over a cell for its name)"), side="bottom",
+                   tickangle=-45),
         yaxis=dict(autorange="reversed", title=dict(text="")),
-        font=FONT, height=max(360, 140 + 26 * len(row_labels)), margin=dict(t=110, l=10),
-        plot_bgcolor="white",
+        font=FONT, height=max(360, 150 + 26 * len(row_labels)),
+        margin=dict(t=_top(title, subtitle), l=10), plot_bgcolor="white",
     )
     return fig
 
@@ -175,23 +208,34 @@ def coverage_chart(result: gaps.GapResult) -> go.Figure:
     fig = go.Figure()
     fig.add_trace(go.Bar(
         y=labels, x=table["assessed"], orientation="h", name="assessed", marker_color=BLUE,
-        text=[f"{int(p)}%" if pd.notna(p) else "" for p in pct], textposition="inside",
         hovertemplate="%{y}: %{x} checks assessed<extra></extra>",
     ))
     fig.add_trace(go.Bar(
         y=labels, x=missing, orientation="h", name="not assessed", marker_color=GREY,
         marker_pattern_shape="/", hovertemplate="%{y}: %{x} checks not assessed<extra></extra>",
     ))
+    # The share assessed goes past the end of each bar: inside, a short bar (a pillar
+    # with few checks) would squeeze it into an unreadable sliver.
+    fig.add_trace(go.Scatter(
+        y=labels, x=table["expected"], mode="text", showlegend=False, hoverinfo="skip",
+        text=[f"  {int(p)}% assessed ({a} of {e})" if pd.notna(p) else "  nothing expected"
+              for p, a, e in zip(pct, table["assessed"], table["expected"])],
+        textposition="middle right", cliponaxis=False,
+    ))
     total = result.summary["expected_pairs"]
     share = result.summary["coverage"]
     headline = f"{100 * share:.0f}% of {total} expected checks" if share is not None else "no checks expected"
+    title = f"How much has been assessed: {headline}"
+    subtitle = _subtitle(result, "a check = one organisation on one indicator")
+    most = float(table["expected"].max()) if len(table) else 1.0
     fig.update_layout(
-        barmode="stack",
-        title=_title(f"How much has been assessed: {headline}",
-                     _subtitle(result, "a check = one organisation on one indicator")),
-        xaxis=dict(title=dict(text="number of checks (organisation x indicator)")),
-        yaxis=dict(autorange="reversed"), legend=dict(orientation="h", y=-0.2),
-        font=FONT, height=380, margin=dict(t=110),
+        barmode="stack", template=TEMPLATE,
+        title=_title(title, subtitle),
+        xaxis=dict(title=dict(text="number of checks (organisation x indicator)"),
+                   range=[0, 1.3 * max(most, 1.0)]),
+        yaxis=dict(autorange="reversed"),
+        legend=dict(orientation="h", y=-0.25, traceorder="normal"),
+        font=FONT, height=400, margin=dict(t=_top(title, subtitle)),
     )
     return fig
 
@@ -199,6 +243,10 @@ def coverage_chart(result: gaps.GapResult) -> go.Figure:
 def crosswalk_chart(result: gaps.GapResult, scheme: str = "cmm") -> go.Figure:
     """The same scores re-expressed by CMM dimension or NIST CSF function (0-100)."""
     table = result.crosswalk.loc[result.crosswalk["scheme"] == scheme]
+    if scheme == "nist_csf":
+        rank = {code: i for i, code in enumerate(NIST_ORDER)}
+        table = table.sort_values("group", key=lambda g: g.map(lambda c: rank.get(c, len(rank))),
+                                  kind="stable")
     labels = _esc([f"{g} {t}" if t != g else g for g, t in zip(table["group"], table["group_title"])])
     scored = table["score"].notna()
     fig = go.Figure()
@@ -209,16 +257,17 @@ def crosswalk_chart(result: gaps.GapResult, scheme: str = "cmm") -> go.Figure:
     ))
     fig.add_trace(go.Scatter(
         y=labels, x=table["target_score"], mode="markers", name="target score",
-        marker=dict(symbol="line-ns-open", size=22, line=dict(width=3, color=ORANGE)),
+        marker=dict(symbol="line-ns-open", size=22, color=ORANGE, line=dict(width=3, color=ORANGE)),
         hovertemplate="%{y}: target %{x:.1f} of 100<extra></extra>",
     ))
     scheme_title = table["scheme_title"].iloc[0] if len(table) else scheme
+    title = f"The same scores by {scheme_title} (score 0-100)"
+    subtitle = _subtitle(result, "re-expressed through the framework's crosswalk")
     fig.update_layout(
-        title=_title(f"The same scores by {scheme_title} (score 0-100)",
-                     _subtitle(result, "re-expressed through the framework's crosswalk")),
+        title=_title(title, subtitle), template=TEMPLATE,
         xaxis=dict(range=[0, 110], title=dict(text="score 0-100")),
         yaxis=dict(autorange="reversed"), legend=dict(orientation="h", y=-0.2),
-        font=FONT, height=200 + 40 * max(len(table), 1), margin=dict(t=110),
+        font=FONT, height=220 + 40 * max(len(table), 1), margin=dict(t=_top(title, subtitle)),
     )
     return fig
 
@@ -259,13 +308,14 @@ def peer_chart(peers: pd.DataFrame, subtitle: str = "") -> go.Figure:
             text=[f"{v:.0f}" if pd.notna(v) else "no score" for v in ordered.loc[mask, "score"]],
             textposition="outside", hovertemplate="%{y}: %{x:.1f} of 100<extra></extra>",
         ))
+    title = ("Different instruments, not the same scale:\nthis assessment's score "
+             "beside Commonwealth peers' ITU GCI 2020 scores (0-100)")
+    subtitle = subtitle or "similar income = GDP per capita between half and twice this country's"
     fig.update_layout(
-        title=_title("Different instruments, not the same scale:\nthis assessment's score "
-                     "beside Commonwealth peers' ITU GCI 2020 scores (0-100)",
-                     subtitle or "similar income = GDP per capita between half and twice this country's"),
+        title=_title(title, subtitle), template=TEMPLATE,
         xaxis=dict(range=[0, 110], title=dict(text="score 0-100 (each on its own instrument)")),
         yaxis=dict(categoryorder="array", categoryarray=labels),
         legend=dict(orientation="h", y=-0.15), font=FONT, barmode="overlay",
-        height=220 + 24 * len(labels), margin=dict(t=120),
+        height=240 + 24 * len(labels), margin=dict(t=_top(title, subtitle)),
     )
     return fig

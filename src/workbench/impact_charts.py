@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from workbench import vocab
+from workbench import chart_style, vocab
 from workbench.impact import ImpactResult, format_usd
 
 # Okabe-Ito palette (colour-blind safe).
@@ -62,6 +62,10 @@ CATEGORY_LABELS = {
 
 
 SECTOR_LABELS = {"ict": "ICT", "public_administration": "Public administration"}
+# A bar shorter than this (per cent of the axis) cannot hold its value inside; the
+# value is written just past the end of its interval instead.
+INSIDE_LABEL_MIN = 12.0
+INTERVAL_WORDS = "black lines = 95% interval"
 
 
 def _group_label(dimension: str, group: str) -> str:
@@ -89,15 +93,21 @@ def _layout(
     y_title: str,
     height: int = 460,
 ) -> go.Figure:
-    sub = f"{subtitle} · {result.country_name}, {result.period_label}"
+    # The place and period stay on one line: a reader must never have to piece a date
+    # together across a line break.
+    place = html.escape(f"{result.country_name}, {result.period_label}")
+    lines = chart_style.wrap_with_tail(html.escape(subtitle), place)
+    title_block, top = chart_style.title_layout(html.escape(title), lines)
     fig.update_layout(
-        title={"text": html.escape(title), "subtitle": {"text": html.escape(sub)}, "x": 0.01},
+        title=title_block,
         xaxis_title=x_title,
         yaxis_title=y_title,
         template="plotly_white",
-        height=height,
-        margin={"l": 10, "r": 20, "t": 90, "b": 60},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},
+        height=height + top - 90 + 40,
+        # The legend sits at the foot of the chart, a fixed distance below the axis
+        # title: placed relative to the plot it would run into it on a short chart.
+        margin={"l": 10, "r": 20, "t": top, "b": 100},
+        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0},
         font={"size": 13},
     )
     return fig
@@ -124,21 +134,24 @@ def _share_bar(
     horizontal: bool,
     suppressed_text: str,
     full: float = 100.0,
-) -> go.Bar:
-    """One bar trace of shares (0-1 in ``frame``, drawn in %), with 95% error bars.
+) -> list[go.Bar | go.Scatter]:
+    """Bars of shares (0-1 in ``frame``, drawn in %) with 95% error bars, and their values.
 
-    Suppressed rows become a full-length light hatched grey bar saying so.
+    Suppressed rows become a full-length light hatched grey bar saying so. A value is
+    written inside its bar; a bar too short for it gets it just past its interval (a
+    text-only trace in the bar's own group, so grouped bars keep their labels).
     """
     suppressed = frame["suppressed"].to_numpy(dtype=bool)
     estimate = frame["estimate"].to_numpy(dtype="float64") * 100
-    plus = (frame["ci_high"].to_numpy(dtype="float64") * 100) - estimate
+    high = frame["ci_high"].to_numpy(dtype="float64") * 100
+    plus = high - estimate
     minus = estimate - frame["ci_low"].to_numpy(dtype="float64") * 100
     values = np.where(suppressed, full, estimate)
-    text = np.where(
-        suppressed,
-        suppressed_text,
-        [f"{v:.0f}%" if np.isfinite(v) else "no answers" for v in estimate],
+    value_text = np.array(
+        [f"{v:.0f}%" if np.isfinite(v) else "no answers" for v in estimate], dtype=object
     )
+    inside = suppressed | (np.isfinite(estimate) & (estimate >= INSIDE_LABEL_MIN))
+    text = np.where(suppressed, suppressed_text, np.where(inside, value_text, ""))
     hover_value = np.where(
         suppressed,
         suppressed_text,
@@ -160,9 +173,15 @@ def _share_bar(
     }
     common = {
         "name": name,
+        "offsetgroup": name,
+        "legendgroup": name,
+        # The legend shows the entry below: plotly would draw this trace's legend
+        # swatch like its first bar, which may be a suppressed grey one.
+        "showlegend": False,
         "text": text,
-        "textposition": "inside" if horizontal else "auto",
-        "insidetextanchor": "start" if horizontal else "end",
+        "textposition": "inside",
+        "insidetextanchor": "start",
+        "textangle": 0,
         "customdata": custom,
         "hovertemplate": "%{customdata[0]}<br>respondents: %{customdata[1]}<extra>"
         + html.escape(name)
@@ -174,18 +193,39 @@ def _share_bar(
         },
     }
     if horizontal:
-        return go.Bar(x=values, y=labels, orientation="h", error_x=error, **common)
-    return go.Bar(x=labels, y=values, error_y=error, **common)
+        bar = go.Bar(x=values, y=labels, orientation="h", error_x=error, **common)
+    else:
+        bar = go.Bar(x=labels, y=values, error_y=error, **common)
+    # Values of the short bars, just past the end of their interval.
+    outside = ~inside & np.isfinite(estimate)
+    where = np.where(np.isfinite(high), np.maximum(high, estimate), estimate) + 1.0
+    positions = np.where(outside, where, np.nan)
+    words = np.where(outside, value_text, "")
+    shared = {
+        "mode": "text", "text": words, "offsetgroup": name, "showlegend": False,
+        "hoverinfo": "skip", "textfont": {"color": "#333333"}, "cliponaxis": False,
+    }
+    if horizontal:
+        label = go.Scatter(x=positions, y=labels, orientation="h", textposition="middle right",
+                           **shared)
+    else:
+        label = go.Scatter(x=labels, y=positions, orientation="v", textposition="top center",
+                           **shared)
+    legend = go.Bar(
+        x=[None], y=[None], orientation="h" if horizontal else "v", name=name,
+        offsetgroup=name, legendgroup=name, marker={"color": colour}, hoverinfo="skip",
+    )
+    return [bar, label, legend]
 
 
-def _suppressed_legend(result: ImpactResult, horizontal: bool) -> go.Bar:
-    """A legend entry explaining the hatched grey bars."""
-    empty: list[float] = []
+def _suppressed_legend(result: ImpactResult, horizontal: bool, group: str) -> go.Bar:
+    """A legend entry explaining the hatched grey bars (in ``group``'s slot, so that it
+    takes no room among grouped bars; plotly lists a bar trace only if it has a point)."""
     return go.Bar(
-        x=empty, y=empty, orientation="h" if horizontal else "v",
+        x=[None], y=[None], orientation="h" if horizontal else "v", offsetgroup=group,
         name=f"Suppressed: fewer than {result.min_cell_size} respondents",
         marker={"color": SUPPRESSED_GREY, "opacity": 0.45, "pattern": {"shape": "/"}},
-        showlegend=True,
+        showlegend=True, hoverinfo="skip",
     )
 
 
@@ -209,27 +249,30 @@ def prevalence_by_group_chart(result: ImpactResult, dimension: str = "sector") -
     else:
         frame = frame.iloc[::-1]
     labels = [f"{_group_label(dimension, g)} (n={n})" for g, n in zip(frame["group"], frame["n"])]
+    name = "Breached in the period"
     fig = go.Figure(
         _share_bar(
-            frame, labels, name="Breached in the period", colour=BLUE, horizontal=True,
+            frame, labels, name=name, colour=BLUE, horizontal=True,
             suppressed_text=_suppressed_text(result),
         )
     )
     if frame["suppressed"].any():
-        fig.add_trace(_suppressed_legend(result, horizontal=True))
+        fig.add_trace(_suppressed_legend(result, horizontal=True, group=name))
     national = result.summary["prevalence"]["estimate"]
     if national is not None:
-        fig.add_vline(
-            x=100 * national, line_dash="dash", line_color=VERMILLION,
-            annotation_text=f"all organisations: {100 * national:.0f}%",
-            annotation_position="top",
-        )
+        # The line is named in the legend: a label at its top would sit on the subtitle.
+        fig.add_vline(x=100 * national, line_dash="dash", line_color=VERMILLION)
+        fig.add_trace(go.Scatter(
+            x=[None], y=[None], mode="lines", line={"color": VERMILLION, "dash": "dash"},
+            name=f"All organisations: {100 * national:.0f}%", hoverinfo="skip",
+        ))
     fig.update_xaxes(range=[0, 100], ticksuffix="%")
+    fig.update_layout(showlegend=True)
     return _layout(
         fig, result, title,
-        "Weighted survey estimate, bars = 95% interval, n = respondents",
+        f"Weighted survey estimate, {INTERVAL_WORDS}, n = respondents",
         x_title="Organisations that identified a breach or attack (%)", y_title="",
-        height=max(360, 34 * len(frame) + 180),
+        height=max(380, 34 * len(frame) + 210),
     )
 
 
@@ -242,18 +285,19 @@ def attack_mix_chart(result: ImpactResult) -> go.Figure:
     if int(frame["n"].max() if len(frame) else 0) == 0:
         return _message(result, title, "No breached respondents answered about kinds of attack.")
     labels = [ATTACK_LABELS.get(k, k) for k in frame["attack"]]
+    name = "Experienced it"
     fig = go.Figure(
         _share_bar(
-            frame, labels, name="Experienced it", colour=ORANGE, horizontal=True,
+            frame, labels, name=name, colour=ORANGE, horizontal=True,
             suppressed_text=_suppressed_text(result),
         )
     )
     if frame["suppressed"].any():
-        fig.add_trace(_suppressed_legend(result, horizontal=True))
+        fig.add_trace(_suppressed_legend(result, horizontal=True, group=name))
     fig.update_xaxes(range=[0, 100], ticksuffix="%")
     return _layout(
         fig, result, title,
-        "Share of breached organisations (weighted), bars = 95% interval; "
+        f"Share of breached organisations (weighted), {INTERVAL_WORDS}; "
         "one breach can involve several kinds",
         x_title="Breached organisations that experienced it (%)", y_title="",
     )
@@ -279,18 +323,21 @@ def annual_cost_exceedance_chart(result: ImpactResult) -> go.Figure:
             hovertemplate="USD %{x:,.0f}<br>chance at least this: %{y:.0f}%<extra></extra>",
         )
     )
+    # The median's label sits a line lower than the others: on a narrow chart it would
+    # otherwise run into the 95th percentile's (both read rightwards from their line).
     marks = [
-        ("p05", "5th percentile", SKY, "dot"),
-        ("p50", "median", BLACK, "dash"),
-        ("p95", "95th percentile", VERMILLION, "dot"),
+        ("p05", "5th percentile", SKY, "dot", "right", 1.0),
+        ("p50", "median", BLACK, "dash", "left", 0.92),
+        ("p95", "95th percentile", VERMILLION, "dot", "left", 1.0),
     ]
-    for key, words, colour, dash in marks:
+    for key, words, colour, dash, anchor, height in marks:
         if cost[key] is not None:
-            fig.add_vline(
-                x=cost[key], line_color=colour, line_dash=dash,
-                annotation_text=f"{words}: {format_usd(cost[key])}",
-                annotation_position="top right" if key != "p05" else "top left",
-                annotation_font_color=colour if colour != SKY else BLUE,
+            fig.add_vline(x=cost[key], line_color=colour, line_dash=dash)
+            fig.add_annotation(
+                x=cost[key], y=height, xref="x", yref="paper", xanchor=anchor, yanchor="top",
+                text=f"{words}: {format_usd(cost[key])}", showarrow=False,
+                xshift=3 if anchor == "left" else -3,
+                font={"color": colour if colour != SKY else BLUE}, bgcolor="rgba(255,255,255,0.8)",
             )
     fig.add_trace(
         go.Scatter(
@@ -303,8 +350,12 @@ def annual_cost_exceedance_chart(result: ImpactResult) -> go.Figure:
             hovertemplate="estimate USD %{x:,.0f}<extra></extra>",
         )
     )
-    fig.update_yaxes(range=[0, 105], ticksuffix="%")
-    fig.update_xaxes(tickprefix="USD ", tickformat="~s")
+    # Headroom above 100% keeps the percentile labels off the top of the curve.
+    fig.update_yaxes(range=[0, 118], tickvals=[0, 20, 40, 60, 80, 100],
+                     ticktext=["0%", "20%", "40%", "60%", "80%", "100%"])
+    # Own money ticks: plotly's SI suffixes would write a billion as "G".
+    tickvals, ticktext = chart_style.usd_ticks(float(values[0]), float(values[-1]), count=4)
+    fig.update_xaxes(tickvals=tickvals, ticktext=ticktext)
     replicates = result.summary["bootstrap_replicates"]
     return _layout(
         fig, result, title,
@@ -337,12 +388,15 @@ def dark_figure_chart(result: ImpactResult) -> go.Figure:
                 x=["Reported to the CERT or police"], y=[reported],
                 name="Reported incidents (records)",
                 marker_color=SKY, text=[f"{reported:,}"], textposition="outside",
+                cliponaxis=False,
                 hovertemplate="%{y:,.0f} incidents reported<extra></extra>",
             ),
             go.Bar(
                 x=["Estimated from the survey"], y=[estimated],
-                name="Breaches estimated from the survey (bar = 5th-95th percentile)",
-                marker_color=VERMILLION, text=[f"{estimated:,.0f}"], textposition="outside",
+                name="Breaches estimated from the survey (black line = 5th to 95th percentile)",
+                # Inside the bar: above it, the number would sit on the interval line.
+                marker_color=VERMILLION, text=[f"{estimated:,.0f}"], textposition="inside",
+                insidetextanchor="middle", textfont={"color": "white", "size": 15},
                 error_y={
                     "type": "data", "array": [plus], "arrayminus": [minus], "color": "#333333",
                 },
@@ -350,11 +404,11 @@ def dark_figure_chart(result: ImpactResult) -> go.Figure:
             ),
         ]
     )
-    fig.update_yaxes(tickformat="~s", rangemode="tozero")
+    fig.update_yaxes(tickformat=",.0f", rangemode="tozero")
     return _layout(
         fig, result, title,
         "Businesses and public bodies; reported = incident records, estimated = weighted survey",
-        x_title="", y_title="Breaches or incidents in the period (number)",
+        x_title="", y_title="Number in the period",
     )
 
 
@@ -411,49 +465,62 @@ def controls_prevalence_chart(result: ImpactResult) -> go.Figure:
     title = "Share breached, with and without each security control"
     frame = result.controls_prevalence
     fig = go.Figure()
-    series = (("with", GREEN, "Has the control"), ("without", ORANGE, "Does not have it"))
+    # Horizontal grouped bars stack the first trace at the bottom of each group, so
+    # "without" goes first: "has the control" is then on top and first in the legend.
+    series = (("without", ORANGE, "Does not have it"), ("with", GREEN, "Has the control"))
     for status, colour, words in series:
         part = frame[frame["status"] == status].iloc[::-1]
         labels = [CONTROL_LABELS.get(c, c) for c in part["control"]]
-        fig.add_trace(
+        fig.add_traces(
             _share_bar(
                 part, labels, name=words, colour=colour, horizontal=True,
                 suppressed_text=_suppressed_text(result),
             )
         )
     if frame["suppressed"].any():
-        fig.add_trace(_suppressed_legend(result, horizontal=True))
-    fig.update_layout(barmode="group")
+        fig.add_trace(_suppressed_legend(result, horizontal=True, group=series[0][2]))
+    fig.update_layout(barmode="group", scattermode="group", legend_traceorder="reversed")
     fig.update_xaxes(range=[0, 100], ticksuffix="%")
     return _layout(
         fig, result, title,
-        "Weighted survey, bars = 95% interval; an association, not proof the control works "
+        f"Weighted survey, {INTERVAL_WORDS}; an association, not proof the control works "
         "(larger organisations have more controls and also detect more breaches)",
-        x_title="Organisations that identified a breach or attack (%)", y_title="", height=520,
+        x_title="Organisations that identified a breach or attack (%)", y_title="", height=540,
     )
 
 
 def controls_in_place_chart(result: ImpactResult) -> go.Figure:
-    """Share of organisations with each control in place, by size band."""
+    """Share of organisations with each control in place, by size band.
+
+    Drawn horizontally: five sizes side by side under each control leave vertical bars
+    too narrow for their values.
+    """
     title = "Which security controls organisations have, by size"
     frame = result.controls_by_band
     fig = go.Figure()
-    for band in [b for b in (*vocab.SIZE_BANDS, "all") if b in set(frame["size_band"])]:
-        part = frame[frame["size_band"] == band]
+    bands = [b for b in (*vocab.SIZE_BANDS, "all") if b in set(frame["size_band"])]
+    # Horizontal grouped bars draw the first trace at the bottom of each group: add the
+    # bands largest first so that each group reads micro to large, then all sizes.
+    for band in reversed(bands):
+        part = frame[frame["size_band"] == band].iloc[::-1]
         labels = [CONTROL_LABELS.get(c, c) for c in part["control"]]
-        fig.add_trace(
+        fig.add_traces(
             _share_bar(
                 part, labels, name=_group_label("size_band", band),
                 colour=BAND_COLOURS.get(band, BLUE),
-                horizontal=False, suppressed_text="suppressed",
+                horizontal=True, suppressed_text="suppressed",
             )
         )
     if frame["suppressed"].any():
-        fig.add_trace(_suppressed_legend(result, horizontal=False))
-    fig.update_layout(barmode="group")
-    fig.update_yaxes(range=[0, 100], ticksuffix="%")
+        first = _group_label("size_band", bands[-1]) if bands else ""
+        fig.add_trace(_suppressed_legend(result, horizontal=True, group=first))
+    fig.update_layout(barmode="group", scattermode="group", bargap=0.2,
+                      legend_traceorder="reversed", uniformtext={"minsize": 11, "mode": "show"})
+    fig.update_xaxes(range=[0, 100], ticksuffix="%")
+    rows = len(set(frame["control"])) * max(len(bands), 1)
     return _layout(
         fig, result, title,
-        "Share of organisations with the control (weighted), bars = 95% interval",
-        x_title="", y_title="Organisations with the control (%)", height=500,
+        f"Share of organisations with the control (weighted), {INTERVAL_WORDS}",
+        x_title="Organisations with the control (%)", y_title="",
+        height=max(520, 22 * rows + 260),
     )

@@ -135,6 +135,21 @@ th{background:#f0f3f5}
 .wb-error{color:#b3261e}
 footer{padding:16px 28px;color:#555;font-size:.85em}
 pre{white-space:pre-wrap}
+/* On a page of synthetic data every section heading says so too, so that no part of
+   the page (a screenshot of one chart, a printed page) reads as real figures. */
+body:has(.wb-synthetic) section.wb-section>h2::after{content:"synthetic data";
+font-size:.55em;font-weight:600;vertical-align:middle;margin-left:12px;padding:2px 8px;
+background:#fff3cd;border:1px solid #b58105;color:#5c4300;border-radius:3px}
+/* A long table (every check with its evidence) scrolls inside its own box, headings in
+   view, instead of stretching the page; a wide one scrolls sideways on a narrow screen. */
+table.wb-table{display:block;max-width:100%;max-height:36em;overflow:auto}
+table.wb-table th{position:sticky;top:0;z-index:1}
+.wb-chart{max-width:100%;overflow:hidden}
+@media print{
+  table.wb-table{display:table;max-height:none;overflow:visible}
+  section.wb-section{break-inside:auto;box-shadow:none}
+  .wb-chart{break-inside:avoid}
+}
 """
 
 

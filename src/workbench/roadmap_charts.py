@@ -16,6 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from workbench import chart_style
 from workbench.business_case import Roadmap
 
 # Okabe-Ito palette (colour-blind safe), one colour per GCA pillar.
@@ -29,6 +30,8 @@ PILLAR_COLOURS: dict[str, str] = {
 OTHER_COLOURS = ("#D55E00", "#F0E442", "#000000")
 GREY = "#999999"
 BUDGET_COLOUR = "#D55E00"
+# Room below the plot for the tick labels, the axis title and a one-line legend.
+LEGEND_ROOM_PX = 100
 LINE_COLOUR = "#0072B2"
 
 
@@ -58,16 +61,43 @@ def _subtitle(roadmap: Roadmap, period_label: str | None) -> str:
     return text
 
 
-def _layout(fig: go.Figure, title: str, subtitle: str, **kwargs) -> go.Figure:
+def _layout(fig: go.Figure, title: str, subtitle: str, *, extra_top: int = 0,
+            **kwargs) -> go.Figure:
+    """Title, wrapped subtitle and house style; ``extra_top`` pixels more above the plot
+    (room for subplot titles)."""
+    title_block, top = chart_style.title_layout(html.escape(title), html.escape(subtitle))
+    height = kwargs.pop("height", 450)
     fig.update_layout(
-        title={"text": html.escape(title), "subtitle": {"text": html.escape(subtitle)}, "x": 0.01},
+        title=title_block,
         template="plotly_white",
         font={"size": 13},
-        legend={"orientation": "h", "yanchor": "bottom", "y": -0.3, "x": 0},
-        margin={"t": 90, "l": 10, "r": 10, "b": 10},
+        # The legend sits at the foot of the chart, below the axis title, at a fixed
+        # distance in pixels: placed relative to the plot it would run into the axis
+        # title on a short chart.
+        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0},
+        margin={"t": top + extra_top, "l": 10, "r": 10, "b": LEGEND_ROOM_PX},
+        height=height + top + extra_top - 90 + LEGEND_ROOM_PX,
         **kwargs,
     )
     return fig
+
+
+def _money_axis(
+    fig: go.Figure, high: float, *, axis: str = "y", low: float = 0.0, **kwargs: object
+) -> None:
+    """Money ticks a minister reads ('USD 4m', 'USD 1.2bn') from ``low`` to ``high``."""
+    tickvals, ticktext = chart_style.usd_ticks(low, high)
+    update = fig.update_yaxes if axis == "y" else fig.update_xaxes
+    update(tickmode="array", tickvals=tickvals, ticktext=ticktext, **kwargs)
+
+
+def _wrapped_label(name: str, code: str, width: int = 44) -> str:
+    """An intervention's name on at most two lines, then its code (escaped, <br> breaks)."""
+    lines = chart_style.wrap_lines(name, width) or [""]
+    if len(lines) > 2:
+        lines = [lines[0], _short(" ".join(lines[1:]), width)]
+    lines[-1] = f"{lines[-1]} ({code})"
+    return "<br>".join(html.escape(line) for line in lines)
 
 
 def _empty(fig: go.Figure, text: str) -> go.Figure:
@@ -100,7 +130,7 @@ def roadmap_gantt(roadmap: Roadmap, *, period_label: str | None = None) -> go.Fi
         _layout(fig, title, _subtitle(roadmap, period_label))
         return _empty(fig, "No intervention in the plan. " + roadmap.message)
     plan = plan.sort_values(["start_year", "pillar", "intervention_id"], ascending=[False, True, True])
-    labels = [html.escape(f"{_short(str(n))} ({i})") for n, i in zip(plan["name"], plan["intervention_id"])]
+    labels = [_wrapped_label(str(n), str(i)) for n, i in zip(plan["name"], plan["intervention_id"])]
     pillars = list(dict.fromkeys(roadmap.interventions["pillar"].astype(str)))
     shown: set[str] = set()
     for label, row in zip(labels, plan.itertuples(index=False)):
@@ -125,8 +155,9 @@ def roadmap_gantt(roadmap: Roadmap, *, period_label: str | None = None) -> go.Fi
             ))
     _year_axis(fig, horizon, range=[0.5, horizon + 0.5], title="Year of the roadmap")
     fig.update_yaxes(title=None, automargin=True)
-    return _layout(fig, title, subtitle, barmode="overlay", bargap=0.3,
-                   height=max(320, 60 + 28 * len(plan)), legend_title_text="Pillar")
+    rows = sum(label.count("<br>") + 1 for label in labels)
+    return _layout(fig, title, subtitle, barmode="overlay", bargap=0.25,
+                   height=max(340, 130 + 17 * rows + 12 * len(plan)), legend_title_text="Pillar")
 
 
 def spend_chart(roadmap: Roadmap, *, period_label: str | None = None) -> go.Figure:
@@ -150,8 +181,16 @@ def spend_chart(roadmap: Roadmap, *, period_label: str | None = None) -> go.Figu
         name="Budget per year", line={"color": BUDGET_COLOUR, "dash": "dash", "width": 2},
         hovertemplate="Budget: USD %{y:,.0f}<extra></extra>",
     ))
+    # The budget line says what it is where it is drawn, not only in the legend.
+    fig.add_annotation(
+        x=horizon + 0.5, y=roadmap.budget_usd_per_year, xanchor="right", yanchor="bottom",
+        text=html.escape(f"budget {usd_words(roadmap.budget_usd_per_year)} a year"),
+        showarrow=False, font={"color": BUDGET_COLOUR},
+    )
     _year_axis(fig, horizon, range=[0.5, horizon + 0.5], title="Year of the roadmap")
-    fig.update_yaxes(title="Spending (USD per year)", rangemode="tozero", tickformat=",.0f")
+    yearly = spending.groupby("year")["usd"].sum().max() if not spending.empty else 0.0
+    top = 1.12 * max(float(yearly), float(roadmap.budget_usd_per_year), 1.0)
+    _money_axis(fig, top, title="Spending (USD per year)", range=[0, top])
     total = roadmap.summary["total_cost_usd"]
     return _layout(fig, f"Spending each year stays within the budget (total {usd_words(total)})",
                    _subtitle(roadmap, period_label) + " · building cost while built, running "
@@ -163,15 +202,19 @@ def gap_closure_chart(roadmap: Roadmap, *, period_label: str | None = None) -> g
     closure = roadmap.gap_closure
     fig = go.Figure()
     fig.add_trace(go.Scatter(
-        x=closure["year"], y=100 * closure["closure_share"], mode="lines+markers",
+        x=closure["year"], y=100 * closure["closure_share"], mode="lines+markers+text",
         name="Gap closed", line={"color": LINE_COLOUR, "width": 3},
+        text=[f"{v:.0f}%" for v in 100 * closure["closure_share"]], textposition="top center",
+        cliponaxis=False,
         customdata=closure["open_pairs"],
         hovertemplate="Year %{x}: %{y:.1f}% of the weighted gap closed<br>"
                       "%{customdata} assessed pairs still short of target<extra></extra>",
     ))
     _year_axis(fig, roadmap.horizon_years, range=[0.5, roadmap.horizon_years + 0.5],
                title="Year of the roadmap")
-    fig.update_yaxes(title="Weighted gap closed (%)", range=[0, 100])
+    fig.update_yaxes(title="Weighted gap closed (%)", range=[0, 108],
+                     tickvals=[0, 20, 40, 60, 80, 100],
+                     ticktext=["0%", "20%", "40%", "60%", "80%", "100%"])
     final = 100 * float(closure["closure_share"].iloc[-1]) if len(closure) else 0.0
     return _layout(fig, f"How much of the capability gap is closed: {final:.0f}% by the final year",
                    _subtitle(roadmap, period_label) + " · gaps weighted by criticality, indicator "
@@ -206,12 +249,19 @@ def avoided_loss_chart(
     fig.add_trace(go.Bar(
         x=loss["year"], y=loss["avoided_loss_usd"], name="Losses avoided",
         marker={"color": "#009E73"}, error_y=error_y,
+        # Values inside the bars: above them they would sit on the interval lines.
+        text=[chart_style.usd_short(v, 1) if v > 0 else "" for v in loss["avoided_loss_usd"]],
+        textposition="inside", insidetextanchor="end", textangle=0,
         customdata=100 * loss["risk_reduction"],
         hovertemplate="Year %{x}: USD %{y:,.0f} avoided (%{customdata:.1f}% of the annual "
                       "cost)<extra></extra>",
     ))
     _year_axis(fig, horizon, range=[0.5, horizon + 0.5], title="Year of the roadmap")
-    fig.update_yaxes(title="Losses avoided (USD per year)", rangemode="tozero", tickformat=",.0f")
+    high = loss["avoided_loss_usd"].max() if len(loss) else 0.0
+    if error_y is not None and len(loss):
+        high = float((loss["avoided_loss_usd"] + error_y["array"]).max())
+    top = 1.08 * max(float(high), 1.0)
+    _money_axis(fig, top, title="Losses avoided (USD per year)", range=[0, top])
     total = roadmap.summary["avoided_loss_usd"]
     return _layout(fig, f"{title}: {usd_words(total)} over {horizon} years",
                    subtitle + f" · annual cost of cybercrime {usd_words(roadmap.annual_cost_usd)} "
@@ -251,11 +301,16 @@ def budget_curve_chart(
     for col in (1, 2):
         fig.add_vline(x=budget_usd_per_year, line={"color": BUDGET_COLOUR, "dash": "dash"},
                       row=1, col=col)
-    fig.update_xaxes(title="Budget (USD per year)", tickformat=",.2s")
+    low, high = float(x.min()), float(x.max())
+    pad = 0.05 * (high - low) if high > low else 0.5 * max(high, 1.0)
+    _money_axis(fig, high + pad, axis="x", low=low - pad, title="Budget (USD per year)",
+                range=[low - pad, high + pad])
     fig.update_yaxes(title="Level-years", rangemode="tozero", row=1, col=1)
     fig.update_yaxes(title="ROSI (USD back per USD spent, net)", row=1, col=2)
     subtitle = (f"Best plan re-solved at each budget, {horizon_years}-year horizon; dashed line = "
                 f"today's budget of {usd_words(budget_usd_per_year)} a year")
     if period_label:
         subtitle += f" · data period {period_label}"
-    return _layout(fig, "What half to double the budget would buy", subtitle, showlegend=False)
+    # Subplot titles sit just above the plots: push the plots down so they clear the subtitle.
+    return _layout(fig, "What half to double the budget would buy", subtitle, showlegend=False,
+                   extra_top=24)

@@ -1,0 +1,122 @@
+"""Presentation helpers the chart modules share: wrapped subtitles and money axes.
+
+Plotly neither wraps a long subtitle (it runs off the right edge of the chart) nor
+formats money the way a minister reads it (its SI suffixes write a billion as "G"),
+so the charts wrap their subtitles here and label money axes with their own ticks.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import textwrap
+
+# A subtitle line longer than this runs off a chart about 700 pixels wide (a report
+# page on a narrow screen) at plotly's subtitle font size (about 6.4 pixels a character).
+SUBTITLE_WIDTH = 100
+_DATE = re.compile(r"\b(\d{1,2}) ([A-Z][a-z]{2}) (\d{4})\b")
+# Heights, in pixels, of what sits above the plot: the space over the title, one title
+# line, one subtitle line and the gap between the subtitle and the plot.
+TITLE_PAD_PX = 16
+TITLE_LINE_PX = 24
+SUBTITLE_LINE_PX = 17
+PLOT_GAP_PX = 26
+
+
+def wrap_lines(text: str, width: int = SUBTITLE_WIDTH) -> list[str]:
+    """``text`` broken at spaces into lines of at most ``width`` characters.
+
+    A word longer than ``width`` stays whole on its own line (an address or a
+    name must not be cut). An empty text gives no lines.
+    """
+    if not text:
+        return []
+    # A date ("1 Jan 2025") is never split across lines: its spaces become non-breaking.
+    text = _DATE.sub(lambda m: "\u00a0".join(m.groups()), text)
+    return textwrap.wrap(text, width=width, break_long_words=False, break_on_hyphens=False)
+
+
+def wrap(text: str, width: int = SUBTITLE_WIDTH) -> str:
+    """``text`` wrapped with plotly line breaks (``<br>``); escape it before wrapping."""
+    return "<br>".join(wrap_lines(text, width))
+
+
+def wrap_with_tail(text: str, tail: str, width: int = SUBTITLE_WIDTH,
+                   separator: str = " · ") -> list[str]:
+    """``text`` wrapped, then ``tail`` (a place and period, say) kept whole: after the
+    last line when it fits there, else on a line of its own."""
+    lines = wrap_lines(text, width)
+    if not tail:
+        return lines
+    if lines and len(lines[-1]) + len(separator) + len(tail) <= width:
+        return [*lines[:-1], lines[-1] + separator + tail]
+    return [*lines, tail]
+
+
+def title_layout(title: str, subtitle: str | list[str], *, x: float = 0.01) -> tuple[dict, int]:
+    """A plotly title (escaped ``title`` with ``<br>`` breaks over the escaped ``subtitle``,
+    wrapped here unless given as ready lines) pinned to the top of the chart, and the
+    top margin that keeps the plot below every line of it.
+
+    Returns:
+        (title, top): the layout's ``title`` and ``margin.t`` in pixels.
+    """
+    lines = list(subtitle) if isinstance(subtitle, list) else wrap_lines(subtitle)
+    title_lines = title.count("<br>") + 1
+    top = TITLE_PAD_PX + TITLE_LINE_PX * title_lines + SUBTITLE_LINE_PX * len(lines) + PLOT_GAP_PX
+    block = {
+        "text": title, "subtitle": {"text": "<br>".join(lines)},
+        "x": x, "xanchor": "left", "xref": "container",
+        # Plotly anchors a title of several lines by its first line, so the padding
+        # grows by the extra lines to keep the first one inside the chart.
+        "y": 1, "yanchor": "top", "yref": "container",
+        "pad": {"t": TITLE_PAD_PX + TITLE_LINE_PX * (title_lines - 1)},
+    }
+    return block, top
+
+
+def usd_short(value: float, digits: int = 2) -> str:
+    """A money amount short enough for an axis tick or a bar: 'USD 850k', 'USD 1.5m',
+    'USD 1.25bn' (at most ``digits`` decimals, trailing zeros dropped)."""
+    if not math.isfinite(value):
+        return ""
+    size = abs(value)
+    for scale, suffix in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
+        if size >= scale:
+            number = f"{value / scale:,.{digits}f}"
+            number = number.rstrip("0").rstrip(".") if "." in number else number
+            return f"USD {number}{suffix}"
+    return f"USD {value:,.0f}"
+
+
+def nice_step(span: float, count: int = 5) -> float:
+    """A round tick step (1, 2, 2.5 or 5 times a power of ten) giving about ``count`` ticks."""
+    if not math.isfinite(span) or span <= 0:
+        return 1.0
+    raw = span / max(count, 1)
+    power = 10.0 ** math.floor(math.log10(raw))
+    for multiple in (1.0, 2.0, 2.5, 5.0, 10.0):
+        if multiple * power >= raw:
+            return multiple * power
+    return 10.0 * power  # pragma: no cover - the loop always returns
+
+
+def usd_ticks(low: float, high: float, count: int = 5) -> tuple[list[float], list[str]]:
+    """Round tick positions from ``low`` to ``high`` and their money labels.
+
+    Returns:
+        (positions, labels): positions are multiples of a round step inside
+        [low, high]; labels read 'USD 900m', 'USD 1.1bn'.
+    """
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return [], []
+    if high < low:
+        low, high = high, low
+    if high == low:
+        return [low], [usd_short(low)]
+    step = nice_step(high - low, count)
+    first = math.ceil(low / step - 1e-9)
+    last = math.floor(high / step + 1e-9)
+    # Multiples of the step, rounded so that 0.1 + 0.2 never prints as 0.30000000000000004.
+    positions = [round(k * step, 6) for k in range(first, last + 1)]
+    return positions, [usd_short(p) for p in positions]

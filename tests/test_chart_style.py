@@ -1,0 +1,80 @@
+"""Wrapped chart subtitles and money axis ticks."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from workbench import chart_style
+
+
+def test_wrap_breaks_at_spaces_and_keeps_long_words_whole():
+    text = "alpha beta gamma delta"
+    assert chart_style.wrap_lines(text, 11) == ["alpha beta", "gamma delta"]
+    assert chart_style.wrap(text, 11) == "alpha beta<br>gamma delta"
+    assert chart_style.wrap_lines("https://example.org/a-very-long-address x", 10) == [
+        "https://example.org/a-very-long-address", "x"]
+    assert chart_style.wrap_lines("") == []
+
+
+def test_title_layout_leaves_room_for_every_line():
+    _, one = chart_style.title_layout("Title", "short")
+    block, three = chart_style.title_layout("Title<br>second line", "word " * 50)
+    # 250 characters at 100 a line: three subtitle lines, two title lines.
+    assert block["subtitle"]["text"].count("<br>") == 2
+    assert three - one == chart_style.TITLE_LINE_PX + 2 * chart_style.SUBTITLE_LINE_PX
+    assert block["yanchor"] == "top" and block["pad"]["t"] > chart_style.TITLE_PAD_PX
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (0.0, "USD 0"),
+    (999.0, "USD 999"),
+    (850_000.0, "USD 850k"),
+    (1_500_000.0, "USD 1.5m"),
+    (4_000_000.0, "USD 4m"),
+    (1_250_000_000.0, "USD 1.25bn"),
+    (-2_500_000.0, "USD -2.5m"),
+])
+def test_usd_short(value, expected):
+    assert chart_style.usd_short(value) == expected
+
+
+def test_usd_short_digits_and_missing():
+    assert chart_style.usd_short(10_720_000.0, 1) == "USD 10.7m"
+    assert chart_style.usd_short(math.nan) == ""
+
+
+def test_usd_ticks_are_round_and_inside_the_range():
+    # 95m to 215m: a span of 120m over about 5 ticks -> a step of 25m (24m rounded up).
+    values, labels = chart_style.usd_ticks(95e6, 215e6)
+    assert values == [100e6, 125e6, 150e6, 175e6, 200e6]
+    assert labels == ["USD 100m", "USD 125m", "USD 150m", "USD 175m", "USD 200m"]
+    # Billions read "bn", never plotly's "G".
+    values, labels = chart_style.usd_ticks(0.9e9, 1.45e9)
+    assert labels == ["USD 1bn", "USD 1.2bn", "USD 1.4bn"]
+    assert chart_style.usd_ticks(5.0, 5.0) == ([5.0], ["USD 5"])
+    assert chart_style.usd_ticks(400.0, 100.0)[0] == [100.0, 200.0, 300.0, 400.0]
+    assert chart_style.usd_ticks(math.nan, 1.0) == ([], [])
+
+
+def test_nice_step():
+    assert chart_style.nice_step(10.0, 5) == 2.0
+    assert chart_style.nice_step(12.0, 5) == 2.5
+    assert chart_style.nice_step(30.0, 5) == 10.0
+    assert chart_style.nice_step(0.0) == 1.0
+
+
+def test_wrap_with_tail_keeps_the_tail_whole():
+    # "aaaa bbbb" fits 12 characters; " · x y" would make it 15: the tail gets its own line.
+    assert chart_style.wrap_with_tail("aaaa bbbb", "x y", 12) == ["aaaa bbbb", "x y"]
+    assert chart_style.wrap_with_tail("aaaa", "x y", 12) == ["aaaa · x y"]
+    assert chart_style.wrap_with_tail("", "x y", 12) == ["x y"]
+    assert chart_style.wrap_with_tail("aaaa", "", 12) == ["aaaa"]
+    block, _ = chart_style.title_layout("T", ["one", "two"])
+    assert block["subtitle"]["text"] == "one<br>two"
+
+
+def test_wrap_never_splits_a_date():
+    lines = chart_style.wrap_lines("data period 1 Jan 2025 to 31 Dec 2025", 20)
+    assert lines == ["data period", "1\u00a0Jan\u00a02025 to", "31\u00a0Dec\u00a02025"]
