@@ -1,31 +1,715 @@
-"""`workbench batch`: every country's report, one run per country, and an index page."""
+"""`workbench batch`: every country's report, each in its own process, in parallel,
+with a manifest, an index page and incremental re-runs. docs/operations.md is the
+guide for whoever runs it on a schedule.
+
+How a batch keeps one country from hurting the others:
+
+- every country runs in its own ``python -m workbench.runner`` process (its own
+  kernel), started by a thread of this process or by a task on a Dask cluster; a
+  crash, a kill or a timeout ends that process only, and is reported as that
+  country's failure;
+- a run writes into a staging folder and swaps it in only when it succeeded, so a
+  failure leaves the last good report in place, marked stale;
+- ``manifest.json`` is rewritten (atomically) whenever a country starts, changes
+  stage or ends, and always describes what is on disk: if the batch itself is
+  killed, the countries it was running read "stale" (or "failed" when there was no
+  earlier report) with the stage they were in;
+- the next batch removes the staging folders killed runs left behind.
+
+A country is skipped as unchanged when its input files, the run's parameters, the
+workbench version, and the stage notebooks and shipped reference data
+(:func:`workbench.runner.method_sha256`) all equal those recorded in its last good
+summary.json (``generated``); ``force`` re-runs it anyway.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import html
+import fcntl
 import json
-from collections.abc import Iterable
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, Protocol
 
-from workbench import __version__
+from plotly.offline import get_plotlyjs
+from rich.console import Console
+
+from workbench import __version__, index_page, paths, runner
 from workbench.countries import validate_country_code
 from workbench.errors import InvalidCountryCode, WorkbenchError
-from workbench.notebook import synthetic_banner_html
-from workbench.runner import REPORT_NAME, SUMMARY_NAME, RunOutcome, run_country
+from workbench.report import PLOTLY_JS_NAME
+from workbench.runner import REPORT_NAME, SUMMARY_NAME, RunOutcome
 
 MANIFEST_NAME = "manifest.json"
 INDEX_NAME = "index.html"
+LOCK_NAME = ".batch.lock"
+LOGS_SUBDIR = "logs"
+MANIFEST_VERSION = 1
+# The country pages of a batch share one plotly.js next to the index (see
+# docs/operations.md): ~4.7 MB once instead of once per page.
+SHARED_PLOTLY_JS = f"../{PLOTLY_JS_NAME}"
+DEFAULT_TIMEOUT_SECONDS = 3600.0
+DASK_CONNECT_TIMEOUT = "30s"
+
+OK, SKIPPED, STALE, FAILED = "ok", "skipped-unchanged", "stale", "failed"
+STATUSES = (OK, SKIPPED, STALE, FAILED)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _one_line(text: str | None) -> str | None:
+    return None if text is None else " ".join(str(text).split())
+
+
+# --------------------------------------------------------------------------- settings
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """What every country's run of a batch shares (picklable: Dask ships it)."""
+
+    data_root: str
+    out_root: str
+    budget_usd_per_year: float | None = None
+    horizon_years: int | None = None
+    plotly_js: str = SHARED_PLOTLY_JS
+    cell_timeout: float | None = None
+    timeout_seconds: float | None = DEFAULT_TIMEOUT_SECONDS
+    # Set only when the stage notebooks are not the installed ones (tests, a
+    # checkout's edited notebooks): the run processes are told where they are.
+    notebooks_dir: str | None = None
+
+    def parameters(self) -> dict[str, Any]:
+        return runner.run_parameters(self.budget_usd_per_year, self.horizon_years, self.plotly_js)
+
+
+def run_key(country_dir: Path, settings: RunSettings) -> dict[str, Any]:
+    """What a report depends on; equal keys mean an identical report."""
+    return {
+        "input_sha256": runner.input_sha256(country_dir),
+        "parameters": settings.parameters(),
+        "workbench_version": __version__,
+        "method_sha256": runner.method_sha256(),
+    }
+
+
+def read_summary(report_dir: Path) -> dict[str, Any] | None:
+    """A published summary.json, or None when there is none (or it is unreadable)."""
+    try:
+        summary = json.loads((report_dir / SUMMARY_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return summary if isinstance(summary, dict) else None
+
+
+def unchanged_since_last_good(report_dir: Path, key: dict[str, Any]) -> bool:
+    """Whether the report in ``report_dir`` was made from exactly ``key``."""
+    summary = read_summary(report_dir)
+    if summary is None or not (report_dir / REPORT_NAME).is_file():
+        return False
+    generated = summary.get("generated") or {}
+    return all(generated.get(k) == v for k, v in key.items())
+
+
+# --------------------------------------------------------------------------- one country
+
+
+@dataclass
+class CountryResult:
+    """One country's line of a batch: its status and why."""
+
+    country: str
+    status: str
+    out_dir: Path
+    started_at: str | None = None
+    seconds: float = 0.0
+    stages: dict[str, str] = field(default_factory=dict)
+    failed_stage: str | None = None
+    error: str | None = None
+    last_good_run: str | None = None
+    log: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status in (OK, SKIPPED)
+
+    def one_line(self) -> str:
+        """What the CLI prints for this country: one line, with the reason on failure."""
+        report = self.out_dir / REPORT_NAME
+        if self.status == OK:
+            return RunOutcome(self.country, True, self.out_dir, self.seconds, self.stages).one_line()
+        if self.status == SKIPPED:
+            return (f"{self.country}: skipped-unchanged (inputs, parameters and workbench as for "
+                    f"the report of {self.last_good_run}; --force re-runs) -> {report}")
+        where = f"stage {self.failed_stage}" if self.failed_stage else "setup"
+        log = f"; log: {self.log}" if self.log else ""
+        if self.status == STALE:
+            return (f"{self.country}: STALE: failed at {where}: {self.error}; the last good "
+                    f"report ({self.last_good_run}) is left in place{log}")
+        return f"{self.country}: FAILED at {where}: {self.error}; no earlier report{log}"
+
+
+def _failure(country: str, settings: RunSettings, error: str, stage: str | None = None,
+             seconds: float = 0.0) -> dict[str, Any]:
+    outcome = RunOutcome(country=country, ok=False, out_dir=Path(settings.out_root) / country,
+                         seconds=seconds, failed_stage=stage, error=error)
+    return {"outcome": outcome.to_json(), "pid": None, "returncode": None,
+            "seconds": seconds, "log": None, "failed_notebook": None}
+
+
+_LIVE: set[subprocess.Popen] = set()
+_LIVE_LOCK = threading.Lock()
+_STOPPING = threading.Event()
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    """Kill a run process and everything it started (its kernel): its own session."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def stop_live_runs() -> None:
+    """Kill every country run this process started that is still going."""
+    _STOPPING.set()
+    with _LIVE_LOCK:
+        live = list(_LIVE)
+    for process in live:
+        _kill_group(process)
+
+
+def run_in_subprocess(
+    country: str,
+    settings: RunSettings,
+    on_event: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    """Run one country in its own process (``python -m workbench.runner``).
+
+    The process gets a session of its own (its kernel another, which stops by
+    itself when the process is gone); a crash, a kill or the timeout ends here as
+    this country's result, never as an exception.
+    ``on_event`` receives ``{"event": "started", "pid"}`` and ``{"event": "stage",
+    "stage"}`` as they happen. Also the function a Dask worker runs.
+
+    Returns:
+        ``{"outcome": RunOutcome.to_json(), "pid", "returncode", "log",
+        "failed_notebook"}`` (paths as text).
+    """
+    started = time.perf_counter()
+    out_root = Path(settings.out_root)
+    logs = out_root / LOGS_SUBDIR
+    logs.mkdir(parents=True, exist_ok=True)
+    for old in logs.glob(f"{country}-*.ipynb"):
+        old.unlink(missing_ok=True)
+    log_path = logs / f"{country}.log"
+    log_path.write_text(f"{_now()} {country}: run started on {socket.gethostname()}\n")
+    command = [sys.executable, "-m", "workbench.runner", country,
+               "--data", settings.data_root, "--out", settings.out_root,
+               "--plotly-js", settings.plotly_js, "--keep-failed-in", str(logs)]
+    if settings.budget_usd_per_year is not None:
+        command += ["--budget-usd-per-year", repr(float(settings.budget_usd_per_year))]
+    if settings.horizon_years is not None:
+        command += ["--horizon-years", str(int(settings.horizon_years))]
+    if settings.cell_timeout is not None:
+        command += ["--cell-timeout", repr(float(settings.cell_timeout))]
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    if settings.notebooks_dir:
+        env["WORKBENCH_NOTEBOOKS"] = settings.notebooks_dir
+    result: dict[str, Any] | None = None
+    stage: str | None = None
+    timed_out = threading.Event()
+    # Appending from both sides (the process's stderr, this reader) keeps both intact.
+    with log_path.open("a", encoding="utf-8") as log:
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL,
+            text=True, encoding="utf-8", errors="replace", env=env, start_new_session=True,
+        )
+        with _LIVE_LOCK:
+            _LIVE.add(process)
+        timer = None
+        if settings.timeout_seconds:
+            def expire() -> None:
+                timed_out.set()
+                _kill_group(process)
+            timer = threading.Timer(settings.timeout_seconds, expire)
+            timer.daemon = True
+            timer.start()
+        def read_events() -> None:
+            nonlocal result, stage
+            assert process.stdout is not None
+            for line in process.stdout:
+                event = None
+                if line.startswith(runner.EVENT_PREFIX):
+                    try:
+                        event = json.loads(line[len(runner.EVENT_PREFIX):])
+                    except ValueError:
+                        event = None
+                if not isinstance(event, dict):
+                    log.write(line)
+                elif event.get("event") == "stage":
+                    stage = event.get("stage")
+                    log.write(f"{_now()} {country}: stage {stage}\n")
+                    log.flush()
+                    if on_event:
+                        on_event(event)
+                elif event.get("event") == "outcome":
+                    result = event.get("outcome")
+
+        try:
+            if on_event:
+                on_event({"event": "started", "country": country, "pid": process.pid})
+            reader = threading.Thread(target=read_events, daemon=True,
+                                      name=f"workbench-events-{country}")
+            reader.start()
+            # Wait for the run process without reaping it, so that its process group
+            # id cannot be reused, and kill whatever it left in its group. Its kernel
+            # (a session of its own) stops by itself within a second of losing its
+            # parent; the reader ends when the kernel lets go of the shared stdout.
+            os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)
+            _kill_group(process)
+            returncode = process.wait()
+            reader.join(timeout=30)
+        finally:
+            if timer is not None:
+                timer.cancel()
+            with _LIVE_LOCK:
+                _LIVE.discard(process)
+        seconds = time.perf_counter() - started
+        if result is None:
+            if timed_out.is_set():
+                why = f"timed out after {settings.timeout_seconds:g} s; the run was stopped"
+            elif _STOPPING.is_set():
+                why = "interrupted: the batch was stopped before this country's run finished"
+            elif returncode < 0:
+                why = f"the run process was killed by {signal.Signals(-returncode).name}"
+            else:
+                why = f"the run process exited with code {returncode} without a result"
+            log.write(f"{_now()} {country}: {why}\n")
+            result = _failure(country, settings, why, stage, seconds)["outcome"]
+            # Its staging folder (the process is gone now) is not worth keeping.
+            runner.clean_leftovers(out_root, country)
+        verdict = "ok" if result.get("ok") else f"failed: {_one_line(result.get('error'))}"
+        log.write(f"{_now()} {country}: {verdict} ({seconds:.1f} s)\n")
+    kept = sorted(logs.glob(f"{country}-*.ipynb"))
+    return {"outcome": result, "pid": process.pid, "returncode": returncode,
+            "seconds": round(seconds, 2), "log": str(log_path),
+            "failed_notebook": str(kept[0]) if kept else None}
+
+
+# --------------------------------------------------------------------------- progress
+
+
+class BatchProgress(Protocol):
+    """What the batch tells whoever watches it."""
+
+    def start(self, total: int, to_run: int, workers: str) -> None: ...
+    def note(self, text: str) -> None: ...
+    def country_started(self, country: str, number: int) -> None: ...
+    def stage(self, country: str, stage: str) -> None: ...
+    def country_done(self, result: CountryResult, done: int, failures: int) -> None: ...
+    def stop(self) -> None: ...
+
+
+class NoProgress:
+    """Progress nobody watches."""
+
+    def start(self, total: int, to_run: int, workers: str) -> None: ...
+    def note(self, text: str) -> None: ...
+    def country_started(self, country: str, number: int) -> None: ...
+    def stage(self, country: str, stage: str) -> None: ...
+    def country_done(self, result: CountryResult, done: int, failures: int) -> None: ...
+    def stop(self) -> None: ...
+
+
+class PlainProgress:
+    """Progress as plain time-stamped log lines (cron, CI, a file)."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+        self.total = 0
+        self.numbers: dict[str, int] = {}
+        self.lock = threading.Lock()
+
+    def _line(self, text: str) -> None:
+        with self.lock:
+            stamp = dt.datetime.now().strftime("%H:%M:%S")
+            self.stream.write(f"{stamp} {text}\n")
+            self.stream.flush()
+
+    def start(self, total: int, to_run: int, workers: str) -> None:
+        self.total = total
+        self._line(f"batch: {total} countries, {to_run} to run, {total - to_run} unchanged; "
+                   f"{workers}")
+
+    def note(self, text: str) -> None:
+        self._line(f"batch: {text}")
+
+    def country_started(self, country: str, number: int) -> None:
+        self.numbers[country] = number
+        self._line(f"{country} ({number} of {self.total}): started")
+
+    def stage(self, country: str, stage: str) -> None:
+        self._line(f"{country} ({self.numbers.get(country, '?')} of {self.total}): stage {stage}")
+
+    def country_done(self, result: CountryResult, done: int, failures: int) -> None:
+        took = f" in {result.seconds:.1f} s" if result.status != SKIPPED else ""
+        self._line(f"[{done}/{self.total} done, {failures} failed] {result.country}: "
+                   f"{result.status}{took}")
+
+    def stop(self) -> None: ...
+
+
+class RichProgress:
+    """A live display on a terminal: the countries done out of all, failures so
+    far, and a line per running country with its current stage."""
+
+    def __init__(self, console: Console) -> None:
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn,
+                                   TextColumn, TimeElapsedColumn)
+
+        self.progress = Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+            MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True,
+        )
+        self.overall = None
+        self.overall_label = "countries"
+        self.tasks: dict[str, Any] = {}
+        self.numbers: dict[str, int] = {}
+        self.total = 0
+        self.lock = threading.Lock()
+
+    def start(self, total: int, to_run: int, workers: str) -> None:
+        self.total = total
+        self.progress.start()
+        self.overall_label = f"countries ({to_run} to run, {workers})"
+        self.overall = self.progress.add_task(f"{self.overall_label}, failures so far: 0",
+                                              total=total)
+
+    def note(self, text: str) -> None:
+        self.progress.console.print(text, markup=False, highlight=False)
+
+    def country_started(self, country: str, number: int) -> None:
+        with self.lock:
+            self.numbers[country] = number
+            self.tasks[country] = self.progress.add_task(
+                f"  {country} ({number} of {self.total}): starting",
+                total=len(paths.STAGE_NOTEBOOKS))
+
+    def stage(self, country: str, stage: str) -> None:
+        stages = [name for name, _ in paths.STAGE_NOTEBOOKS]
+        with self.lock:
+            task = self.tasks.get(country)
+            if task is not None:
+                self.progress.update(
+                    task, completed=stages.index(stage) if stage in stages else 0,
+                    description=f"  {country} ({self.numbers[country]} of {self.total}): {stage}")
+
+    def country_done(self, result: CountryResult, done: int, failures: int) -> None:
+        with self.lock:
+            task = self.tasks.pop(result.country, None)
+            if task is not None:
+                self.progress.remove_task(task)
+            if self.overall is not None:
+                self.progress.update(
+                    self.overall, completed=done,
+                    description=f"{self.overall_label}, failures so far: {failures}")
+        if not result.ok:
+            self.progress.console.print(f"{result.country}: {result.status}", markup=False,
+                                        highlight=False)
+
+    def stop(self) -> None:
+        self.progress.stop()
+
+
+def make_progress(console: Console) -> BatchProgress:
+    """A live display when ``console`` is a terminal, plain log lines otherwise."""
+    if console.is_terminal and not console.is_dumb_terminal:
+        return RichProgress(console)
+    return PlainProgress(console.file)
+
+
+# --------------------------------------------------------------------------- manifest
+
+
+def _write_atomic(target: Path, text: str) -> None:
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:6]}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, target)
+
+
+def read_manifest(out_root: Path) -> dict[str, Any]:
+    """The manifest of the last batch in ``out_root`` (empty when none or unreadable)."""
+    try:
+        manifest = json.loads((Path(out_root) / MANIFEST_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
+class _BatchState:
+    """The manifest being kept true of the disk while the batch runs (thread-safe)."""
+
+    def __init__(self, out_root: Path, settings: RunSettings, codes: list[str],
+                 batch_info: dict[str, Any], progress: BatchProgress) -> None:
+        self.out_root = out_root
+        self.settings = settings
+        self.codes = codes
+        self.progress = progress
+        self.lock = threading.RLock()
+        self.results: dict[str, CountryResult] = {}
+        self.started_numbers: dict[str, int] = {}
+        self.failures = 0
+        previous = read_manifest(out_root).get("countries")
+        self.entries: dict[str, dict[str, Any]] = {}
+        if isinstance(previous, dict):
+            for code, entry in previous.items():
+                if isinstance(entry, dict) and code not in codes:
+                    self.entries[code] = {**entry, "in_this_batch": False}
+                    if entry.get("state") in ("queued", "running"):
+                        # Left so by a batch that was killed (this one holds the lock).
+                        self.entries[code]["state"] = "done"
+        self.manifest: dict[str, Any] = {
+            "manifest_version": MANIFEST_VERSION,
+            "workbench_version": __version__,
+            "method_sha256": runner.method_sha256(),
+            "batch": batch_info,
+            "totals": {},
+            "countries": self.entries,
+        }
+
+    def _last_good(self, code: str) -> str | None:
+        summary = read_summary(self.out_root / code)
+        return ((summary or {}).get("generated") or {}).get("at")
+
+    def _report(self, code: str) -> str | None:
+        return f"{code}/{REPORT_NAME}" if (self.out_root / code / REPORT_NAME).is_file() else None
+
+    def _pending_entry(self, code: str, key: dict[str, Any], state: str) -> dict[str, Any]:
+        has_report = self._report(code) is not None
+        return {
+            # What is true of the disk should this batch die now.
+            "status": STALE if has_report else FAILED,
+            "state": state,
+            "in_this_batch": True,
+            "started_at": None,
+            "seconds": None,
+            "pid": None,
+            "stage": None,
+            "stages": {},
+            "failed_stage": None,
+            "error": (f"interrupted: the batch started at {self.manifest['batch']['started_at']} "
+                      "ended before this country's run finished"),
+            "inputs_sha256": key["input_sha256"],
+            "parameters": key["parameters"],
+            "workbench_version": key["workbench_version"],
+            "method_sha256": key["method_sha256"],
+            "last_good_run": self._last_good(code),
+            "report": self._report(code),
+            "log": None,
+            "failed_notebook": None,
+        }
+
+    def plan(self, code: str, key: dict[str, Any], skip: bool) -> None:
+        with self.lock:
+            entry = self._pending_entry(code, key, "queued")
+            if skip:
+                previous = read_manifest(self.out_root).get("countries", {}).get(code, {})
+                entry.update(status=SKIPPED, state="done", error=None,
+                             stages=previous.get("stages", {}) if isinstance(previous, dict) else {},
+                             started_at=_now(), seconds=0.0)
+                self.results[code] = self._result(code, entry)
+            self.entries[code] = entry
+
+    def started(self, code: str, pid: int | None = None) -> None:
+        with self.lock:
+            number = len(self.started_numbers) + 1 + sum(
+                1 for r in self.results.values() if r.status == SKIPPED)
+            self.started_numbers[code] = number
+            entry = self.entries[code]
+            entry.update(state="running", started_at=_now(), pid=pid)
+            self.save()
+        self.progress.country_started(code, number)
+
+    def event(self, code: str, event: dict[str, Any]) -> None:
+        with self.lock:
+            entry = self.entries[code]
+            if event.get("event") == "started":
+                entry["pid"] = event.get("pid")
+            elif event.get("event") == "stage":
+                entry["stage"] = entry["failed_stage"] = event.get("stage")
+            self.save(index=False)
+        if event.get("event") == "stage":
+            self.progress.stage(code, str(event.get("stage")))
+
+    def finished(self, code: str, raw: dict[str, Any]) -> CountryResult:
+        outcome = raw["outcome"]
+        with self.lock:
+            entry = self.entries[code]
+            ok = bool(outcome.get("ok"))
+            has_report = self._report(code) is not None
+            entry.update(
+                status=OK if ok else (STALE if has_report else FAILED),
+                state="done", stage=None, pid=raw.get("pid"),
+                # The whole process, start-up included: what the country cost the batch.
+                seconds=round(float(raw.get("seconds") or outcome.get("seconds") or 0.0), 2),
+                stages=outcome.get("stages") or {},
+                failed_stage=None if ok else outcome.get("failed_stage"),
+                error=None if ok else _one_line(outcome.get("error")),
+                last_good_run=self._last_good(code),
+                report=self._report(code),
+                log=self._relative(raw.get("log")),
+                failed_notebook=self._relative(raw.get("failed_notebook")),
+            )
+            if ok:
+                # The run records what it was made from; keep the manifest in step.
+                generated = (read_summary(self.out_root / code) or {}).get("generated") or {}
+                for name, source in (("inputs_sha256", "input_sha256"), ("parameters", "parameters"),
+                                     ("workbench_version", "workbench_version"),
+                                     ("method_sha256", "method_sha256")):
+                    if source in generated:
+                        entry[name] = generated[source]
+            result = self._result(code, entry)
+            self.results[code] = result
+            if not result.ok:
+                self.failures += 1
+            self.save()
+            done = len(self.results)
+        self.progress.country_done(result, done, self.failures)
+        return result
+
+    def _relative(self, path: str | None) -> str | None:
+        if not path:
+            return None
+        try:
+            return str(Path(path).relative_to(self.out_root))
+        except ValueError:
+            return path
+
+    def _result(self, code: str, entry: dict[str, Any]) -> CountryResult:
+        return CountryResult(
+            country=code, status=entry["status"], out_dir=self.out_root / code,
+            started_at=entry.get("started_at"), seconds=entry.get("seconds") or 0.0,
+            stages=entry.get("stages") or {}, failed_stage=entry.get("failed_stage"),
+            error=entry.get("error"), last_good_run=entry.get("last_good_run"),
+            log=self.out_root / entry["log"] if entry.get("log") else None,
+        )
+
+    def save(self, index: bool = True) -> None:
+        with self.lock:
+            totals: dict[str, int] = {}
+            for code in self.codes:
+                status = self.entries[code]["status"]
+                totals[status] = totals.get(status, 0) + 1
+            self.manifest["totals"] = totals
+            _write_atomic(self.out_root / MANIFEST_NAME,
+                          json.dumps(self.manifest, indent=2, allow_nan=False))
+            if index:
+                write_index(self.out_root, self.manifest,
+                            plotly_js=PLOTLY_JS_NAME if self.settings.plotly_js != "embed"
+                            else "embed")
+
+
+# --------------------------------------------------------------------------- index
+
+
+def index_rows(out_root: Path, manifest: dict[str, Any]) -> list[index_page.IndexRow]:
+    """One row per country in the manifest, and per report folder it does not list."""
+    entries = dict(manifest.get("countries") or {})
+    for folder in sorted(p for p in Path(out_root).iterdir() if p.is_dir()):
+        if folder.name not in entries and (folder / SUMMARY_NAME).is_file():
+            try:
+                validate_country_code(folder.name)
+            except InvalidCountryCode:
+                continue
+            entries[folder.name] = {"status": OK}  # a report `workbench run` wrote here
+    rows = []
+    for code in sorted(entries):
+        entry = entries[code]
+        summary = read_summary(Path(out_root) / code)
+        status = entry.get("status", FAILED)
+        error = entry.get("error")
+        if entry.get("state") in ("queued", "running"):
+            error = ("being rebuilt when this page was written; if no batch is running now, "
+                     "the batch was interrupted")
+        elif status in (STALE, FAILED) and entry.get("failed_stage"):
+            error = f"failed at stage {entry['failed_stage']}: {error}"
+        has_report = (Path(out_root) / code / REPORT_NAME).is_file()
+        rows.append(index_page.IndexRow(
+            country=code,
+            name=str((summary or {}).get("name") or code),
+            status=status,
+            report_href=f"{code}/{REPORT_NAME}" if has_report else None,
+            last_good_run=((summary or {}).get("generated") or {}).get("at"),
+            synthetic=bool((summary or {}).get("synthetic")),
+            period=index_page.period_label(summary),
+            error=error,
+            figures=index_page.headline_figures(summary),
+        ))
+    return rows
+
+
+def write_index(out_root: Path, manifest: dict[str, Any] | None = None, *,
+                plotly_js: str = PLOTLY_JS_NAME) -> Path:
+    """``<out_root>/index.html`` from the manifest and the reports on disk.
+
+    ``plotly_js``: the shared copy's path relative to the index, or "embed".
+    """
+    out_root = Path(out_root)
+    manifest = manifest if manifest is not None else read_manifest(out_root)
+    rows = index_rows(out_root, manifest)
+    batch = manifest.get("batch") or {}
+    note = ""
+    if batch.get("started_at"):
+        note = (f" · batch started {batch['started_at']}"
+                + (f", finished {batch['finished_at']}" if batch.get("finished_at")
+                   else ", still running or interrupted"))
+    if plotly_js != "embed" and not (out_root / plotly_js).is_file():
+        write_shared_plotly_js(out_root)
+    target = out_root / INDEX_NAME
+    _write_atomic(target, index_page.render_index(rows, plotly_js=plotly_js, batch_note=note))
+    return target
+
+
+def write_shared_plotly_js(out_root: Path) -> Path:
+    """``<out_root>/plotly.min.js``, the copy the batch's pages share (rewritten only
+    when plotly changed)."""
+    target = Path(out_root) / PLOTLY_JS_NAME
+    bundle = get_plotlyjs()
+    try:
+        current = target.read_text(encoding="utf-8") if target.is_file() else None
+    except OSError:
+        current = None
+    if current != bundle:
+        _write_atomic(target, bundle)
+    return target
+
+
+# --------------------------------------------------------------------------- batch
 
 
 @dataclass
 class BatchResult:
-    outcomes: list[RunOutcome] = field(default_factory=list)
+    outcomes: list[CountryResult] = field(default_factory=list)
+    manifest_path: Path | None = None
+    index_path: Path | None = None
+    cleaned: list[str] = field(default_factory=list)
 
     @property
-    def failed(self) -> list[RunOutcome]:
+    def failed(self) -> list[CountryResult]:
         return [o for o in self.outcomes if not o.ok]
 
 
@@ -36,7 +720,7 @@ def discover_countries(data_root: Path, only: Iterable[str] | None = None) -> li
         missing = [c for c in codes if not (data_root / c).is_dir()]
         if missing:
             raise WorkbenchError(f"no folder for {', '.join(missing)} under {data_root}")
-        return codes
+        return list(dict.fromkeys(codes))
     codes = []
     for child in sorted(data_root.iterdir()):
         if not child.is_dir() or child.name.startswith("."):
@@ -50,96 +734,214 @@ def discover_countries(data_root: Path, only: Iterable[str] | None = None) -> li
     return codes
 
 
-def run_batch(
-    data_root: Path,
-    out_root: Path,
-    countries: Iterable[str] | None = None,
-) -> BatchResult:
-    """Run every country; one country's failure never stops the others."""
-    data_root, out_root = Path(data_root).resolve(), Path(out_root).resolve()
-    codes = discover_countries(data_root, countries)
-    out_root.mkdir(parents=True, exist_ok=True)
-    result = BatchResult()
-    for code in codes:
+def default_workers() -> int:
+    """The cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@contextmanager
+def _batch_lock(out_root: Path) -> Iterator[None]:
+    """One batch at a time per output folder (a slow night must not overlap the next)."""
+    path = out_root / LOCK_NAME
+    handle = path.open("a+", encoding="utf-8")
+    try:
         try:
-            outcome = run_country(code, data_root=data_root, out_root=out_root)
-        except WorkbenchError as exc:
-            outcome = RunOutcome(country=code, ok=False, out_dir=out_root / code, error=str(exc))
-        result.outcomes.append(outcome)
-    write_manifest(result, out_root)
-    write_index(out_root)
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            raise WorkbenchError(
+                f"another workbench batch is writing to {out_root} ({holder}); "
+                "wait for it to end") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} on {socket.gethostname()} since {_now()}")
+        handle.flush()
+        yield
+    finally:
+        handle.close()  # releases the lock
+
+
+@contextmanager
+def _stop_runs_on_exit() -> Iterator[None]:
+    """On Ctrl-C or SIGTERM, kill the country runs (they have sessions of their own)."""
+    previous = None
+    in_main = threading.current_thread() is threading.main_thread()
+    if in_main:
+        def terminate(signum: int, frame: Any) -> None:
+            raise KeyboardInterrupt(f"signal {signum}")
+        previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    except BaseException:
+        stop_live_runs()
+        raise
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def run_batch(
+    data_root: Path | str,
+    out_root: Path | str,
+    countries: Iterable[str] | None = None,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    force: bool = False,
+    budget_usd_per_year: float | None = None,
+    horizon_years: int | None = None,
+    share_plotly_js: bool = True,
+    timeout_seconds: float | None = DEFAULT_TIMEOUT_SECONDS,
+    cell_timeout: float | None = None,
+    progress: BatchProgress | None = None,
+) -> BatchResult:
+    """Run every country (or ``countries``); one country's failure never stops the others.
+
+    Args:
+        data_root: folder holding one folder per country.
+        out_root: where ``<CC>/``, ``manifest.json``, ``index.html``, ``logs/`` go.
+        countries: ISO codes to run (default: every country folder).
+        workers: countries run at once on this machine (default: its cores).
+        scheduler: address of a Dask distributed scheduler; the countries then
+            run on its workers, which must see ``data_root`` and ``out_root`` at
+            the same paths (a shared file system) and have the workbench installed.
+        force: re-run countries whose inputs are unchanged.
+        budget_usd_per_year, horizon_years: roadmap settings for every country.
+        share_plotly_js: the pages share ``<out_root>/plotly.min.js`` (False: each
+            report embeds its own copy and stands alone).
+        timeout_seconds: a country's run is stopped after this long (None: never).
+        cell_timeout: seconds one notebook cell may run (None: no limit).
+        progress: receives progress as it happens.
+
+    Raises:
+        WorkbenchError: the batch cannot start (no countries, a bad code, another
+            batch writing to ``out_root``, an unreachable scheduler).
+    """
+    data_root, out_root = Path(data_root).resolve(), Path(out_root).resolve()
+    if not data_root.is_dir():
+        raise WorkbenchError(f"{data_root} is not a folder")
+    codes = discover_countries(data_root, countries)
+    if workers is not None and workers < 1:
+        raise WorkbenchError(f"--workers must be at least 1, got {workers}")
+    workers = workers or default_workers()
+    progress = progress or NoProgress()
+    out_root.mkdir(parents=True, exist_ok=True)
+    notebooks_dir = Path(paths.NOTEBOOKS_DIR)
+    settings = RunSettings(
+        data_root=str(data_root), out_root=str(out_root),
+        budget_usd_per_year=budget_usd_per_year, horizon_years=horizon_years,
+        plotly_js=SHARED_PLOTLY_JS if share_plotly_js else "embed",
+        cell_timeout=cell_timeout, timeout_seconds=timeout_seconds,
+        notebooks_dir=None if notebooks_dir == paths.PROJECT_ROOT / "notebooks"
+        else str(notebooks_dir),
+    )
+    result = BatchResult()
+    _STOPPING.clear()
+    with _batch_lock(out_root), _stop_runs_on_exit():
+        result.cleaned = runner.clean_leftovers(out_root)
+        for line in result.cleaned:
+            progress.note(line)
+        if share_plotly_js:
+            write_shared_plotly_js(out_root)
+        batch_info = {
+            "started_at": _now(), "finished_at": None,
+            "host": socket.gethostname(), "pid": os.getpid(),
+            "data_root": str(data_root), "out_root": str(out_root),
+            "countries": codes, "force": force,
+            "workers": None if scheduler else workers, "scheduler": scheduler,
+            "parameters": settings.parameters(),
+            "timeout_seconds": timeout_seconds, "cell_timeout": cell_timeout,
+        }
+        state = _BatchState(out_root, settings, codes, batch_info, progress)
+        to_run = []
+        for code in codes:
+            try:
+                key = run_key(data_root / code, settings)
+            except OSError:  # an unreadable file: the run will say which, for this country only
+                key = {"input_sha256": {}, "parameters": settings.parameters(),
+                       "workbench_version": __version__, "method_sha256": runner.method_sha256()}
+                skip = False
+            else:
+                skip = not force and unchanged_since_last_good(out_root / code, key)
+            state.plan(code, key, skip)
+            if not skip:
+                to_run.append(code)
+        state.save()
+        where = (f"on the Dask cluster at {scheduler}" if scheduler
+                 else f"{min(workers, max(1, len(to_run)))} at a time")
+        progress.start(len(codes), len(to_run), where)
+        try:
+            done = 0
+            for code in codes:
+                if code not in to_run:
+                    done += 1
+                    progress.country_done(state.results[code], done, 0)
+            if to_run:
+                if scheduler:
+                    _run_on_dask(to_run, settings, scheduler, state)
+                else:
+                    _run_locally(to_run, settings, workers, state)
+        finally:
+            progress.stop()
+        state.manifest["batch"]["finished_at"] = _now()
+        state.save()
+    result.outcomes = [state.results[code] for code in codes]
+    result.manifest_path = out_root / MANIFEST_NAME
+    result.index_path = out_root / INDEX_NAME
     return result
 
 
-def write_manifest(result: BatchResult, out_root: Path) -> Path:
-    manifest = {
-        "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "workbench_version": __version__,
-        "countries": {
-            o.country: {
-                "status": "ok" if o.ok else "failed",
-                "seconds": round(o.seconds, 2),
-                "stages": o.stages,
-                "failed_stage": o.failed_stage,
-                "error": o.error,
-            }
-            for o in result.outcomes
-        },
-    }
-    target = out_root / MANIFEST_NAME
-    target.write_text(json.dumps(manifest, indent=2))
-    return target
+def _run_one(code: str, settings: RunSettings, state: _BatchState) -> CountryResult:
+    state.started(code)
+    try:
+        raw = run_in_subprocess(code, settings, on_event=lambda e: state.event(code, e))
+    except Exception as exc:  # cannot start a process, a full disk ...
+        raw = _failure(code, settings, f"{type(exc).__name__}: {exc}")
+    return state.finished(code, raw)
 
 
-def _headline(summary: dict[str, Any]) -> dict[str, str]:
-    impact = summary.get("impact", {})
-    gaps = summary.get("gaps", {})
-    case = summary.get("business_case", {})
-
-    def pct(value: Any) -> str:
-        return "–" if value is None else f"{100 * value:.0f}%"
-
-    def usd(value: Any) -> str:
-        return "–" if value is None else f"${value / 1e6:,.1f}m"
-
-    prevalence = impact.get("prevalence", {}) if "skipped" not in impact else {}
-    cost = impact.get("annual_cost_usd", {}) if "skipped" not in impact else {}
-    return {
-        "prevalence": pct(prevalence.get("estimate")),
-        "annual_cost": usd(cost.get("estimate")),
-        "overall_score": "–" if gaps.get("overall_score") is None else f"{gaps['overall_score']:.0f} / 100",
-        "plan_cost": usd(case.get("total_cost_usd")) if "skipped" not in case else "–",
-    }
+def _run_locally(codes: list[str], settings: RunSettings, workers: int,
+                 state: _BatchState) -> None:
+    executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="workbench-batch")
+    try:
+        pending = {executor.submit(_run_one, code, settings, state) for code in codes}
+        while pending:
+            _, pending = wait(pending, return_when=FIRST_COMPLETED)
+    except BaseException:
+        # Stopped (Ctrl-C, SIGTERM): end the runs first, or their threads would wait
+        # for them to finish.
+        executor.shutdown(wait=False, cancel_futures=True)
+        stop_live_runs()
+        raise
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
 
 
-def write_index(out_root: Path) -> Path:
-    """``index.html``: every country with a report under ``out_root``, linked."""
-    rows = []
-    any_synthetic = False
-    for folder in sorted(p for p in out_root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        summary_path = folder / SUMMARY_NAME
-        if not summary_path.exists():
-            continue
-        summary = json.loads(summary_path.read_text())
-        figures = _headline(summary)
-        synthetic = bool(summary.get("synthetic"))
-        any_synthetic |= synthetic
-        name = html.escape(summary.get("name") or folder.name)
-        rows.append(
-            f"<tr><td><a href='{html.escape(folder.name)}/{REPORT_NAME}'>{name}</a>"
-            f"{' <em>(synthetic)</em>' if synthetic else ''}</td>"
-            f"<td>{figures['prevalence']}</td><td>{figures['annual_cost']}</td>"
-            f"<td>{figures['overall_score']}</td><td>{figures['plan_cost']}</td></tr>"
-        )
-    banner = synthetic_banner_html() if any_synthetic else ""
-    page = f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
-<title>Country reports</title>
-<style>body{{font-family:system-ui,Arial,sans-serif;margin:24px;color:#1b1b1b}}
-table{{border-collapse:collapse}}th,td{{padding:6px 12px;border-bottom:1px solid #ddd;text-align:left}}</style>
-</head><body><h1>Cybercrime impact and capability gap reports</h1>{banner}
-<table><thead><tr><th>Country</th><th>Businesses breached in the period</th>
-<th>Annual cost (USD)</th><th>Overall maturity score</th><th>Roadmap cost (USD)</th></tr></thead>
-<tbody>{''.join(rows)}</tbody></table></body></html>"""
-    target = out_root / INDEX_NAME
-    target.write_text(page, encoding="utf-8")
-    return target
+def _run_on_dask(codes: list[str], settings: RunSettings, scheduler: str,
+                 state: _BatchState) -> None:
+    from distributed import Client, as_completed
+
+    try:
+        client = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise WorkbenchError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+    token = uuid.uuid4().hex[:8]
+    with client:
+        futures = {}
+        for code in codes:
+            future = client.submit(run_in_subprocess, code, settings, pure=False,
+                                   key=f"workbench-run-{code}-{token}")
+            futures[future] = code
+            state.started(code)
+        for future in as_completed(futures, loop=client.loop):
+            code = futures[future]
+            try:
+                raw = future.result()
+            except Exception as exc:  # the worker died (KilledWorker) or could not run it
+                raw = _failure(code, settings,
+                               f"the Dask task failed: {type(exc).__name__}: {_one_line(str(exc))}")
+            state.finished(code, raw)

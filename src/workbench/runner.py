@@ -125,7 +125,7 @@ def run_parameters(
 ) -> dict[str, Any]:
     """The run's settings that change its outputs, as recorded in summary.json.
 
-    Together with the input hashes, the workbench version and :func:`code_sha256`
+    Together with the input hashes, the workbench version and :func:`method_sha256`
     they decide whether a batch may skip the country as unchanged.
     """
     return {
@@ -143,27 +143,27 @@ def input_sha256(folder: Path) -> dict[str, str]:
     } if folder.is_dir() else {}
 
 
-def _code_sha256(notebooks_dir: Path) -> str:
+def _method_sha256(notebooks_dir: Path) -> str:
     digest = hashlib.sha256()
     sources = [notebooks_dir / name for _, name in paths.STAGE_NOTEBOOKS]
-    sources += sorted(
-        p for p in paths.PACKAGE_DIR.rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
-    )
+    sources += sorted(p for p in paths.SHIPPED_DATA.rglob("*")
+                      if p.is_file() and "__pycache__" not in p.parts)
     for path in sources:
-        digest.update(str(path.name).encode())
+        digest.update(path.name.encode())
         digest.update(path.read_bytes() if path.exists() else b"<absent>")
     return digest.hexdigest()
 
 
-def code_sha256() -> str:
-    """One hash of everything that turns inputs into a report: the stage notebooks
-    and the workbench package (code and shipped data).
+def method_sha256() -> str:
+    """One hash of what turns inputs into a report besides the Python code: the
+    stage notebooks and the shipped reference data (framework, intervention
+    catalogue, reference tables).
 
-    A released workbench only changes with its version; a source checkout changes
-    between versions, and a report built by older code must not pass for current.
+    The code itself is identified by the workbench version; a notebook edited in a
+    checkout changes this hash, so a report built by the old notebook is not taken
+    for current.
     """
-    return _code_sha256(Path(paths.NOTEBOOKS_DIR))
+    return _method_sha256(Path(paths.NOTEBOOKS_DIR))
 
 
 def _error_line(exc: BaseException) -> str:
@@ -270,6 +270,7 @@ def run_country(
     on_stage: Callable[[str, str], None] | None = None,
     cell_timeout: float | None = None,
     keep_failed_in: Path | str | None = None,
+    kernel_per_stage: bool = False,
 ) -> RunOutcome:
     """Run every stage notebook for ``country`` and publish ``<out_root>/<CC>/``.
 
@@ -284,6 +285,9 @@ def run_country(
         cell_timeout: seconds one notebook cell may run (None: no limit).
         keep_failed_in: when a stage fails, its executed notebook (with the
             traceback) is copied here as ``<CC>-<notebook>``.
+        kernel_per_stage: a fresh kernel for every stage notebook (slower; what
+            the workbench did before, kept for comparison and as a fallback for a
+            notebook that needs a pristine process).
 
     Raises WorkbenchError for a bad country code or a missing folder; any failure
     after that is reported in the returned outcome (``ok`` False).
@@ -321,6 +325,9 @@ def run_country(
                 on_stage(country, stage)
             executed = staging / NOTEBOOKS_SUBDIR / notebook_name
             executed.parent.mkdir(parents=True, exist_ok=True)
+            if kernel_per_stage and kernel.used:
+                kernel.close()
+                kernel = StageKernel(cwd=notebooks_dir)
             try:
                 kernel.execute(notebooks_dir / notebook_name, executed, params, cell_timeout)
             except Exception as exc:  # a failing cell, a dead kernel, a timeout
@@ -336,7 +343,7 @@ def run_country(
         summary = assemble_summary(data, staging)
         summary["generated"]["parameters"] = run_parameters(
             budget_usd_per_year, horizon_years, plotly_js)
-        summary["generated"]["code_sha256"] = code_sha256()
+        summary["generated"]["method_sha256"] = method_sha256()
         (staging / SUMMARY_NAME).write_text(json.dumps(summary, indent=2, allow_nan=False))
         profile = data.profile
         page = report.render_report(
@@ -427,6 +434,13 @@ def _owner_alive(pid: int, host: str) -> bool | None:
         return False
     except PermissionError:  # someone else's live process
         return True
+    proc = Path(f"/proc/{pid}")
+    if proc.is_dir():  # Linux: a killed process nobody has reaped yet is not running
+        try:
+            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            return False
+        return state not in ("Z", "X")
     return True
 
 
@@ -493,6 +507,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plotly-js", default="embed")
     parser.add_argument("--cell-timeout", type=float, default=None)
     parser.add_argument("--keep-failed-in", type=Path, default=None)
+    parser.add_argument("--kernel-per-stage", action="store_true")
     args = parser.parse_args(argv)
 
     def stage_started(country: str, stage: str) -> None:
@@ -503,7 +518,7 @@ def main(argv: list[str] | None = None) -> int:
             args.country, data_root=args.data, out_root=args.out,
             budget_usd_per_year=args.budget_usd_per_year, horizon_years=args.horizon_years,
             plotly_js=args.plotly_js, on_stage=stage_started, cell_timeout=args.cell_timeout,
-            keep_failed_in=args.keep_failed_in,
+            keep_failed_in=args.keep_failed_in, kernel_per_stage=args.kernel_per_stage,
         )
     except WorkbenchError as exc:
         _emit({"event": "outcome", "outcome": RunOutcome(

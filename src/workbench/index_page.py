@@ -1,0 +1,328 @@
+"""``index.html`` of a batch folder: every country, its status and headline figures,
+a link to its report and a Commonwealth comparison chart. Reads offline: plotly.js
+is the batch's shared copy next to the page (or embedded), nothing is fetched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.offline import get_plotlyjs
+from plotly.subplots import make_subplots
+
+from workbench import __version__
+from workbench.notebook import synthetic_banner_html
+
+# Okabe-Ito colours (colour-blind safe); a stale country's bars are grey and hatched.
+CURRENT_COLOUR = "#0072B2"
+STALE_COLOUR = "#999999"
+ERROR_BAR_COLOUR = "#333333"
+
+# How each status reads to a minister, and its badge colours (text, background).
+STATUS_LABELS = {
+    "ok": ("up to date", "#0b5d1e", "#dff3e4"),
+    "skipped-unchanged": ("up to date (unchanged)", "#0b5d1e", "#dff3e4"),
+    "stale": ("STALE", "#7a4a00", "#fff0c2"),
+    "failed": ("FAILED", "#8a1c14", "#fbe3e1"),
+    "running": ("running", "#0b3954", "#e3edf5"),
+    "queued": ("queued", "#0b3954", "#e3edf5"),
+}
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    """One country line of the index: what the manifest and its summary.json say."""
+
+    country: str
+    name: str
+    status: str
+    report_href: str | None
+    last_good_run: str | None
+    synthetic: bool
+    period: str | None
+    error: str | None
+    figures: dict[str, float | None]
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def headline_figures(summary: Mapping[str, Any] | None) -> dict[str, float | None]:
+    """The figures the index compares, read from a summary.json (None when absent).
+
+    Returns:
+        ``prevalence``, ``prevalence_low``, ``prevalence_high`` (shares 0-1),
+        ``annual_cost_usd``, ``annual_cost_p05_usd``, ``annual_cost_p95_usd``,
+        ``overall_score`` (0-100), ``plan_cost_usd``. A skipped stage gives None.
+    """
+    summary = summary or {}
+
+    def block(name: str) -> Mapping[str, Any]:
+        value = summary.get(name)
+        return value if isinstance(value, Mapping) and "skipped" not in value else {}
+
+    impact, gaps, case = block("impact"), block("gaps"), block("business_case")
+    prevalence = impact.get("prevalence") if isinstance(impact.get("prevalence"), Mapping) else {}
+    cost = impact.get("annual_cost_usd") if isinstance(impact.get("annual_cost_usd"), Mapping) else {}
+    return {
+        "prevalence": _number(prevalence.get("estimate")),
+        "prevalence_low": _number(prevalence.get("ci_low")),
+        "prevalence_high": _number(prevalence.get("ci_high")),
+        "annual_cost_usd": _number(cost.get("estimate")),
+        "annual_cost_p05_usd": _number(cost.get("p05")),
+        "annual_cost_p95_usd": _number(cost.get("p95")),
+        "overall_score": _number(gaps.get("overall_score")),
+        "plan_cost_usd": _number(case.get("total_cost_usd")),
+    }
+
+
+def period_label(summary: Mapping[str, Any] | None) -> str | None:
+    """'1 Jan 2025 to 31 Dec 2025' from summary.json's ``period`` (None if absent)."""
+    period = (summary or {}).get("period")
+    if not isinstance(period, Mapping):
+        return None
+    try:
+        start = dt.date.fromisoformat(str(period.get("start")))
+        end = dt.date.fromisoformat(str(period.get("end")))
+    except ValueError:
+        return None
+    return f"{start:%-d %b %Y} to {end:%-d %b %Y}"
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.0f}%"
+
+
+def _usd(value: float | None) -> str:
+    if value is None:
+        return "–"
+    if abs(value) >= 1e9:
+        return f"${value / 1e9:,.2f}bn"
+    return f"${value / 1e6:,.1f}m"
+
+
+def prevalence_text(figures: Mapping[str, float | None]) -> str:
+    """'40% (36–45%)': the estimate and its 95% interval."""
+    text = _pct(figures.get("prevalence"))
+    low, high = figures.get("prevalence_low"), figures.get("prevalence_high")
+    if figures.get("prevalence") is not None and low is not None and high is not None:
+        text += f" ({100 * low:.0f}–{100 * high:.0f}%)"
+    return text
+
+
+def annual_cost_text(figures: Mapping[str, float | None]) -> str:
+    """'$149.8m ($118.8m–$182.9m)': the estimate and its 5th–95th percentile range."""
+    text = _usd(figures.get("annual_cost_usd"))
+    low, high = figures.get("annual_cost_p05_usd"), figures.get("annual_cost_p95_usd")
+    if figures.get("annual_cost_usd") is not None and low is not None and high is not None:
+        text += f" ({_usd(low)}–{_usd(high)})"
+    return text
+
+
+def score_text(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0f} / 100"
+
+
+def _bar_trace(rows: Sequence[IndexRow], key: str, stale: bool, *, low: str | None = None,
+               high: str | None = None, scale: float = 1.0, show_legend: bool = False,
+               hover_unit: str = "") -> go.Bar:
+    chosen = [r for r in rows if (r.status == "stale") == stale]
+    values = [r.figures.get(key) for r in chosen]
+    x = [None if v is None else v * scale for v in values]
+    error = None
+    if low and high:
+        plus = [None if v is None or r.figures.get(high) is None else (r.figures[high] - v) * scale
+                for r, v in zip(chosen, values)]
+        minus = [None if v is None or r.figures.get(low) is None else (v - r.figures[low]) * scale
+                 for r, v in zip(chosen, values)]
+        error = dict(type="data", symmetric=False, array=plus, arrayminus=minus,
+                     color=ERROR_BAR_COLOUR, thickness=1.5, width=4)
+    return go.Bar(
+        x=x, y=[r.name for r in chosen], orientation="h", error_x=error,
+        marker=dict(color=STALE_COLOUR if stale else CURRENT_COLOUR,
+                    pattern=dict(shape="/" if stale else "")),
+        name="stale: figures of the last good report" if stale else "up to date",
+        legendgroup="stale" if stale else "current", showlegend=show_legend,
+        hovertemplate=f"%{{y}}: %{{x:,.1f}}{hover_unit}<extra></extra>",
+    )
+
+
+def comparison_chart(rows: Sequence[IndexRow]) -> go.Figure | None:
+    """Commonwealth comparison of the countries' headline figures, one panel each.
+
+    Bars show the estimate; whiskers the 95% interval (breached share) or the
+    5th–95th percentile (annual cost). A stale country's bars are grey and
+    hatched; a figure a country does not have is marked "not available".
+    Returns None when no country has any figure.
+    """
+    shown = [r for r in rows if any(v is not None for v in r.figures.values())]
+    if not shown:
+        return None
+    panels = [
+        ("prevalence", "prevalence_low", "prevalence_high", 100.0,
+         "Businesses breached (%)", "%"),
+        ("annual_cost_usd", "annual_cost_p05_usd", "annual_cost_p95_usd", 1e-6,
+         "Annual cost (USD million)", " USD m"),
+        ("overall_score", None, None, 1.0, "Overall maturity score (0–100)", " / 100"),
+        ("plan_cost_usd", None, None, 1e-6, "Roadmap cost (USD million)", " USD m"),
+    ]
+    figure = make_subplots(rows=1, cols=len(panels), shared_yaxes=True,
+                           horizontal_spacing=0.04,
+                           subplot_titles=[title for *_, title, _ in panels])
+    any_stale = any(r.status == "stale" for r in shown)
+    for column, (key, low, high, scale, title, unit) in enumerate(panels, start=1):
+        for stale in (False, True):
+            if stale and not any_stale:
+                continue
+            figure.add_trace(_bar_trace(shown, key, stale, low=low, high=high, scale=scale,
+                                        show_legend=column == 1, hover_unit=unit),
+                             row=1, col=column)
+        for row in shown:
+            if row.figures.get(key) is None:
+                figure.add_annotation(x=0, y=row.name, text="not available", showarrow=False,
+                                      xanchor="left", font=dict(color="#555555", size=11),
+                                      row=1, col=column)
+        figure.update_xaxes(title_text=title, rangemode="tozero", row=1, col=column)
+    periods = sorted({r.period for r in shown if r.period})
+    period_text = (f"data period {periods[0]}" if len(periods) == 1
+                   else "data periods differ by country (see the table)" if periods
+                   else "data period unknown")
+    synthetic = any(r.synthetic for r in shown)
+    title = ("SYNTHETIC DATA – " if synthetic else "") + "Commonwealth comparison: headline figures"
+    figure.update_layout(
+        title=dict(text=f"{title}<br><sup>Latest good report of each country, {period_text}. "
+                        "Bars: estimate; whiskers: 95% interval (breached) or 5th–95th "
+                        "percentile (cost).</sup>"),
+        barmode="overlay", height=max(340, 150 + 36 * len(shown)) + (40 if any_stale else 0),
+        margin=dict(l=10, r=10, t=110, b=110 if any_stale else 60),
+        showlegend=any_stale,
+        legend=dict(orientation="h", yanchor="top", y=-0.18 if len(shown) > 6 else -0.3),
+        plot_bgcolor="#ffffff",
+        font=dict(family="system-ui, Arial, sans-serif"),
+    )
+    figure.update_yaxes(autorange="reversed", gridcolor="#eeeeee", categoryorder="array",
+                        categoryarray=[r.name for r in shown])
+    figure.update_xaxes(gridcolor="#eeeeee", zerolinecolor="#999999")
+    return figure
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;margin:0;color:#1b1b1b;
+background:#f6f7f9;line-height:1.45}
+header{background:#0b3954;color:#fff;padding:18px 28px}header h1{margin:0 0 4px 0;font-size:1.6em}
+header p{margin:2px 0;opacity:.9}main{padding:8px 28px 40px;max-width:1300px}
+section{background:#fff;border-radius:6px;padding:8px 20px 16px;margin:18px 0;box-shadow:0 1px 3px rgba(0,0,0,.08)}
+table{border-collapse:collapse;font-size:.93em}th,td{padding:6px 10px;border-bottom:1px solid #dde3e8;
+text-align:left;vertical-align:top}th{background:#f0f3f5}td.num{text-align:right;white-space:nowrap}
+.wb-status{display:inline-block;padding:1px 8px;border-radius:10px;font-weight:600;font-size:.9em}
+.wb-why{color:#555;font-size:.85em}footer{padding:16px 28px;color:#555;font-size:.85em}
+"""
+
+
+def _when(stamp: str | None) -> str:
+    """'2026-11-23 02:00 UTC' from an ISO time stamp (as written, when not one)."""
+    if not stamp:
+        return "–"
+    try:
+        moment = dt.datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.timezone.utc)
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _status_badge(status: str) -> str:
+    label, colour, background = STATUS_LABELS.get(status, (status, "#333333", "#eeeeee"))
+    return (f"<span class='wb-status wb-status-{html.escape(status)}' "
+            f"style='color:{colour};background:{background}'>{html.escape(label)}</span>")
+
+
+def _row_html(row: IndexRow) -> str:
+    name = html.escape(row.name)
+    link = (f"<a href='{html.escape(row.report_href)}'>{name}</a>" if row.report_href
+            else f"{name} <span class='wb-why'>(no report yet)</span>")
+    synthetic = " <em>(synthetic data)</em>" if row.synthetic else ""
+    why = ""
+    if row.status in ("stale", "failed") and row.error:
+        why = f"<div class='wb-why'>{html.escape(row.error)}</div>"
+    if row.status == "stale":
+        why += ("<div class='wb-why'>The figures shown are from the last good report; they do "
+                "not reflect the latest data.</div>")
+    figures = row.figures
+    return (
+        f"<tr id='{html.escape(row.country)}'><td>{link}{synthetic}<br>"
+        f"<span class='wb-why'>{html.escape(row.country)}"
+        f"{' · ' + html.escape(row.period) if row.period else ''}</span></td>"
+        f"<td>{_status_badge(row.status)}{why}</td>"
+        f"<td class='num'>{html.escape(_when(row.last_good_run))}</td>"
+        f"<td class='num'>{prevalence_text(figures)}</td>"
+        f"<td class='num'>{annual_cost_text(figures)}</td>"
+        f"<td class='num'>{score_text(figures.get('overall_score'))}</td>"
+        f"<td class='num'>{_usd(figures.get('plan_cost_usd'))}</td></tr>"
+    )
+
+
+def render_index(rows: Sequence[IndexRow], *, plotly_js: str = "embed",
+                 generated_at: dt.datetime | None = None, batch_note: str = "") -> str:
+    """The whole index page as HTML.
+
+    ``plotly_js``: "embed" puts plotly.js inside the page; any other value is the
+    relative path of the batch's shared copy (e.g. "plotly.min.js").
+    """
+    generated = (generated_at or dt.datetime.now(dt.timezone.utc)).strftime("%d %b %Y %H:%M UTC")
+    figure = comparison_chart(rows)
+    if figure is None:
+        chart, script = "<p>No country has published figures yet.</p>", ""
+    else:
+        chart = pio.to_html(figure, include_plotlyjs=False, full_html=False,
+                            config={"displaylogo": False, "responsive": True},
+                            default_width="100%")
+        script = (f"<script type='text/javascript'>{get_plotlyjs()}</script>"
+                  if plotly_js == "embed"
+                  else f"<script type='text/javascript' src='{html.escape(plotly_js)}'></script>")
+    synthetic = any(r.synthetic for r in rows)
+    banner = synthetic_banner_html() if synthetic else ""
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.status] = counts.get(row.status, 0) + 1
+    tally = ", ".join(f"{n} {STATUS_LABELS.get(s, (s,))[0]}" for s, n in sorted(counts.items()))
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Cybercrime impact and capability gap reports</title>
+<style>{_CSS}</style>
+{script}
+</head><body>
+<header><h1>Cybercrime impact and capability gap reports</h1>
+<p>{len(rows)} countries: {html.escape(tally)}. Money in US dollars (USD).</p>
+<p>Generated {generated} &middot; workbench {__version__}{html.escape(batch_note)}</p></header>
+{banner}
+<main>
+<section><h2>Countries</h2>
+<table><thead><tr><th>Country</th><th>Status</th><th>Last good run</th>
+<th>Businesses breached in the period (95% interval)</th><th>Annual cost (5th–95th percentile)</th>
+<th>Overall maturity score</th><th>Roadmap cost</th></tr></thead>
+<tbody>{''.join(_row_html(r) for r in rows)}</tbody></table>
+<p class='wb-why'>STALE: the latest run failed or was interrupted; the report linked is the
+last good one and does not reflect the latest data. FAILED: no report could be produced yet.</p>
+</section>
+<section><h2>Commonwealth comparison</h2>{chart}</section>
+</main>
+<footer>Each country's figures come from its summary.json, next to its report.</footer>
+</body></html>
+"""
