@@ -322,9 +322,9 @@ def _parse_numbers(text: pa_lib.ChunkedArray) -> pa_lib.ChunkedArray:
 def _written_as_parsed(text: pa_lib.ChunkedArray, dates: pa_lib.ChunkedArray) -> pa_lib.ChunkedArray:
     """Whether each parsed date has the month and day that were written.
 
-    strptime rolls impossible days over (2025-02-30 becomes 2025-03-02). Comparing the
-    written month and day with the parsed ones catches that; formatting the dates back
-    to text would too, but Arrow's strftime is some twenty times slower.
+    Comparing the written month and day with the parsed ones catches a rolled-over
+    day; formatting the dates back to text would too, but Arrow's strftime is some
+    twenty times slower.
     """
     canonical = pc.and_(pc.is_valid(dates), pc.equal(pc.utf8_length(text), 10))
     written = pc.if_else(canonical, text, pa_lib.scalar("0000-00-00"))
@@ -372,8 +372,17 @@ def _parse_column(
                        pa_lib.int64())
     if kind == "date":
         dates = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
-        dates = pc.if_else(_written_as_parsed(text, dates), dates,
-                           pa_lib.scalar(None, dates.type))
+        # strptime rolls impossible days over (2025-02-30 becomes 2025-03-02), always
+        # onto the 1st to 3rd of the next month: only those dates need the written
+        # month and day compared with the parsed ones.
+        suspects = np.flatnonzero(_to_bool(pc.less_equal(pc.day(dates), 3)))
+        if suspects.size:
+            picked = pa_lib.array(suspects)
+            exact = _to_bool(_written_as_parsed(text.take(picked), dates.take(picked)))
+            rolled = np.zeros(len(dates), dtype=bool)
+            rolled[suspects[~exact]] = True
+            if rolled.any():
+                dates = pc.if_else(pa_lib.array(rolled), pa_lib.scalar(None, dates.type), dates)
         unparsed = present & ~_to_bool(pc.is_valid(dates))
         if unparsed.any():
             # Rarely reached: ISO 8601 forms other than YYYY-MM-DD (e.g. a time part,
@@ -517,12 +526,14 @@ def validate_table(
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         parsed = dict(zip([n for n, _ in order], pool.map(parse, order)))
     typed = pa_lib.table({name: parsed[name] for name, _ in present})
-    frame = typed.to_pandas(types_mapper=_PANDAS_TYPES.get)
 
     keys = [[name] for name, has_repeats in repeated.items() if has_repeats]
     unique_keys = getattr(model.Config, "unique", None)
     if unique_keys:
         keys.append(list(unique_keys))
+    # The pandas frame is built only when a rule needs it (converting a million rows
+    # twice would cost more than every check together).
+    frame = typed.to_pandas(types_mapper=_PANDAS_TYPES.get) if keys or extra_rules else None
     for key in keys:
         rejections.add(*_duplicates(frame, key))
     for rule in extra_rules or []:
@@ -532,9 +543,11 @@ def validate_table(
     reasons = rejections.reasons()
     bad = np.zeros(raw.num_rows, dtype=bool)
     bad[reasons.index.to_numpy(dtype=np.int64)] = True
-    # Filtering in Arrow is cheaper than boolean indexing of Arrow-backed pandas columns.
-    valid = frame if not bad.any() else typed.filter(pa_lib.array(~bad)).to_pandas(
-        types_mapper=_PANDAS_TYPES.get)
+    if frame is not None and not bad.any():
+        valid = frame
+    else:  # filtering in Arrow is cheaper than boolean indexing of Arrow-backed columns
+        kept = typed.filter(pa_lib.array(~bad)) if bad.any() else typed
+        valid = kept.to_pandas(types_mapper=_PANDAS_TYPES.get)
     quarantine = raw.take(pa_lib.array(np.flatnonzero(bad))).to_pandas(
         types_mapper=_PANDAS_TYPES.get)
     quarantine.insert(0, ROW_COLUMN, reasons.index.to_numpy() + FIRST_DATA_ROW)
