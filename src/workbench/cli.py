@@ -197,25 +197,68 @@ def import_veris(
 @app.command()
 def batch(
     data: Annotated[Path, typer.Option(help="Folder holding one folder per country.")],
-    out: Annotated[Path, typer.Option(help="Output folder: <out>/<CC>/, index.html, manifest.json.")],
+    out: Annotated[
+        Path, typer.Option(help="Output folder: <out>/<CC>/, index.html, manifest.json, logs/.")
+    ],
     countries: Annotated[
         Optional[str], typer.Option(help="Comma-separated codes, e.g. KE,GB (default: all).")
     ] = None,
+    workers: Annotated[
+        Optional[int], typer.Option(help="Countries run at once on this machine (default: its cores).")
+    ] = None,
+    scheduler: Annotated[
+        Optional[str],
+        typer.Option(help="Run on this Dask distributed scheduler, e.g. tcp://10.0.0.5:8786; "
+                     "its workers must see --data and --out at the same paths."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Re-run countries whose inputs are unchanged.")
+    ] = False,
+    budget_usd_per_year: Annotated[
+        Optional[float], typer.Option(help="Yearly roadmap budget for every country (default: profiles).")
+    ] = None,
+    horizon_years: Annotated[
+        Optional[int], typer.Option(help="Roadmap horizon in years for every country (default: profiles).")
+    ] = None,
+    self_contained: Annotated[
+        bool,
+        typer.Option("--self-contained",
+                     help="Embed plotly.js in every report (each page stands alone) instead of "
+                     "sharing <out>/plotly.min.js."),
+    ] = False,
+    timeout: Annotated[
+        float, typer.Option(help="Stop a country's run after this many seconds (0: never).")
+    ] = 3600.0,
+    cell_timeout: Annotated[
+        Optional[float], typer.Option(help="Seconds one notebook cell may run (default: no limit).")
+    ] = None,
 ) -> None:
-    """Every country folder under --data, each run isolated; exit 1 if any failed."""
+    """Every country folder under --data, each in its own process; write manifest.json
+    and index.html. Countries unchanged since their last good report are skipped.
+
+    Exit 0 when every country is ok or unchanged, 1 when any failed (one line each on
+    stderr, naming the stage and the error), 2 when the batch could not start.
+    """
     from workbench import batch as batch_module
 
     if not data.is_dir():
         fail(f"{data} is not a folder")
+    progress = batch_module.make_progress(err_console)
     try:
         result = batch_module.run_batch(
-            data, out, countries=countries.split(",") if countries else None)
+            data, out, countries=countries.split(",") if countries else None,
+            workers=workers, scheduler=scheduler, force=force,
+            budget_usd_per_year=budget_usd_per_year, horizon_years=horizon_years,
+            share_plotly_js=not self_contained, timeout_seconds=timeout or None,
+            cell_timeout=cell_timeout, progress=progress,
+        )
     except WorkbenchError as exc:
         fail(str(exc))
     for outcome in result.outcomes:
         (console if outcome.ok else err_console).print(
             outcome.one_line(), markup=False, highlight=False, soft_wrap=True)
-    console.print(f"index: {out / batch_module.INDEX_NAME}")
+    console.print(f"index: {out / batch_module.INDEX_NAME}", markup=False, highlight=False,
+                  soft_wrap=True)
     if result.failed:
         raise typer.Exit(1)
 
@@ -250,6 +293,58 @@ def samples(
     except OSError as exc:
         fail(f"cannot write: {exc}")
     console.print(f"wrote {len(written)} files for {', '.join(codes)} to {out}")
+
+
+@app.command()
+def dashboard(
+    data: Annotated[Path, typer.Option(help="Folder holding one folder per country.")],
+    port: Annotated[int, typer.Option(help="Port to listen on (fails if it is taken).")] = 8866,
+    ip: Annotated[
+        str,
+        typer.Option(help="Address to listen on. Any address other than 127.0.0.1 needs "
+                     "a token or a password."),
+    ] = "127.0.0.1",
+    token: Annotated[
+        Optional[str],
+        typer.Option(envvar="WORKBENCH_DASHBOARD_TOKEN", show_envvar=True,
+                     help="Secret visitors must present (prefer the environment variable: "
+                     "a command line is visible to other users)."),
+    ] = None,
+    password_hash: Annotated[
+        Optional[str],
+        typer.Option(envvar="WORKBENCH_DASHBOARD_PASSWORD_HASH", show_envvar=True,
+                     help="Password hash from jupyter_server.auth.passwd(); visitors log in with "
+                     "the password."),
+    ] = None,
+    pool_size: Annotated[
+        int, typer.Option(help="Preheated kernels kept ready so the first page appears fast.")
+    ] = 1,
+    preheat: Annotated[
+        bool, typer.Option("--preheat/--no-preheat", help="Keep preheated kernels ready.")
+    ] = True,
+    idle_minutes: Annotated[
+        float, typer.Option(help="Shut down a page's kernel after this many idle minutes (0: never).")
+    ] = 20.0,
+    base_url: Annotated[
+        str, typer.Option(help="Path prefix behind a reverse proxy, e.g. /dashboard/.")
+    ] = "/",
+) -> None:
+    """Serve the ministers' dashboard with Voilà (docs/dashboard.md).
+
+    Code and tracebacks never reach the page; it listens on 127.0.0.1 unless told
+    otherwise and refuses any other address without a token or password.
+    """
+    from workbench import dashboard_server
+
+    options = dashboard_server.ServeOptions(
+        data_root=data, port=port, ip=ip, token=token or None,
+        hashed_password=password_hash or None, preheat=preheat, pool_size=pool_size,
+        idle_timeout_seconds=int(round(idle_minutes * 60)), base_url=base_url,
+    )
+    try:
+        dashboard_server.serve(options)
+    except WorkbenchError as exc:
+        fail(str(exc))
 
 
 if __name__ == "__main__":  # pragma: no cover

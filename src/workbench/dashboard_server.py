@@ -1,0 +1,183 @@
+"""Serving the ministers' dashboard with Voilà, safely by default.
+
+``workbench dashboard --data <root>`` serves ``notebooks/country_dashboard.ipynb``:
+
+* code never reaches the page (``strip_sources``) and neither do tracebacks
+  (``show_tracebacks`` off); the page itself turns data problems into plain messages;
+* it listens on 127.0.0.1 unless told otherwise, and refuses any other address
+  without a token or a password (put it behind a reverse proxy with TLS to share it:
+  docs/dashboard.md);
+* kernels of pages left idle are shut down; a small pool of preheated kernels, which
+  have already imported the workbench and worked out the default country, makes the
+  first page appear fast;
+* the page is the workbench's own Voilà template: Voilà's "lab" page without the
+  fonts it would fetch from a public CDN, so it draws on a network with no internet.
+
+The data folder reaches the page's kernel through an environment variable, never
+through the page address.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from traitlets.config import Config
+
+from workbench import paths
+from workbench.dashboard import DATA_ROOT_ENV, list_countries
+from workbench.errors import WorkbenchError
+
+DASHBOARD_NOTEBOOK = "country_dashboard.ipynb"
+TEMPLATE_NAME = "workbench"
+# The folder holding voila/templates/workbench (a Jupyter data directory).
+TEMPLATE_ROOT = paths.SHIPPED_DATA
+DEFAULT_PORT = 8866
+DEFAULT_IP = "127.0.0.1"
+TOKEN_ENV = "WORKBENCH_DASHBOARD_TOKEN"
+PASSWORD_HASH_ENV = "WORKBENCH_DASHBOARD_PASSWORD_HASH"
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """How to serve the dashboard.
+
+    Attributes:
+        data_root: folder holding one folder per country.
+        port: TCP port; the server fails rather than pick another one.
+        ip: address to listen on (127.0.0.1: this machine only).
+        token: a secret visitors must present (``?token=...`` once, then a cookie).
+        hashed_password: a password hash from ``jupyter_server.auth.passwd``.
+        preheat: keep ``pool_size`` kernels ready, the workbench imported and the
+            default country worked out.
+        pool_size: preheated kernels kept ready.
+        idle_timeout_seconds: shut a page's kernel down after this long without
+            activity, even with the page still open (0: never).
+        cull_interval_seconds: how often idle kernels are looked for.
+        base_url: path prefix when served behind a reverse proxy, e.g. ``/dashboard/``.
+    """
+
+    data_root: Path
+    port: int = DEFAULT_PORT
+    ip: str = DEFAULT_IP
+    token: str | None = None
+    hashed_password: str | None = None
+    preheat: bool = True
+    pool_size: int = 1
+    idle_timeout_seconds: int = 1200
+    cull_interval_seconds: int = 60
+    base_url: str = "/"
+
+
+def is_loopback(ip: str) -> bool:
+    """True for an address only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    if ip.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(ip.strip()).is_loopback
+    except ValueError:
+        return False
+
+
+def check_options(options: ServeOptions) -> None:
+    """Refuse options that would expose the dashboard or cannot work.
+
+    Raises:
+        WorkbenchError: a non-loopback address without a token or password, a bad
+            port, pool size or timeout, or a base URL without slashes at both ends.
+    """
+    if not is_loopback(options.ip) and not (options.token or options.hashed_password):
+        raise WorkbenchError(
+            f"refusing to listen on {options.ip} without a token or a password: anyone who "
+            f"can reach it would see the dashboard. Set {TOKEN_ENV} (or --token), or "
+            f"{PASSWORD_HASH_ENV}, or keep the default address {DEFAULT_IP} behind a "
+            "reverse proxy (docs/dashboard.md)"
+        )
+    if not 1 <= options.port <= 65535:
+        raise WorkbenchError(f"port {options.port} is not a TCP port (1-65535)")
+    if options.pool_size < 0 or options.pool_size > 16:
+        raise WorkbenchError("the preheated pool size must be from 0 to 16")
+    if options.idle_timeout_seconds < 0 or options.cull_interval_seconds < 1:
+        raise WorkbenchError("the idle timeout must be 0 or more, the cull interval at least 1 second")
+    if options.token is not None and len(options.token) < 16:
+        raise WorkbenchError("the token must be at least 16 characters long")
+    if not (options.base_url.startswith("/") and options.base_url.endswith("/")):
+        raise WorkbenchError(f"the base URL must start and end with '/', got {options.base_url!r}")
+
+
+def voila_config(options: ServeOptions) -> Config:
+    """The Voilà configuration of the dashboard server (pure; see the module notes)."""
+    config = Config()
+    config.Voila.ip = options.ip
+    config.Voila.port = options.port
+    config.Voila.port_retries = 0  # the port asked for, or a clear failure
+    config.Voila.open_browser = False
+    config.Voila.base_url = options.base_url
+    # No voila.py / voila.json from the working folder may loosen these settings.
+    config.Voila.config_file_paths = []
+    if options.token:
+        config.Voila.token = options.token
+    if options.hashed_password:
+        config.PasswordIdentityProvider.hashed_password = options.hashed_password
+    vc = config.VoilaConfiguration
+    vc.strip_sources = True
+    vc.show_tracebacks = False
+    vc.template = TEMPLATE_NAME
+    # A visitor must not swap the page for another template (one may fetch from a CDN).
+    vc.allow_template_override = "NO"
+    vc.allow_theme_override = "NO"
+    # Serve no files next to the notebook: the page needs none.
+    vc.file_allowlist = []
+    vc.file_denylist = [".*"]
+    vc.preheat_kernel = options.preheat and options.pool_size > 0
+    vc.default_pool_size = options.pool_size if options.preheat else 0
+    config.MappingKernelManager.cull_idle_timeout = options.idle_timeout_seconds
+    config.MappingKernelManager.cull_interval = options.cull_interval_seconds
+    # A page left open in a browser keeps its connection: cull it anyway once idle.
+    config.MappingKernelManager.cull_connected = True
+    config.MappingKernelManager.cull_busy = False
+    return config
+
+
+def kernel_environment(options: ServeOptions) -> dict[str, str]:
+    """Environment variables the server sets for itself and its kernels."""
+    jupyter_path = os.pathsep.join(
+        p for p in (str(TEMPLATE_ROOT), os.environ.get("JUPYTER_PATH", "")) if p)
+    env = {
+        DATA_ROOT_ENV: str(Path(options.data_root).resolve()),
+        # Voilà finds the workbench template in Jupyter's data path.
+        "JUPYTER_PATH": jupyter_path,
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+    }
+    # A preheated kernel fetches its visitor's request from the server at this address.
+    if options.ip not in ("", "0.0.0.0", "::") and not is_loopback(options.ip):
+        env["VOILA_APP_IP"] = options.ip
+    return env
+
+
+def dashboard_notebook() -> Path:
+    return paths.NOTEBOOKS_DIR / DASHBOARD_NOTEBOOK
+
+
+def serve(options: ServeOptions) -> None:
+    """Check the options and the data folder, then run Voilà until interrupted.
+
+    Raises:
+        WorkbenchError: options refused by ``check_options``, no country folder under
+            the data folder, or the dashboard notebook missing.
+    """
+    check_options(options)
+    root = Path(options.data_root)
+    if not root.is_dir():
+        raise WorkbenchError(f"{root} is not a folder")
+    if not list_countries(root):
+        raise WorkbenchError(f"{root} holds no country folder (named by its code, e.g. KE)")
+    notebook = dashboard_notebook()
+    if not notebook.is_file():
+        raise WorkbenchError(f"the dashboard notebook {notebook} is missing")
+    os.environ.update(kernel_environment(options))
+    from voila.app import Voila
+
+    Voila.launch_instance(argv=[str(notebook)], config=voila_config(options))

@@ -1,0 +1,300 @@
+"""The dashboard in a real browser: `workbench dashboard` on sample data, driven by
+Debian's Chromium through Playwright (installed by scripts/install-chromium.sh, which
+`make test` runs). Screenshots go to test-artifacts/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from workbench import business_case, gaps, impact, paths
+from workbench.loading import load_country
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = paths.PROJECT_ROOT / "test-artifacts"
+SAMPLE_CODES = ("KE", "GB")
+BROKEN = "JM"
+# What must never reach a visitor's page: the notebook's code or a Python traceback.
+LEAKS = ("from workbench import", "dashboard.request_settings", "CountryDashboard(",
+         "Traceback (most recent call last)", 'File "/', "Error:", "<module>")
+CHART = ".js-plotly-plot .main-svg"
+TIMEOUT_MS = 120_000
+
+if not CHROMIUM.exists():  # pragma: no cover - make test installs it first
+    pytest.skip("Debian's Chromium is not installed (run `sh scripts/install-chromium.sh`, "
+                "which `make test` does)", allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for_port(port: int, process: subprocess.Popen, log: Path, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the dashboard server stopped: {log.read_text()[-2000:]}")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.25)
+    raise AssertionError(f"the dashboard server did not listen within {seconds} s")
+
+
+@pytest.fixture(scope="module")
+def data_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("dashboard-data")
+    for code in SAMPLE_CODES:
+        shutil.copytree(paths.SAMPLES_DIR / code, root / code)
+    broken = root / BROKEN
+    shutil.copytree(paths.SAMPLES_DIR / BROKEN, broken)
+    (broken / "profile.yaml").write_text("country: JM\nname: [unclosed\n", encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def server(data_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`workbench dashboard` on a free loopback port, stopped after the module."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("dashboard-log") / "server.log"
+    workbench = Path(sys.executable).with_name("workbench")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("WORKBENCH_DASHBOARD_TOKEN", "WORKBENCH_DASHBOARD_PASSWORD_HASH")}
+    with log.open("w") as sink:
+        process = subprocess.Popen(
+            [str(workbench), "dashboard", "--data", str(data_root), "--port", str(port)],
+            stdout=sink, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    try:
+        _wait_for_port(port, process, log)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser) -> Iterator[object]:
+    """One page for the module's tests, as a minister would use it (each test brings
+    it to the state it needs); every request leaving the machine is recorded."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1600}, accept_downloads=True)
+    tab = context.new_page()
+    tab.set_default_timeout(TIMEOUT_MS)
+    tab.outside = []
+    tab.on("request", lambda r: tab.outside.append(r.url)
+           if not re.match(r"^(https?|wss?)://127\.0\.0\.1[:/]|^(data|blob|about):", r.url) else None)
+    yield tab
+    context.close()
+
+
+def _shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    height = page.evaluate("() => document.querySelector('#rendered_cells')?.scrollHeight || 1600")
+    page.set_viewport_size({"width": 1280, "height": min(max(height + 40, 900), 6000)})
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(ARTIFACTS / f"dashboard-{name}.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 1600})
+
+
+def _open(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector(".wb-card[data-figure='prevalence'], .wb-problem")
+
+
+def _chosen(page) -> str:
+    return page.evaluate(
+        "() => document.querySelector('.wb-country select')?.selectedOptions[0]?.value || ''")
+
+
+def _show(page, server: str, code: str, label: str) -> None:
+    """The dashboard on ``code``: opened once, then switched with the country selector."""
+    if page.locator(".wb-country select").count() == 0:
+        _open(page, server + f"?country={code}")
+    elif _chosen(page) != label:
+        page.select_option(".wb-country select", label=label)
+    page.wait_for_function(
+        "label => document.querySelector('.wb-country select')?.selectedOptions[0]?.value === label"
+        " && !document.querySelector('.wb-status-box .wb-note')", arg=label)
+    if code != BROKEN:  # a chart of the open tab drawn
+        page.wait_for_function(
+            "() => Array.from(document.querySelectorAll('.wb-tabs .js-plotly-plot'))"
+            ".some(e => e.offsetHeight > 0)")
+
+
+def _expected(data_root: Path, code: str, budget: float | None = None) -> dict:
+    """The summary.json figures, computed with the calls of notebooks 02-04."""
+    data = load_country(data_root / code)
+    survey, frame = data.table("survey_responses"), data.table("business_population")
+    summary = impact.assess_impact(survey, frame, data.profile,
+                                   incidents=data.table("incidents")).summary
+    overall = gaps.analyse_gaps(data.framework, data.table("entities"),
+                                data.table("capability_assessment"),
+                                targets=gaps.targets_or_none(data), country=code).summary
+    pairs = gaps.assessment_pairs(data.framework, data.table("entities"),
+                                  data.table("capability_assessment"), gaps.targets_or_none(data))
+    plan = business_case.plan_roadmap(
+        pairs, data.table("interventions"),
+        budget_usd_per_year=budget or data.profile.budget_usd_per_year,
+        horizon_years=data.profile.horizon_years,
+        annual_cost_usd=impact.annual_cost_estimate_usd(survey, frame, data.profile)).summary
+    return {
+        "prevalence": summary["prevalence"]["estimate"],
+        "prevalence_low": summary["prevalence"]["ci_low"],
+        "prevalence_high": summary["prevalence"]["ci_high"],
+        "annual_cost": summary["annual_cost_usd"]["estimate"],
+        "annual_cost_low": summary["annual_cost_usd"]["p05"],
+        "annual_cost_high": summary["annual_cost_usd"]["p95"],
+        "cost_pct_gdp": summary["cost_pct_gdp"],
+        "underreporting": summary["underreporting_ratio"],
+        "maturity": overall["overall_score"],
+        "roadmap_cost": plan["total_cost_usd"],
+        "rosi": plan["rosi"],
+        "name": data.profile.name,
+    }
+
+
+def _card(page, key: str, attribute: str = "data-value") -> float:
+    return float(page.get_attribute(f".wb-card[data-figure='{key}']", attribute))
+
+
+def _card_text(page, key: str) -> str:
+    return page.inner_text(f".wb-card[data-figure='{key}'] .wb-card-value")
+
+
+def _assert_headline_equals_summary(page, expected: dict) -> None:
+    assert _card(page, "prevalence") == expected["prevalence"]
+    assert _card(page, "prevalence", "data-low") == expected["prevalence_low"]
+    assert _card(page, "prevalence", "data-high") == expected["prevalence_high"]
+    assert _card(page, "annual_cost") == expected["annual_cost"]
+    assert _card(page, "annual_cost", "data-low") == expected["annual_cost_low"]
+    assert _card(page, "annual_cost", "data-high") == expected["annual_cost_high"]
+    assert _card(page, "annual_cost", "data-pct-gdp") == expected["cost_pct_gdp"]
+    assert _card(page, "underreporting") == expected["underreporting"]
+    assert _card(page, "maturity") == expected["maturity"]
+    assert _card(page, "roadmap_cost") == expected["roadmap_cost"]
+    assert _card(page, "rosi") == expected["rosi"]
+    # ... and the words say the same numbers, with their units.
+    assert _card_text(page, "prevalence") == f"{100 * expected['prevalence']:.1f}%"
+    assert _card_text(page, "annual_cost").endswith("million a year") or \
+        _card_text(page, "annual_cost").endswith("billion a year")
+    assert _card_text(page, "maturity") == f"{expected['maturity']:.1f} of 100"
+    assert _card_text(page, "rosi") == f"{expected['rosi']:.2f}"
+
+
+def _assert_nothing_leaks(page) -> None:
+    content = page.content()
+    text = page.inner_text("body")
+    for leak in LEAKS:
+        assert leak not in content, f"{leak!r} reached the page"
+    assert "Traceback" not in text
+    assert page.outside == [], f"the page fetched from elsewhere: {page.outside}"
+
+
+def test_headline_numbers_equal_the_summary_and_charts_draw(server: str, page, data_root: Path) -> None:
+    _open(page, server + "?country=KE")
+    page.wait_for_selector(f".wb-impact-chart {CHART}")
+    expected = _expected(data_root, "KE")
+    assert expected["name"] in page.inner_text(".wb-dash h1")
+    assert "SYNTHETIC DATA" in page.inner_text("body")
+    _assert_headline_equals_summary(page, expected)
+    assert page.locator(".wb-impact-chart .js-plotly-plot").count() == 5
+    _assert_nothing_leaks(page)
+    _shot(page, "KE-impact")
+
+
+def test_budget_slider_re_solves_the_roadmap(server: str, page, data_root: Path) -> None:
+    _show(page, server, "KE", "Kenya (KE)")
+    page.get_by_role("tab", name="Roadmap and business case").click()
+    page.wait_for_selector(f".wb-roadmap-gantt {CHART}")
+    assert "Budget USD 4.3 million a year" in page.inner_text(".wb-roadmap-gantt")
+    before = _card(page, "roadmap_cost")
+    page.locator(".wb-budget .widget-readout").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("2.5")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "() => ['gantt', 'spend', 'benefit'].every(n => (document.querySelector("
+        "'.wb-roadmap-' + n)?.innerText || '').includes('Budget USD 2.5 million a year'))")
+    assert _card(page, "roadmap_cost", "data-budget") == 2_500_000.0
+    expected = _expected(data_root, "KE", budget=2_500_000.0)
+    assert _card(page, "roadmap_cost") == expected["roadmap_cost"] != before
+    assert _card(page, "rosi") == expected["rosi"]
+    _assert_nothing_leaks(page)
+    _shot(page, "KE-roadmap-budget-2.5M")
+
+
+def test_switching_country_and_filtering_a_pillar(server: str, page, data_root: Path) -> None:
+    _show(page, server, "GB", "United Kingdom (GB)")
+    page.wait_for_function(
+        "() => document.querySelector('.wb-dash h1')?.innerText.includes('United Kingdom')")
+    _assert_headline_equals_summary(page, _expected(data_root, "GB"))
+    page.get_by_role("tab", name="Capability gaps").click()
+    page.wait_for_selector(f".wb-gaps-heatmap {CHART}")
+    page.select_option(".wb-pillar select", label="Legal measures")
+    page.wait_for_function(
+        "() => { const t = document.querySelector('.wb-gaps-heatmap')?.innerText || '';"
+        " return t.includes('LEG-01') && !t.includes('TEC-01'); }")
+    _assert_nothing_leaks(page)
+    _shot(page, "GB-gaps-legal")
+
+
+def test_the_download_is_spreadsheet_safe(server: str, page) -> None:
+    _show(page, server, "GB", "United Kingdom (GB)")
+    with page.expect_download() as caught:
+        page.click("a.wb-download-csv")
+    download = caught.value
+    assert download.suggested_filename == "GB-headline-figures.csv"
+    lines = Path(download.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].startswith("Figure,Value,Low,High,Unit")
+    assert not any(cell.startswith(("=", "+", "-", "@")) for line in lines for cell in line.split(","))
+
+
+def test_a_broken_country_folder_gets_a_plain_message(server: str, page) -> None:
+    _show(page, server, BROKEN, f"{BROKEN} (data problem)")
+    page.wait_for_selector(".wb-problem")
+    message = page.inner_text(".wb-problem")
+    assert "cannot be shown" in message and "profile.yaml" in message
+    assert not page.is_visible(".wb-cards")
+    _assert_nothing_leaks(page)
+    _shot(page, f"{BROKEN}-broken")
+    _show(page, server, "KE", "Kenya (KE)")
+    assert not page.is_visible(".wb-problem")
+    assert page.is_visible(".wb-cards")
+
+
+def test_an_unknown_country_in_the_address_is_explained(server: str, page) -> None:
+    _open(page, server + "?country=%3Cscript%3Ealert(1)%3C/script%3E")
+    note = page.inner_text(".wb-note")
+    assert "is not a country code" in note and "<script>" in note  # shown as text
+    assert page.evaluate("() => document.querySelectorAll('.wb-note script').length") == 0
+    _assert_nothing_leaks(page)
