@@ -991,7 +991,11 @@ def _range(low: float | None, high: float | None, fmt) -> str:
 
 
 def headline_figures(result: ImpactResult) -> pd.DataFrame:
-    """The headline figures in plain words: figure, value, 95% range, note."""
+    """The headline figures in plain words: figure, value, uncertainty range, note.
+
+    The prevalence range is its 95% interval; the breach and cost ranges are the 5th
+    to 95th bootstrap percentiles (a 90% range); each row's note says which.
+    """
     s = result.summary
     prev, cost = s["prevalence"], s["annual_cost_usd"]
     breaches = s["bootstrap_estimated_breaches"]
@@ -999,11 +1003,13 @@ def headline_figures(result: ImpactResult) -> pd.DataFrame:
     reported = s["reported_incidents"]
     rows = [
         ("Organisations breached in the period", _pct(prev["estimate"]),
-         _range(prev["ci_low"], prev["ci_high"], _pct), "share of organisations (weighted survey)"),
+         _range(prev["ci_low"], prev["ci_high"], _pct),
+         "share of organisations (weighted survey); range = 95% interval"),
         ("Breached organisations", _count(s["breached_entities"]), "",
          f"of {_count(s['entities'])} organisations covered"),
         ("Breaches and attacks", _count(s["estimated_breaches"]),
-         _range(breaches["p05"], breaches["p95"], _count), "estimated from the survey"),
+         _range(breaches["p05"], breaches["p95"], _count),
+         "estimated from the survey; range = 5th to 95th bootstrap percentile"),
         ("Mean cost of the most disruptive breach", format_usd(s["mean_cost_usd"]), "",
          "per breached organisation"),
         ("Annual cost to the country", format_usd(cost["estimate"]),
@@ -1022,4 +1028,4 @@ def headline_figures(result: ImpactResult) -> pd.DataFrame:
         ("Survey coverage of organisations", _pct(s["coverage"]), "",
          f"{s['respondents']:,} respondents"),
     ]
-    return pd.DataFrame(rows, columns=["Figure", "Value", "95% range", "Note"])
+    return pd.DataFrame(rows, columns=["Figure", "Value", "Range", "Note"])
