@@ -250,12 +250,16 @@ _NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 
 
 class _Rejections:
-    """Per-row reasons, gathered cheaply: work grows with the failures, not the rows."""
+    """Per-row reasons, gathered cheaply: work grows with the failures, not the rows.
+
+    Columns are parsed on several threads at once; each ``add`` appends one
+    (rows, reasons) pair in a single list operation, which is atomic in CPython, so
+    rows and their reasons never get out of step.
+    """
 
     def __init__(self, n_rows: int) -> None:
         self.n_rows = n_rows
-        self._rows: list[np.ndarray] = []
-        self._reasons: list[np.ndarray] = []
+        self._found: list[tuple[np.ndarray, np.ndarray]] = []
 
     def add(self, mask: np.ndarray | pd.Series, reason: str | pd.Series | Callable) -> None:
         """Reject the rows in ``mask`` with ``reason``: a text, a per-row Series, or a
@@ -271,14 +275,14 @@ class _Rejections:
             texts = reason.to_numpy(dtype=object)[hit]
         else:
             texts = np.full(hit.size, reason, dtype=object)
-        self._rows.append(hit)
-        self._reasons.append(texts)
+        self._found.append((hit, texts))
 
     def reasons(self) -> pd.Series:
         """Rejected row position -> '; '-joined reasons, in row order."""
-        if not self._rows:
+        if not self._found:
             return pd.Series([], dtype=object)
-        joined = pd.Series(np.concatenate(self._reasons), index=np.concatenate(self._rows))
+        joined = pd.Series(np.concatenate([texts for _, texts in self._found]),
+                           index=np.concatenate([rows for rows, _ in self._found]))
         return joined.groupby(level=0, sort=True).agg("; ".join)
 
 
@@ -459,7 +463,7 @@ def _duplicates(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, Calla
 def _has_repeats(column: pa_lib.ChunkedArray) -> bool:
     """Whether any non-blank value repeats. Sorting and comparing neighbours is the
     cheapest exact test Arrow offers (hash-based distinct counts are slower here)."""
-    values = column.filter(pc.is_valid(column))
+    values = column.filter(pc.is_valid(column)) if column.null_count else column
     if len(values) < 2:
         return False
     ordered = values.take(pc.array_sort_indices(values))
@@ -525,7 +529,21 @@ def validate_table(
                    reverse=True)
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         parsed = dict(zip([n for n, _ in order], pool.map(parse, order)))
-    typed = pa_lib.table({name: parsed[name] for name, _ in present})
+        typed = pa_lib.table({name: parsed[name] for name, _ in present})
+        valid, quarantine = _split_rows(typed, raw, model, rejections, repeated, extra_rules, pool)
+    return valid, quarantine
+
+
+def _split_rows(
+    typed: pa_lib.Table,
+    raw: pa_lib.Table,
+    model: type[pa.DataFrameModel],
+    rejections: _Rejections,
+    repeated: dict[str, bool],
+    extra_rules: list[RowRule] | None,
+    pool: ThreadPoolExecutor,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Apply the whole-table rules, then split the rows into valid and quarantined."""
 
     keys = [[name] for name, has_repeats in repeated.items() if has_repeats]
     unique_keys = getattr(model.Config, "unique", None)
@@ -545,8 +563,10 @@ def validate_table(
     bad[reasons.index.to_numpy(dtype=np.int64)] = True
     if frame is not None and not bad.any():
         valid = frame
-    else:  # filtering in Arrow is cheaper than boolean indexing of Arrow-backed columns
-        kept = typed.filter(pa_lib.array(~bad)) if bad.any() else typed
+    else:  # filtering in Arrow (a column per core) beats boolean indexing in pandas
+        keep = pa_lib.array(~bad)
+        kept = pa_lib.table(dict(zip(typed.column_names, pool.map(
+            lambda column: column.filter(keep), typed.columns)))) if bad.any() else typed
         valid = kept.to_pandas(types_mapper=_PANDAS_TYPES.get)
     quarantine = raw.take(pa_lib.array(np.flatnonzero(bad))).to_pandas(
         types_mapper=_PANDAS_TYPES.get)
