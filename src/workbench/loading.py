@@ -253,15 +253,18 @@ class _Rejections:
     """Per-row reasons, gathered cheaply: work grows with the failures, not the rows.
 
     Columns are parsed on several threads at once; each ``add`` appends one
-    (rows, reasons) pair in a single list operation, which is atomic in CPython, so
-    rows and their reasons never get out of step.
+    (rows, reasons, rank) entry in a single list operation, which is atomic in
+    CPython, so rows and their reasons never get out of step. ``rank`` (the column's
+    place in the schema) keeps a row's reasons in the same order whichever thread
+    finished first.
     """
 
     def __init__(self, n_rows: int) -> None:
         self.n_rows = n_rows
-        self._found: list[tuple[np.ndarray, np.ndarray]] = []
+        self._found: list[tuple[np.ndarray, np.ndarray, int]] = []
 
-    def add(self, mask: np.ndarray | pd.Series, reason: str | pd.Series | Callable) -> None:
+    def add(self, mask: np.ndarray | pd.Series, reason: str | pd.Series | Callable,
+            rank: int = 1_000) -> None:
         """Reject the rows in ``mask`` with ``reason``: a text, a per-row Series, or a
         callable mapping the rejected row positions to their reasons."""
         if isinstance(mask, pd.Series):  # row rules give nullable booleans: unknown is no
@@ -275,15 +278,26 @@ class _Rejections:
             texts = reason.to_numpy(dtype=object)[hit]
         else:
             texts = np.full(hit.size, reason, dtype=object)
-        self._found.append((hit, texts))
+        self._found.append((hit, texts, rank))
 
     def reasons(self) -> pd.Series:
         """Rejected row position -> '; '-joined reasons, in row order."""
         if not self._found:
             return pd.Series([], dtype=object)
-        joined = pd.Series(np.concatenate([texts for _, texts in self._found]),
-                           index=np.concatenate([rows for rows, _ in self._found]))
+        found = sorted(self._found, key=lambda entry: entry[2])  # stable: keeps add order
+        joined = pd.Series(np.concatenate([texts for _, texts, _ in found]),
+                           index=np.concatenate([rows for rows, _, _ in found]))
         return joined.groupby(level=0, sort=True).agg("; ".join)
+
+
+class _ColumnRejections:
+    """One column's view of the rejections: every reason carries the column's rank."""
+
+    def __init__(self, rejections: _Rejections, rank: int) -> None:
+        self._rejections, self._rank = rejections, rank
+
+    def add(self, mask: np.ndarray | pd.Series, reason: str | pd.Series | Callable) -> None:
+        self._rejections.add(mask, reason, self._rank)
 
 
 def _to_bool(array: pa_lib.ChunkedArray | pa_lib.Array) -> np.ndarray:
@@ -346,7 +360,7 @@ def _parse_column(
     raw: pa_lib.ChunkedArray,
     kind: str,
     column: str,
-    rejections: _Rejections,
+    rejections: "_Rejections | _ColumnRejections",
 ) -> pa_lib.ChunkedArray:
     """Parse one column (``text``: trimmed, blanks null; ``raw``: as read, for reasons)
     to its typed form, rejecting cells that do not parse."""
@@ -507,18 +521,21 @@ def validate_table(
     repeated: dict[str, bool] = {}
     present = [(name, col) for name, col in columns.items() if name in raw.column_names]
 
+    rank = {name: position for position, (name, _) in enumerate(present)}
+
     def parse(item: tuple[str, pa.Column]) -> pa_lib.ChunkedArray:
         name, column = item
         kind = column.metadata["kind"]
         text = _blank_to_null(raw.column(name))
-        typed = _parse_column(text, raw.column(name), kind, name, rejections)
+        found = _ColumnRejections(rejections, rank[name])
+        typed = _parse_column(text, raw.column(name), kind, name, found)
         if not column.nullable:
             # Judged on the text, so that a value that did not parse is reported once,
             # as such, and not also as blank.
-            rejections.add(_to_bool(pc.is_null(text)), f"{name}: blank, a value is required")
+            found.add(_to_bool(pc.is_null(text)), f"{name}: blank, a value is required")
         for check in column.checks:
             failing, problem = _check_failures(check, typed)
-            rejections.add(failing, _quoted(raw.column(name), name, problem))
+            found.add(failing, _quoted(raw.column(name), name, problem))
         if kind == "id":
             repeated[name] = _has_repeats(typed)
         return typed
