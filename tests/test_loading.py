@@ -353,3 +353,14 @@ def test_large_file_counts_are_exact(tmp_path: Path) -> None:
     assert len(load.quarantine) == bad_dates + 1
     assert len(load.valid) == n - bad_dates - 1
     assert "incident_id: 'I1' repeats row 3" in reasons(load)
+
+
+def test_a_rows_reasons_follow_the_column_order(tmp_path: Path) -> None:
+    """Columns are checked on several threads; the reasons still read in column order."""
+    text = ("incident_id,reported_on,category,victim_type,sector,cni,financial_loss,status\n"
+            "I1,2025-02-30,spam,robot,fintech,maybe,-3,lost\n")
+    folder = write_country(tmp_path, files={"incidents.csv": text})
+    for _ in range(5):
+        load = loading.load_country(folder, tables=("incidents",)).tables["incidents"]
+        assert [r.split(":")[0] for r in reasons(load)[0].split("; ")] == [
+            "reported_on", "category", "victim_type", "sector", "cni", "financial_loss", "status"]
