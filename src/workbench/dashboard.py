@@ -400,6 +400,28 @@ def roadmap_for(data_root: str, code: str, budget_usd_per_year: float, horizon_y
         )
 
 
+@lru_cache(maxsize=8)
+def impact_bundles(data_root: str, code: str) -> tuple[dict[str, Any], ...]:
+    """The Impact tab's charts as MIME bundles, built once per kernel (the tab the
+    page opens on: a preheated kernel has them ready before its visitor arrives)."""
+    view = country_view(data_root, code)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return tuple(figure_bundle(figure) for figure in impact_figures(view))
+
+
+@lru_cache(maxsize=64)
+def downloads_for(data_root: str, code: str, budget_usd_per_year: float | None,
+                  horizon_years: int | None) -> str:
+    """The download links for a country and roadmap inputs, built once per kernel."""
+    view = country_view(data_root, code)
+    roadmap = (None if budget_usd_per_year is None or horizon_years is None
+               else roadmap_for(data_root, code, budget_usd_per_year, horizon_years))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return downloads_html(view.code, published_tables(view, roadmap))
+
+
 def warm_up(country: str, data_root: str) -> None:
     """In a preheated kernel (waiting for its visitor), compute the default country
     and draw its charts once, so the page needs neither when it is asked for."""
@@ -412,12 +434,17 @@ def warm_up(country: str, data_root: str) -> None:
             return
         code = country if country in codes else codes[0]
         view = country_view(str(root), code)
+        if view.usable:
+            # What the page opens on: the Impact tab's charts and the download links.
+            impact_bundles(str(root), code)
+            downloads_for(str(root), code, view.default_budget_usd_per_year,
+                          view.default_horizon_years)
         if view.usable and view.default_budget_usd_per_year is not None:
             roadmap = roadmap_for(str(root), code, view.default_budget_usd_per_year,
                                   view.default_horizon_years)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                for figure in impact_figures(view) + roadmap_figures(view, roadmap):
+                for figure in roadmap_figures(view, roadmap):
                     figure_bundle(figure)
     except Exception:  # only a head start: the page works the figures out itself
         return
@@ -1167,7 +1194,9 @@ class CountryDashboard:
         if (self.tabs.selected_index or IMPACT_TAB) == ROADMAP_TAB:
             self._draw_tab(ROADMAP_TAB)
         # Last: the charts a minister waits for go out first.
-        self.downloads.value = downloads_html(view.code, published_tables(view, self.roadmap))
+        self.downloads.value = downloads_for(
+            self.root, view.code, None if self.roadmap is None else float(self.budget_usd),
+            None if self.roadmap is None else int(self.horizon))
 
     def _draw_tab(self, index: int | None) -> None:
         index = IMPACT_TAB if index is None else index
@@ -1181,7 +1210,7 @@ class CountryDashboard:
 
     def _draw_impact(self) -> None:
         view = self.view
-        figures = impact_figures(view)
+        figures = list(impact_bundles(self.root, view.code))
         if view.impact is None:
             self.impact_note.value = stage_note_html(
                 "The impact assessment", view.problems.get("impact", NOT_AVAILABLE))
@@ -1196,8 +1225,8 @@ class CountryDashboard:
                 '<div class="wb-dash">' + table_html(
                     impact.headline_figures(view.impact),
                     caption="Impact of cybercrime: headline figures").markup + "</div>")
-        for slot, figure in zip(self.impact_charts, figures + [None] * len(self.impact_charts)):
-            self._show(slot, None if figure is None else figure_bundle(figure))
+        for slot, bundle in zip(self.impact_charts, figures + [None] * len(self.impact_charts)):
+            self._show(slot, bundle)
 
     def _draw_gaps(self) -> None:
         view = self.view
