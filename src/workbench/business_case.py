@@ -38,6 +38,8 @@ import pandas as pd
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from workbench.chart_style import format_usd
+
 # The plan is optimal to within this share of the objective (docs/methods.md §3).
 OPTIMALITY_GAP = 0.005
 # HiGHS' stopping gap is set a little tighter than the promise so that the small
@@ -932,15 +934,7 @@ def headline_figures(roadmap: Roadmap, *, catalogue_source: str | None = None) -
     s = roadmap.summary
     closure = roadmap.gap_closure["closure_share"]
     final_share = float(closure.iloc[-1]) if len(closure) else 0.0
-
-    def usd(value: float | None) -> str:
-        # Millions in words for the reader; the exact amount stays in summary.json.
-        if value is None or not math.isfinite(value):
-            return "not available"
-        for size, word in ((1e9, "billion"), (1e6, "million")):
-            if abs(value) >= size:
-                return f"USD {value / size:,.1f} {word}"
-        return f"USD {value:,.0f}"
+    usd = format_usd
 
     rows = [
         ("Outcome", roadmap.message),

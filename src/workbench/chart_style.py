@@ -1,4 +1,5 @@
-"""Presentation helpers the chart modules share: wrapped subtitles and money axes.
+"""Presentation helpers the chart modules share: palette, money in words, wrapped
+subtitles and money axes.
 
 Plotly neither wraps a long subtitle (it runs off the right edge of the chart) nor
 formats money the way a minister reads it (its SI suffixes write a billion as "G"),
@@ -10,6 +11,28 @@ from __future__ import annotations
 import math
 import re
 import textwrap
+
+# Okabe-Ito palette: colour-blind safe.
+BLUE = "#0072B2"
+ORANGE = "#E69F00"
+SKY = "#56B4E9"
+GREEN = "#009E73"
+VERMILLION = "#D55E00"
+PURPLE = "#CC79A7"
+YELLOW = "#F0E442"
+
+
+def format_usd(value: float | None) -> str:
+    """USD in words a minister reads at a glance: 'USD 29.5 million'.
+
+    The exact amount stays in summary.json; pages round to what a reader takes in.
+    """
+    if value is None or not math.isfinite(value):
+        return "not available"
+    for size, word in ((1e9, "billion"), (1e6, "million")):
+        if abs(value) >= size:
+            return f"USD {value / size:,.1f} {word}"
+    return f"USD {value:,.0f}"
 
 # A subtitle line longer than this runs off a chart about 700 pixels wide (a report
 # page on a narrow screen) at plotly's subtitle font size (about 6.4 pixels a character).

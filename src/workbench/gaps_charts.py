@@ -15,14 +15,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from workbench import chart_style, gaps
+from workbench.chart_style import BLUE, ORANGE, PURPLE, SKY, VERMILLION
 
-# Okabe-Ito colour-blind-safe palette.
-BLUE = "#0072B2"
-ORANGE = "#E69F00"
-SKY = "#56B4E9"
-GREEN = "#009E73"
-VERMILLION = "#D55E00"
-PURPLE = "#CC79A7"
 GREY = "#BBBBBB"
 DARK_GREY = "#555555"
 GAP_SCALE = "YlOrRd"

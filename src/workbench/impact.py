@@ -32,6 +32,7 @@ import pandas as pd
 from scipy import stats
 
 from workbench import vocab
+from workbench.chart_style import format_usd
 from workbench.errors import DataFileError
 from workbench.profile import Profile
 
@@ -966,16 +967,6 @@ def assess_impact(
 
 
 # --------------------------------------------------------------------------- presentation
-
-
-def format_usd(value: float | None) -> str:
-    """USD in words a minister reads at a glance: 'USD 29.5 million'."""
-    if value is None or not math.isfinite(value):
-        return "not available"
-    for size, word in ((1e9, "billion"), (1e6, "million")):
-        if abs(value) >= size:
-            return f"USD {value / size:,.1f} {word}"
-    return f"USD {value:,.0f}"
 
 
 def _pct(value: float | None, digits: int = 1) -> str:

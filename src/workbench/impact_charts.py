@@ -16,16 +16,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from workbench import chart_style, vocab
-from workbench.impact import ImpactResult, format_usd
+from workbench.chart_style import BLUE, GREEN, ORANGE, SKY, VERMILLION, format_usd
+from workbench.impact import ImpactResult
 
-# Okabe-Ito palette (colour-blind safe).
-BLUE = "#0072B2"
-ORANGE = "#E69F00"
-SKY = "#56B4E9"
-GREEN = "#009E73"
-VERMILLION = "#D55E00"
-PURPLE = "#CC79A7"
-YELLOW = "#F0E442"
 BLACK = "#000000"
 SUPPRESSED_GREY = "#BBBBBB"
 BAND_COLOURS = {"micro": SKY, "small": BLUE, "medium": ORANGE, "large": VERMILLION, "all": BLACK}
