@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,22 +115,27 @@ def _usd(value: float | None) -> str:
     return f"${value / 1e6:,.1f}m"
 
 
+def _with_range(value: float | None, low: float | None, high: float | None,
+                fmt: Callable[[float | None], str], fmt_range: Callable[[float, float], str]) -> str:
+    """The formatted value, followed by its range in brackets when all three are known."""
+    text = fmt(value)
+    if value is not None and low is not None and high is not None:
+        text += f" ({fmt_range(low, high)})"
+    return text
+
+
 def prevalence_text(figures: Mapping[str, float | None]) -> str:
     """'40% (36–45%)': the estimate and its 95% interval."""
-    text = _pct(figures.get("prevalence"))
-    low, high = figures.get("prevalence_low"), figures.get("prevalence_high")
-    if figures.get("prevalence") is not None and low is not None and high is not None:
-        text += f" ({100 * low:.0f}–{100 * high:.0f}%)"
-    return text
+    return _with_range(figures.get("prevalence"), figures.get("prevalence_low"),
+                       figures.get("prevalence_high"), _pct,
+                       lambda low, high: f"{100 * low:.0f}–{100 * high:.0f}%")
 
 
 def annual_cost_text(figures: Mapping[str, float | None]) -> str:
     """'$149.8m ($118.8m–$182.9m)': the estimate and its 5th–95th percentile range."""
-    text = _usd(figures.get("annual_cost_usd"))
-    low, high = figures.get("annual_cost_p05_usd"), figures.get("annual_cost_p95_usd")
-    if figures.get("annual_cost_usd") is not None and low is not None and high is not None:
-        text += f" ({_usd(low)}–{_usd(high)})"
-    return text
+    return _with_range(figures.get("annual_cost_usd"), figures.get("annual_cost_p05_usd"),
+                       figures.get("annual_cost_p95_usd"), _usd,
+                       lambda low, high: f"{_usd(low)}–{_usd(high)}")
 
 
 def score_text(value: float | None) -> str:
