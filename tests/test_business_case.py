@@ -465,9 +465,18 @@ def test_charts_show_the_plan_and_the_budget():
     roadmap = bc.plan_roadmap(pairs, cat, budget_usd_per_year=200.0, horizon_years=4,
                               annual_cost_usd=1000.0)
     gantt = roadmap_charts.roadmap_gantt(roadmap, period_label="2025")
-    built = [t for t in gantt.data if t.hovertemplate and "built in years" in t.hovertemplate]
-    # LAW built over years 1-2: bar from 0.5, two years long; ORG year 3 only.
-    assert sorted((float(t.base[0]), float(t.x[0])) for t in built) == [(0.5, 2.0), (2.5, 1.0)]
+    bars = {(t.name == "In effect", label.split("(")[-1].rstrip(")")): (base, length, hover)
+            for t in gantt.data
+            for label, base, length, hover in zip(t.y, t.base, t.x, t.hovertext or [None] * len(t.y))}
+    # LAW built over years 1-2: bar from 0.5, two years long, in effect in years 3-4;
+    # ORG built in year 3 only, in effect in year 4.
+    assert {k: v[:2] for k, v in bars.items()} == {
+        (False, "LAW"): (0.5, 2), (True, "LAW"): (2.5, 2),
+        (False, "ORG"): (2.5, 1), (True, "ORG"): (3.5, 1)}
+    assert "built in years 1-2" in bars[(False, "LAW")][2]
+    # Rows keep the plan's order, latest start at the foot, whatever the trace order.
+    order = [label.split("(")[-1].rstrip(")") for label in gantt.layout.yaxis.categoryarray]
+    assert order == ["ORG", "LAW"]
 
     spend = roadmap_charts.spend_chart(roadmap)
     budget_line = [t for t in spend.data if t.name == "Budget per year"][0]

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import math
+import time
 from pathlib import Path
 
 import nbformat
@@ -156,6 +157,17 @@ def test_budget_slider_runs_from_one_step_to_three_times_the_budget() -> None:
     assert dashboard.budget_slider_range(130e6) == dashboard.SliderRange(10.0, 390.0, 10.0, 0)
     # A budget asked for above three times the profile's widens the range.
     assert dashboard.budget_slider_range(1e6, 5.02e6).maximum == pytest.approx(5.05)
+
+
+def test_slider_positions_are_every_step_nearest_first_as_the_page_reads_them() -> None:
+    bounds = dashboard.budget_slider_range(4.3e6)  # 0.25 .. 13.0 million by 0.25
+    budgets = dashboard.slider_budgets_usd(bounds, 4.3e6)
+    assert len(budgets) == 52 and len(set(budgets)) == 52
+    assert sorted(budgets)[:2] == [250_000.0, 500_000.0] and max(budgets) == 13_000_000.0
+    assert budgets[:3] == [4_250_000.0, 4_500_000.0, 4_000_000.0]
+    # A slider value as the browser may send it reads as the same key.
+    assert round(float(0.1 + 0.2) * 1e6, 2) in dashboard.slider_budgets_usd(
+        dashboard.SliderRange(0.1, 1.0, 0.1, 1), 0.0)
 
 
 # --------------------------------------------------------------------------- figures and cards
@@ -321,9 +333,9 @@ def test_tidy_layout_wraps_long_subtitles_and_frees_the_axis_title() -> None:
     assert dashboard.tidy_layout(done) == done
 
 
-def test_figure_bundle_is_plain_json_without_online_resources() -> None:
-    bundle = dashboard.figure_bundle(go.Figure(go.Bar(x=[1, 2], y=[3, 4])))
-    spec = bundle[dashboard.PLOTLY_MIME]
+def test_figure_spec_is_plain_json_without_online_resources() -> None:
+    spec = dashboard.figure_spec(go.Figure(go.Bar(x=[1, 2], y=[3, 4])))
+    assert set(spec) == {"data", "layout", "config"}
     assert json.loads(json.dumps(spec)) == spec
     assert spec["config"] == {"displaylogo": False}
     assert "http" not in json.dumps(spec)
@@ -337,9 +349,8 @@ def _page(data_root: Path, country: str = "KE", **kwargs) -> dashboard.CountryDa
     return dashboard.CountryDashboard(settings)
 
 
-def _chart_titles(outputs) -> list[str]:
-    return [o.outputs[0]["data"][dashboard.PLOTLY_MIME]["layout"]["title"]["text"]
-            for o in outputs if o.outputs]
+def _chart_titles(charts) -> list[str]:
+    return [c.figure["layout"]["title"]["text"] for c in charts if c.figure]
 
 
 def test_the_page_opens_on_the_impact_tab_with_the_cards(data_root: Path) -> None:
@@ -361,10 +372,25 @@ def test_moving_the_budget_solves_the_roadmap_again(data_root: Path) -> None:
     assert before == 1.0e6 and page.roadmap.summary["budget_usd_per_year"] == 50_000.0
     expected = _expected_blocks(data_root / "KE", 50_000.0, 3)["business_case"]
     assert page.roadmap.summary["total_cost_usd"] == expected["total_cost_usd"]
-    subtitle = page.roadmap_charts[0].outputs[0]["data"][dashboard.PLOTLY_MIME]["layout"]["title"]
+    subtitle = page.roadmap_charts[0].figure["layout"]["title"]
     assert "USD 50,000 a year" in json.dumps(subtitle)
     page.horizon_control.value = 2
     assert page.roadmap.horizon_years == 2
+
+
+def test_the_slider_positions_are_worked_out_ahead_of_the_minister(data_root: Path) -> None:
+    page = _page(data_root)
+    bounds = dashboard.budget_slider_range(1.0e6)
+    keys = [(page.root, "KE", usd, 3) for usd in dashboard.slider_budgets_usd(bounds, 1.0e6)]
+    for _ in range(6000):  # at most a minute: a guard against a hang, not a measure
+        if dashboard.ROADMAPS_AHEAD.pending == 0:
+            break
+        time.sleep(0.01)
+    misses = dashboard.roadmap_for.cache_info().misses
+    assert all(dashboard.roadmap_for(*key) is not None for key in keys)
+    assert dashboard.roadmap_for.cache_info().misses == misses  # all were ready
+    page.budget.value = 2.0  # a position worked out ahead: the very same plan
+    assert page.roadmap is dashboard.roadmap_for(page.root, "KE", 2_000_000.0, 3)
 
 
 def test_switching_to_a_broken_country_shows_a_message_and_back_again(data_root: Path) -> None:
@@ -379,7 +405,7 @@ def test_switching_to_a_broken_country_shows_a_message_and_back_again(data_root:
     assert "not available for this country" in page.impact_note.value
     page.tabs.selected_index = dashboard.GAPS_TAB
     page.pillar.value = "technical"
-    heatmap = page.gaps_filtered.outputs[0]["data"][dashboard.PLOTLY_MIME]
+    heatmap = page.gaps_filtered.figure
     assert {x[:4] for x in heatmap["data"][0]["x"]} == {"TEC-"}
 
 

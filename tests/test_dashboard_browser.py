@@ -238,6 +238,9 @@ def test_budget_slider_re_solves_the_roadmap(server: str, page, data_root: Path)
     page.wait_for_selector(f".wb-roadmap-gantt {CHART}")
     assert "Budget USD 4.3 million a year" in page.inner_text(".wb-roadmap-gantt")
     before = _card(page, "roadmap_cost")
+    # Mark the charts on the page: a redraw in place keeps them, a new output would not.
+    page.evaluate("() => document.querySelectorAll('.wb-tabs .js-plotly-plot')"
+                  ".forEach(e => { e.dataset.drawnBefore = 'yes'; })")
     page.locator(".wb-budget .widget-readout").click()
     page.keyboard.press("Control+A")
     page.keyboard.type("2.5")
@@ -246,6 +249,10 @@ def test_budget_slider_re_solves_the_roadmap(server: str, page, data_root: Path)
         "() => ['gantt', 'spend', 'benefit'].every(n => (document.querySelector("
         "'.wb-roadmap-' + n)?.innerText || '').includes('Budget USD 2.5 million a year'))")
     assert _card(page, "roadmap_cost", "data-budget") == 2_500_000.0
+    kept = page.evaluate("() => Array.from(document.querySelectorAll("
+                         "'.wb-roadmap-gantt .js-plotly-plot, .wb-roadmap-spend .js-plotly-plot, "
+                         ".wb-roadmap-benefit .js-plotly-plot')).map(e => e.dataset.drawnBefore)")
+    assert kept == ["yes", "yes", "yes"]  # redrawn in place with the page's plotly.js
     expected = _expected(data_root, "KE", budget=2_500_000.0)
     assert _card(page, "roadmap_cost") == expected["roadmap_cost"] != before
     assert _card(page, "rosi") == expected["rosi"]

@@ -12,6 +12,9 @@ import math
 import re
 import textwrap
 
+import plotly.graph_objects as go
+import plotly.io as pio
+
 # Okabe-Ito palette: colour-blind safe.
 BLUE = "#0072B2"
 ORANGE = "#E69F00"
@@ -20,6 +23,24 @@ GREEN = "#009E73"
 VERMILLION = "#D55E00"
 PURPLE = "#CC79A7"
 YELLOW = "#F0E442"
+
+# The house template: plotly's "plotly_white", keeping only the trace types and
+# sub-plot kinds the workbench draws. The charts look exactly the same, but each
+# carries about 5 KB less JSON and is built faster (plotly copies the whole template
+# into every figure), which counts when the dashboard redraws charts live.
+TEMPLATE = "workbench_white"
+_TRACE_TYPES = ("bar", "heatmap", "scatter", "scatterpolar", "table")
+_UNUSED_LAYOUT = ("geo", "scene", "ternary", "mapbox", "map")
+
+
+def _house_template() -> go.layout.Template:
+    base = pio.templates["plotly_white"].to_plotly_json()
+    layout = {k: v for k, v in base["layout"].items() if k not in _UNUSED_LAYOUT}
+    data = {k: v for k, v in base["data"].items() if k in _TRACE_TYPES}
+    return go.layout.Template(layout=layout, data=data)
+
+
+pio.templates[TEMPLATE] = _house_template()
 
 
 def format_usd(value: float | None) -> str:

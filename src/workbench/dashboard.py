@@ -39,9 +39,11 @@ import plotly.io as pio
 from workbench import business_case, gaps, gaps_charts, impact, impact_charts, paths, roadmap_charts
 from workbench.business_case import Roadmap
 from workbench.countries import validate_country_code
+from workbench.ahead import WorkAhead
 from workbench.errors import WorkbenchError
 from workbench.gaps import GapResult
 from workbench.impact import ImpactResult, format_usd
+from workbench.live_chart import LiveChart
 from workbench.loading import CountryData, load_country
 from workbench.notebook import synthetic_banner_html, table_html
 from workbench.profile import load_profile
@@ -56,7 +58,6 @@ MAX_BUDGET_USD_PER_YEAR = 1e12
 # A spreadsheet reads a cell starting with one of these as a formula (OWASP,
 # "CSV Injection"); tab and carriage return are on OWASP's list too.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-PLOTLY_MIME = "application/vnd.plotly.v1+json"
 # Not "responsive": that makes a chart fill its container, which has no height here.
 CHART_CONFIG = {"displaylogo": False}
 # Subtitles longer than this are wrapped; the room a legend at the foot needs (px).
@@ -383,11 +384,13 @@ def country_view(data_root: str, code: str) -> CountryView:
         return CountryView(code, code, fatal=_reason(exc))
 
 
-@lru_cache(maxsize=64)
+# Room for every budget-slider position (about 60) of a few countries and horizons.
+@lru_cache(maxsize=256)
 def roadmap_for(data_root: str, code: str, budget_usd_per_year: float, horizon_years: int) -> Roadmap | None:
     """The best roadmap for the budget and horizon (None when the stage cannot run).
 
-    Cached: a minister moving the slider back to a value sees it again at once.
+    Cached: a minister moving the slider back to a value sees it again at once, and
+    ``ROADMAPS_AHEAD`` fills the cache for the slider's other positions beforehand.
     """
     view = country_view(data_root, code)
     if view.pairs is None or view.interventions is None:
@@ -400,14 +403,25 @@ def roadmap_for(data_root: str, code: str, budget_usd_per_year: float, horizon_y
         )
 
 
+RoadmapKey = tuple[str, str, float, int]  # data root, country, USD per year, years
+
+
+def _roadmap_for_key(key: RoadmapKey) -> Roadmap | None:
+    return roadmap_for(*key)
+
+
+# The roadmaps of the budget slider's positions, worked out while the page is idle.
+ROADMAPS_AHEAD: WorkAhead[RoadmapKey, Roadmap | None] = WorkAhead(_roadmap_for_key, name="roadmaps-ahead")
+
+
 @lru_cache(maxsize=8)
-def impact_bundles(data_root: str, code: str) -> tuple[dict[str, Any], ...]:
-    """The Impact tab's charts as MIME bundles, built once per kernel (the tab the
+def impact_specs(data_root: str, code: str) -> tuple[dict[str, Any], ...]:
+    """The Impact tab's charts as figure JSON, built once per kernel (the tab the
     page opens on: a preheated kernel has them ready before its visitor arrives)."""
     view = country_view(data_root, code)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return tuple(figure_bundle(figure) for figure in impact_figures(view))
+        return tuple(figure_spec(figure) for figure in impact_figures(view))
 
 
 @lru_cache(maxsize=64)
@@ -436,16 +450,21 @@ def warm_up(country: str, data_root: str) -> None:
         view = country_view(str(root), code)
         if view.usable:
             # What the page opens on: the Impact tab's charts and the download links.
-            impact_bundles(str(root), code)
+            impact_specs(str(root), code)
             downloads_for(str(root), code, view.default_budget_usd_per_year,
                           view.default_horizon_years)
         if view.usable and view.default_budget_usd_per_year is not None:
-            roadmap = roadmap_for(str(root), code, view.default_budget_usd_per_year,
-                                  view.default_horizon_years)
+            budget, horizon = view.default_budget_usd_per_year, view.default_horizon_years
+            roadmap = roadmap_for(str(root), code, budget, horizon)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 for figure in roadmap_figures(view, roadmap):
-                    figure_bundle(figure)
+                    figure_spec(figure)
+            if roadmap is not None:
+                # The slider's other positions, while the kernel waits for its visitor.
+                ROADMAPS_AHEAD.plan(
+                    (str(root), code, usd, horizon)
+                    for usd in slider_budgets_usd(budget_slider_range(budget), budget))
     except Exception:  # only a head start: the page works the figures out itself
         return
 
@@ -705,17 +724,13 @@ def tidy_layout(layout: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def figure_bundle(figure: go.Figure) -> dict[str, Any]:
-    """The figure as plotly's MIME bundle (drawn by the page's own plotly.js, offline)."""
+def figure_spec(figure: go.Figure) -> dict[str, Any]:
+    """The figure as plain JSON (data, layout, config) for a ``LiveChart``: drawn by
+    the page's own plotly.js, nothing fetched online."""
     spec = json.loads(pio.to_json(figure, validate=False))
     spec["layout"] = tidy_layout(spec.get("layout", {}))
     spec["config"] = CHART_CONFIG
-    return {PLOTLY_MIME: spec, "text/plain": "chart"}
-
-
-def display_output(bundle: Mapping[str, Any]) -> dict[str, Any]:
-    """One ``display_data`` output for an ipywidgets Output widget."""
-    return {"output_type": "display_data", "data": dict(bundle), "metadata": {}}
+    return spec
 
 
 def impact_figures(view: CountryView) -> list[go.Figure]:
@@ -756,8 +771,10 @@ def pillar_options(result: GapResult | None) -> list[tuple[str, str]]:
     return options
 
 
-def roadmap_figures(view: CountryView, roadmap: Roadmap | None) -> list[go.Figure]:
-    """The Roadmap tab's charts: the Gantt, spending and benefit (losses avoided)."""
+def roadmap_chart_builders(view: CountryView, roadmap: Roadmap | None) -> list[Callable[[], go.Figure]]:
+    """The Roadmap tab's charts, each still to be built: the Gantt, spending and benefit
+    (losses avoided). The page builds and sends one while the browser draws the one
+    before."""
     if roadmap is None:
         return []
     interval = None
@@ -767,11 +784,16 @@ def roadmap_figures(view: CountryView, roadmap: Roadmap | None) -> list[go.Figur
             interval = (cost["p05"], cost["p95"])
     period = view.period_label
     return [
-        roadmap_charts.roadmap_gantt(roadmap, period_label=period),
-        roadmap_charts.spend_chart(roadmap, period_label=period),
-        roadmap_charts.avoided_loss_chart(roadmap, period_label=period,
-                                          annual_cost_interval_usd=interval),
+        lambda: roadmap_charts.roadmap_gantt(roadmap, period_label=period),
+        lambda: roadmap_charts.spend_chart(roadmap, period_label=period),
+        lambda: roadmap_charts.avoided_loss_chart(roadmap, period_label=period,
+                                                  annual_cost_interval_usd=interval),
     ]
+
+
+def roadmap_figures(view: CountryView, roadmap: Roadmap | None) -> list[go.Figure]:
+    """The Roadmap tab's charts: the Gantt, spending and benefit (losses avoided)."""
+    return [build() for build in roadmap_chart_builders(view, roadmap)]
 
 
 # --------------------------------------------------------------------------- budget control
@@ -808,6 +830,14 @@ def budget_slider_range(default_usd: float, current_usd: float | None = None) ->
     mantissa = round(step / 10.0 ** math.floor(math.log10(step)), 6)
     decimals = max(0, -math.floor(math.log10(step)) + (1 if mantissa == 2.5 else 0))
     return SliderRange(round(step, 10), round(maximum, 10), round(step, 10), decimals)
+
+
+def slider_budgets_usd(bounds: SliderRange, current_usd: float) -> list[float]:
+    """Every position of the budget slider in USD per year, rounded to the cent as the
+    page reads the slider, nearest to ``current_usd`` first (the likeliest next moves)."""
+    count = int(round((bounds.maximum - bounds.minimum) / bounds.step)) + 1
+    values = [round(round(bounds.minimum + k * bounds.step, 10) * 1e6, 2) for k in range(count)]
+    return sorted(values, key=lambda usd: (abs(usd - current_usd), usd))
 
 
 # --------------------------------------------------------------------------- downloads
@@ -992,6 +1022,7 @@ class CountryDashboard:
         self.budget_usd: float | None = None
         self.horizon: int | None = None
         self._quiet = False  # True while the code itself sets a control's value
+        self._budget_range: SliderRange | None = None
         self._stale = {IMPACT_TAB: True, GAPS_TAB: True, ROADMAP_TAB: True}
         self._notes = settings.notes
 
@@ -1020,17 +1051,17 @@ class CountryDashboard:
 
         self.impact_note = widgets.HTML(layout=full())
         self.impact_table = widgets.HTML(layout=full())
-        self.impact_charts = [widgets.Output(layout=full()) for _ in range(5)]
+        self.impact_charts = [LiveChart(layout=full()) for _ in range(5)]
         self.gaps_note = widgets.HTML(layout=full())
         self.gaps_table = widgets.HTML(layout=full())
-        self.gaps_overview = [widgets.Output(layout=full()) for _ in range(2)]
+        self.gaps_overview = [LiveChart(layout=full()) for _ in range(2)]
         self.pillar = widgets.Dropdown(description="Show pillar", layout=widgets.Layout(width="420px"),
                                        style={"description_width": "initial"})
-        self.gaps_filtered = widgets.Output(layout=full())
+        self.gaps_filtered = LiveChart(layout=full())
         self.gaps_top = widgets.HTML(layout=full())
         self.roadmap_note = widgets.HTML(layout=full())
         self.roadmap_table = widgets.HTML(layout=full())
-        self.roadmap_charts = [widgets.Output(layout=full()) for _ in range(3)]
+        self.roadmap_charts = [LiveChart(layout=full()) for _ in range(3)]
         self.plan_table = widgets.HTML(layout=full())
 
         self.tabs = widgets.Tab(children=[
@@ -1108,9 +1139,6 @@ class CountryDashboard:
         finally:
             self._quiet = False
 
-    @staticmethod
-    def _show(output: Any, bundle: Mapping[str, Any] | None) -> None:
-        output.outputs = () if bundle is None else (display_output(bundle),)
 
     # -- actions
 
@@ -1145,6 +1173,7 @@ class CountryDashboard:
             readout_format=f",.{bounds.decimals}f", value=self.budget_usd / 1e6,
             description="Yearly budget (USD million)", continuous_update=False,
             style={"description_width": "initial"}, layout=self._w.Layout(width="460px"))
+        self._budget_range = bounds
         self.budget.add_class("wb-budget")
         self.budget.observe(self._safely(self._on_roadmap_input), names="value")
         self.controls.children = tuple(self.budget if c is old else c for c in self.controls.children)
@@ -1186,9 +1215,10 @@ class CountryDashboard:
         if view is None:
             return
         self.roadmap = (
-            roadmap_for(self.root, view.code, float(self.budget_usd), int(self.horizon))
+            ROADMAPS_AHEAD.get((self.root, view.code, float(self.budget_usd), int(self.horizon)))
             if view.pairs is not None and self.budget_usd is not None else None
         )
+        self._plan_ahead()
         self.cards.value = cards_html(headline_cards(view, self.roadmap))
         self._stale[ROADMAP_TAB] = True
         if (self.tabs.selected_index or IMPACT_TAB) == ROADMAP_TAB:
@@ -1197,6 +1227,19 @@ class CountryDashboard:
         self.downloads.value = downloads_for(
             self.root, view.code, None if self.roadmap is None else float(self.budget_usd),
             None if self.roadmap is None else int(self.horizon))
+
+    def _plan_ahead(self) -> None:
+        """Work out the roadmaps of the budget slider's other positions in the background,
+        nearest first, while the minister reads the page, so that moving the slider finds
+        its plan ready (a few seconds of one core per country and horizon)."""
+        view = self.view
+        if (self.roadmap is None or view is None or self._budget_range is None
+                or self.budget_usd is None):
+            ROADMAPS_AHEAD.cancel()
+            return
+        ROADMAPS_AHEAD.plan(
+            (self.root, view.code, usd, int(self.horizon))
+            for usd in slider_budgets_usd(self._budget_range, float(self.budget_usd)))
 
     def _draw_tab(self, index: int | None) -> None:
         index = IMPACT_TAB if index is None else index
@@ -1210,7 +1253,7 @@ class CountryDashboard:
 
     def _draw_impact(self) -> None:
         view = self.view
-        figures = list(impact_bundles(self.root, view.code))
+        figures = list(impact_specs(self.root, view.code))
         if view.impact is None:
             self.impact_note.value = stage_note_html(
                 "The impact assessment", view.problems.get("impact", NOT_AVAILABLE))
@@ -1225,8 +1268,8 @@ class CountryDashboard:
                 '<div class="wb-dash">' + table_html(
                     impact.headline_figures(view.impact),
                     caption="Impact of cybercrime: headline figures").markup + "</div>")
-        for slot, bundle in zip(self.impact_charts, figures + [None] * len(self.impact_charts)):
-            self._show(slot, bundle)
+        for slot, spec in zip(self.impact_charts, figures + [None] * len(self.impact_charts)):
+            slot.show(spec)
 
     def _draw_gaps(self) -> None:
         view = self.view
@@ -1235,8 +1278,8 @@ class CountryDashboard:
                 "The gap analysis", view.problems.get("gaps", NOT_AVAILABLE))
             self.gaps_table.value = ""
             for slot in self.gaps_overview:
-                self._show(slot, None)
-            self._show(self.gaps_filtered, None)
+                slot.show(None)
+            self.gaps_filtered.show(None)
             self.gaps_top.value = ""
             self.pillar.layout.display = "none"
             return
@@ -1247,14 +1290,14 @@ class CountryDashboard:
             "A gap is how many levels an organisation is below its target.</p></div>")
         self.gaps_table.value = '<div class="wb-dash">' + table_html(
             gaps.headline_table(view.gaps), caption="Capability gaps at a glance").markup + "</div>"
-        self._show(self.gaps_overview[0], figure_bundle(gaps_charts.pillar_radar(view.gaps)))
-        self._show(self.gaps_overview[1], figure_bundle(gaps_charts.coverage_chart(view.gaps)))
+        self.gaps_overview[0].show(figure_spec(gaps_charts.pillar_radar(view.gaps)))
+        self.gaps_overview[1].show(figure_spec(gaps_charts.coverage_chart(view.gaps)))
         self._draw_gap_detail()
 
     def _draw_gap_detail(self) -> None:
         view = self.view
         chosen = filter_pillar(view.gaps, self.pillar.value or ALL_PILLARS)
-        self._show(self.gaps_filtered, figure_bundle(gaps_charts.gap_heatmap(chosen)))
+        self.gaps_filtered.show(figure_spec(gaps_charts.gap_heatmap(chosen)))
         label = dict((v, k) for k, v in pillar_options(view.gaps)).get(self.pillar.value or ALL_PILLARS)
         self.gaps_top.value = '<div class="wb-dash">' + table_html(
             gaps.evidence_view(chosen.top_gaps),
@@ -1265,9 +1308,9 @@ class CountryDashboard:
         view = self.view
         roadmap = self.roadmap
         # Charts first: they are what a minister moving the slider waits for.
-        figures = roadmap_figures(view, roadmap)
-        for slot, figure in zip(self.roadmap_charts, figures + [None] * len(self.roadmap_charts)):
-            self._show(slot, None if figure is None else figure_bundle(figure))
+        builders = roadmap_chart_builders(view, roadmap)
+        for slot, build in zip(self.roadmap_charts, builders + [None] * len(self.roadmap_charts)):
+            slot.show(None if build is None else figure_spec(build()))
         if roadmap is None:
             self.roadmap_note.value = stage_note_html(
                 "The business case", view.problems.get("business_case", NOT_AVAILABLE))

@@ -21,7 +21,7 @@ GREY = "#BBBBBB"
 DARK_GREY = "#555555"
 GAP_SCALE = "YlOrRd"
 FONT = dict(family="Arial, sans-serif", size=13)
-TEMPLATE = "plotly_white"
+TEMPLATE = chart_style.TEMPLATE
 ENTITY_TYPE_WORDS = {
     "national": "national", "government": "government", "cni_operator": "CNI operator",
 }

@@ -95,7 +95,7 @@ def _layout(
         title=title_block,
         xaxis_title=x_title,
         yaxis_title=y_title,
-        template="plotly_white",
+        template=chart_style.TEMPLATE,
         height=height + top - 90 + 40,
         # The legend sits at the foot of the chart, a fixed distance below the axis
         # title: placed relative to the plot it would run into it on a short chart.

@@ -1,0 +1,119 @@
+// A dashboard chart that is redrawn in place when the kernel sends a new figure.
+//
+// Drawing a new plotly output for every move of a control throws the old chart away,
+// builds a new one from nothing and then takes a PNG snapshot of it; updating the
+// chart that is already on the page with Plotly.react redraws only what changed.
+// plotly.js is the copy the page already has (the plotly extension for Jupyter that
+// draws plotly outputs), so nothing more is downloaded and nothing comes from the
+// internet. Where that copy cannot be reached, each figure is drawn by the
+// extension's own renderer instead: slower, but the same chart.
+
+const MIME = "application/vnd.plotly.v1+json";
+let extensionPromise = null;
+
+// The plotly extension's renderer class and its plotly.js (null when not loaded yet).
+function plotlyExtension() {
+  if (extensionPromise === null) {
+    extensionPromise = (async () => {
+      const container = globalThis._JUPYTERLAB?.["jupyterlab-plotly"];
+      if (!container) {
+        return null;
+      }
+      const module = (await container.get("./mimeExtension"))();
+      const Renderer = module.RenderedPlotly;
+      if (!Renderer) {
+        return null;
+      }
+      if (!Renderer.Plotly) {
+        // The extension loads plotly.js the first time it draws: draw an empty chart
+        // in a detached node (no snapshot is taken of a node with no size).
+        const probe = new Renderer({ mimeType: MIME });
+        try {
+          await probe.renderModel({ data: { [MIME]: { data: [], layout: {} } }, setData() {} });
+        } finally {
+          Renderer.Plotly?.purge(probe.node);
+          probe.dispose();
+        }
+      }
+      return { Renderer, Plotly: Renderer.Plotly || null };
+    })().catch(() => null);
+  }
+  return extensionPromise;
+}
+
+function message(el, text) {
+  el.replaceChildren();
+  const note = document.createElement("div");
+  note.className = "wb-chart-problem";
+  note.textContent = text;
+  el.appendChild(note);
+}
+
+async function render({ model, el }) {
+  const chart = document.createElement("div");
+  chart.className = "wb-live-chart";
+  el.appendChild(chart);
+  let drawn = false;
+  let fallback = null; // the extension's renderer, when plotly.js cannot be reached
+  let pending = Promise.resolve();
+
+  async function draw() {
+    const figure = model.get("figure") || {};
+    const extension = await plotlyExtension();
+    if (extension === null) {
+      message(el, "This chart cannot be drawn: the plotly extension for Jupyter is not installed on the server.");
+      return;
+    }
+    const { Renderer, Plotly } = extension;
+    if (!figure.data) {
+      if (Plotly && drawn) {
+        Plotly.purge(chart);
+      }
+      fallback?.dispose();
+      fallback = null;
+      chart.replaceChildren();
+      drawn = false;
+      return;
+    }
+    if (Plotly) {
+      await Plotly.react(chart, figure.data, figure.layout || {}, figure.config || {});
+      drawn = true;
+      return;
+    }
+    const renderer = new Renderer({ mimeType: MIME });
+    chart.replaceChildren(renderer.node);
+    fallback?.dispose();
+    fallback = renderer;
+    await renderer.renderModel({ data: { [MIME]: figure }, setData() {} });
+  }
+
+  // One draw at a time, in the order the figures arrived.
+  const redraw = () => {
+    pending = pending.then(draw).catch(() => message(el, "This chart could not be drawn."));
+  };
+  model.on("change:figure", redraw);
+  redraw();
+
+  // A chart drawn while the page was narrower (or its tab hidden) follows the width.
+  let width = 0;
+  const resized = new ResizeObserver((entries) => {
+    const now = Math.round(entries[0].contentRect.width);
+    if (now > 0 && now !== width) {
+      const first = width === 0;
+      width = now;
+      if (!first && drawn) {
+        plotlyExtension().then((extension) => extension?.Plotly?.Plots.resize(chart));
+      }
+    }
+  });
+  resized.observe(el);
+
+  return () => {
+    resized.disconnect();
+    model.off("change:figure", redraw);
+    plotlyExtension().then((extension) => extension?.Plotly?.purge(chart));
+    fallback?.dispose();
+  };
+}
+
+export default { render };

@@ -1,0 +1,110 @@
+"""WorkAhead: keys worked out in a background thread and shared with the foreground."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from functools import lru_cache
+
+import pytest
+
+from workbench.ahead import WorkAhead
+
+WAIT = 60  # seconds: only a guard against a hang, never a measure of speed
+
+
+class Recorder:
+    """A cached computation that counts how often each key is really worked out and can
+    hold a key until the test lets it go."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[int] = Counter()
+        self.started: dict[int, threading.Event] = {}
+        self.release: dict[int, threading.Event] = {}
+        self.compute = lru_cache(maxsize=None)(self._compute)
+
+    def hold(self, key: int) -> None:
+        self.started[key] = threading.Event()
+        self.release[key] = threading.Event()
+
+    def _compute(self, key: int) -> int:
+        self.calls[key] += 1
+        if key in self.started:
+            self.started[key].set()
+            assert self.release[key].wait(WAIT)
+        if key < 0:
+            raise ValueError(f"no answer for {key}")
+        return key * key
+
+
+def _drain(ahead: WorkAhead) -> None:
+    for _ in range(WAIT * 100):
+        if ahead.pending == 0:
+            return
+        time.sleep(0.01)
+    raise AssertionError("the background thread never finished")
+
+
+def test_queued_keys_are_worked_out_once_and_found_ready() -> None:
+    recorder = Recorder()
+    ahead = WorkAhead(recorder.compute)
+    ahead.plan([3, 1, 2, 1])
+    _drain(ahead)
+    assert recorder.calls == Counter({1: 1, 2: 1, 3: 1})
+    assert ahead.done_ahead == 3
+    assert [ahead.get(k) for k in (1, 2, 3)] == [1, 4, 9]
+    assert recorder.calls == Counter({1: 1, 2: 1, 3: 1})
+
+
+def test_get_waits_for_the_key_being_worked_out_instead_of_repeating_it() -> None:
+    recorder = Recorder()
+    recorder.hold(5)
+    ahead = WorkAhead(recorder.compute)
+    ahead.plan([5])
+    assert recorder.started[5].wait(WAIT)
+    answer: list[int] = []
+    asking = threading.Thread(target=lambda: answer.append(ahead.get(5)))
+    asking.start()
+    asking.join(0.2)
+    assert asking.is_alive() and answer == []  # waiting, not computing again
+    recorder.release[5].set()
+    asking.join(WAIT)
+    assert answer == [25] and recorder.calls[5] == 1
+
+
+def test_a_new_plan_replaces_the_queue_and_get_takes_its_key_out_of_it() -> None:
+    recorder = Recorder()
+    recorder.hold(0)
+    ahead = WorkAhead(recorder.compute)
+    ahead.plan([0, 1, 2, 3])
+    assert recorder.started[0].wait(WAIT)
+    ahead.plan([7, 8, 9])  # what the page shows changed: 1-3 are no longer wanted
+    assert ahead.get(8) == 64  # asked for now: worked out here, not queued
+    recorder.release[0].set()
+    _drain(ahead)
+    assert set(recorder.calls) == {0, 7, 8, 9}
+    assert recorder.calls[8] == 1
+
+
+def test_cancel_drops_what_has_not_started() -> None:
+    recorder = Recorder()
+    recorder.hold(0)
+    ahead = WorkAhead(recorder.compute)
+    ahead.plan([0, 1, 2])
+    assert recorder.started[0].wait(WAIT)
+    ahead.cancel()
+    recorder.release[0].set()
+    _drain(ahead)
+    assert set(recorder.calls) == {0}
+
+
+def test_errors_in_the_background_are_met_again_in_the_foreground() -> None:
+    recorder = Recorder()
+    ahead = WorkAhead(recorder.compute)
+    ahead.plan([-1, 4])
+    _drain(ahead)
+    assert ahead.done_ahead == 1  # the failed key does not count
+    with pytest.raises(ValueError, match="no answer for -1"):
+        ahead.get(-1)
+    assert ahead.get(4) == 16
