@@ -5,10 +5,13 @@ Measures, on the sample countries:
 * time to first chart of the dashboard, cold (kernel started for the request) and
   preheated (a pooled kernel that has imported the workbench and worked out the
   default country), against a bare Voilà page of a notebook with the same imports
-  and no output, served with the same settings (time until the page is shown);
+  and no output, served with the same settings (time until the page is shown). Both
+  are timed from the start of navigation by the page itself (a MutationObserver
+  notes the moment), and the two pages are loaded in turn from two servers;
 * slider-to-redraw: from the budget being changed to the three roadmap charts
   (Gantt, spending, losses avoided) redrawn with the new budget, for every sample
-  country;
+  country, moving the slider as soon as the Roadmap tab is drawn (the positions
+  worked out ahead in the background may not be ready yet);
 * memory per open dashboard: resident memory (RSS) of the kernel serving the page,
   beside an idle preheated kernel and the bare page's kernel.
 
@@ -47,7 +50,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 COUNTRIES = ("FJ", "GB", "GH", "JM", "KE", "MY")
-REPEATS = 3
+REPEATS = int(os.environ.get("REPEATS", "3"))
 TIMEOUT_MS = 180_000
 RESULTS = Path(__file__).resolve().parent / "results" / "dashboard.json"
 FIRST_CHART_JS = ("() => Array.from(document.querySelectorAll('.wb-tabs .js-plotly-plot'))"
@@ -134,47 +137,99 @@ def kernel_rss_mb(server: subprocess.Popen) -> list[float]:
     )
 
 
+# Notes in the page the moment ``ready`` first holds, from inside the page: a poll from
+# outside (Playwright's wait_for_function) only gets its turn once the page is idle,
+# which on the dashboard is after the last chart, not the first.
+READY_OBSERVER_JS = """
+(() => {
+  const ready = %s;
+  const observer = new MutationObserver(() => {
+    if (window.__readyAt === undefined && ready()) {
+      window.__readyAt = performance.now();
+      observer.disconnect();
+    }
+  });
+  observer.observe(document, {subtree: true, childList: true, attributes: true});
+})();
+"""
+
+
 def timed_load(browser, server: subprocess.Popen, url: str, ready_js: str) -> tuple[float, list[float]]:
-    """Seconds from asking for the page to ``ready_js`` being true, and the kernels'
-    RSS (MB) with the page still open."""
+    """Seconds from the start of navigation to ``ready_js`` first being true (as the
+    page itself saw it), and the kernels' RSS (MB) with the page still open."""
     context = browser.new_context(viewport={"width": 1280, "height": 1600})
+    context.add_init_script(READY_OBSERVER_JS % ready_js)
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
-    started = time.perf_counter()
     page.goto(url)
-    page.wait_for_function(ready_js, polling=20)
-    seconds = time.perf_counter() - started
+    page.wait_for_function("() => window.__readyAt !== undefined", polling=20)
+    seconds = page.evaluate("() => window.__readyAt") / 1000
     rss = kernel_rss_mb(server)
     context.close()
     return seconds, rss
 
 
-def first_chart_times(browser, notebooks: Path | None, preheat: bool, ready_js: str,
-                      workdir: Path, label: str) -> dict:
-    log = workdir / f"{label}.log"
-    times, rss = [], []
-    with dashboard_server(notebooks, preheat, log) as (server, url):
-        filled = 0
+def paired_first_chart(browser, bare: Path, preheat: bool, workdir: Path) -> dict:
+    """The bare page and the dashboard, each from a server of its own, loaded in turn
+    (bare, dashboard, bare, ...), so that both see the machine as it is at that moment
+    and a slow spell cannot favour either."""
+    mode = "preheated" if preheat else "cold"
+    logs = {"bare": workdir / f"bare-{mode}.log", "dashboard": workdir / f"dashboard-{mode}.log"}
+    measured = {name: {"seconds": [], "kernel_rss_mb_with_page_open": []} for name in logs}
+    with dashboard_server(bare, preheat, logs["bare"]) as (bare_server, bare_url), \
+            dashboard_server(None, preheat, logs["dashboard"]) as (dash_server, dash_url):
+        pages = {"bare": (bare_server, bare_url, PAGE_SHOWN_JS),
+                 "dashboard": (dash_server, dash_url, FIRST_CHART_JS)}
+        filled = {name: wait_for_pool(logs[name], 0) if preheat else 0 for name in pages}
         for _ in range(REPEATS):
-            if preheat:
-                filled = wait_for_pool(log, filled)
-            else:
-                time.sleep(3)  # let the previous page's kernel shut down
-            seconds, kernels = timed_load(browser, server, url + "?country=KE", ready_js)
-            times.append(round(seconds, 3))
-            rss.append(kernels)
-    return {"seconds": times, "median_seconds": statistics.median(times),
-            "kernel_rss_mb_with_page_open": rss}
+            for name, (server, url, ready_js) in pages.items():
+                seconds, kernels = timed_load(browser, server, url + "?country=KE", ready_js)
+                measured[name]["seconds"].append(round(seconds, 3))
+                measured[name]["kernel_rss_mb_with_page_open"].append(kernels)
+                if preheat:  # the pool starts a kernel for the next visitor: let it settle
+                    filled[name] = wait_for_pool(logs[name], filled[name])
+                else:
+                    time.sleep(3)  # let the page's kernel shut down
+    for figures in measured.values():
+        figures["median_seconds"] = statistics.median(figures["seconds"])
+    return measured
+
+
+# Moves of the budget (x the profile's budget): three as soon as the Roadmap tab is
+# drawn, three more after the minister has been on it for READING_SECONDS.
+AT_ONCE = (1.5, 0.75, 2.0)
+AFTER_READING = (1.25, 0.5, 2.5)
+READING_SECONDS = 5
+
+
+def _move_budget(page, bounds, default_m: float, factor: float) -> float:
+    """Type a budget into the slider's readout; milliseconds until all three roadmap
+    charts show it."""
+    value = round(round(default_m * factor / bounds.step) * bounds.step, 6)
+    words = _usd_words(value * 1e6)
+    page.locator(".wb-budget .widget-readout").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(f"{value:.{bounds.decimals}f}")
+    started = time.perf_counter()
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "w => ['gantt', 'spend', 'benefit'].every(n => (document.querySelector("
+        "'.wb-roadmap-' + n)?.innerText || '').includes('Budget ' + w + ' a year'))",
+        arg=words, polling=5)
+    return round(1000 * (time.perf_counter() - started), 1)
 
 
 def slider_latency(browser, workdir: Path) -> dict:
-    """Budget change to the three roadmap charts redrawn, per sample country."""
+    """Budget change to the three roadmap charts redrawn, per sample country: moved at
+    once (the plans for the slider's positions may still be being worked out in the
+    background) and after a few seconds on the tab."""
     log = workdir / "slider.log"
     per_country, memory = {}, {}
     with dashboard_server(None, True, log) as (server, url):
         for code in COUNTRIES:
             profile = load_profile(paths.SAMPLES_DIR / code / "profile.yaml")
             bounds = budget_slider_range(profile.budget_usd_per_year)
+            default_m = profile.budget_usd_per_year / 1e6
             context = browser.new_context(viewport={"width": 1280, "height": 1600})
             page = context.new_page()
             page.set_default_timeout(TIMEOUT_MS)
@@ -182,27 +237,19 @@ def slider_latency(browser, workdir: Path) -> dict:
             page.get_by_role("tab", name="Roadmap and business case").click()
             page.wait_for_function(
                 "() => (document.querySelector('.wb-roadmap-gantt .js-plotly-plot')?.offsetHeight || 0) > 0")
-            samples = []
-            default_m = profile.budget_usd_per_year / 1e6
-            for factor in (1.5, 0.75, 2.0):
-                value = round(round(default_m * factor / bounds.step) * bounds.step, 6)
-                words = _usd_words(value * 1e6)
-                readout = page.locator(".wb-budget .widget-readout")
-                readout.click()
-                page.keyboard.press("Control+A")
-                page.keyboard.type(f"{value:.{bounds.decimals}f}")
-                started = time.perf_counter()
-                page.keyboard.press("Enter")
-                page.wait_for_function(
-                    "w => ['gantt', 'spend', 'benefit'].every(n => (document.querySelector("
-                    "'.wb-roadmap-' + n)?.innerText || '').includes('Budget ' + w + ' a year'))",
-                    arg=words, polling=5)
-                samples.append(round(1000 * (time.perf_counter() - started), 1))
-            per_country[code] = {"milliseconds": samples, "median_ms": statistics.median(samples)}
+            at_once = [_move_budget(page, bounds, default_m, f) for f in AT_ONCE]
+            time.sleep(READING_SECONDS)
+            after = [_move_budget(page, bounds, default_m, f) for f in AFTER_READING]
+            per_country[code] = {
+                "milliseconds": at_once, "median_ms": statistics.median(at_once),
+                "milliseconds_after_reading": after,
+                "median_ms_after_reading": statistics.median(after),
+            }
             memory[code] = kernel_rss_mb(server)
             context.close()
             time.sleep(2)
-    return {"per_country": per_country, "kernel_rss_mb_with_page_open": memory}
+    return {"per_country": per_country, "reading_seconds": READING_SECONDS,
+            "kernel_rss_mb_with_page_open": memory}
 
 
 def _usd_words(value: float) -> str:
@@ -220,24 +267,28 @@ def run() -> dict:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
+                cold = paired_first_chart(browser, bare, False, workdir)
+                preheated = paired_first_chart(browser, bare, True, workdir)
                 results = {
-                    "bare_cold": first_chart_times(browser, bare, False, PAGE_SHOWN_JS, workdir, "bare-cold"),
-                    "bare_preheated": first_chart_times(browser, bare, True, PAGE_SHOWN_JS, workdir, "bare-pre"),
-                    "dashboard_cold": first_chart_times(browser, None, False, FIRST_CHART_JS, workdir, "dash-cold"),
-                    "dashboard_preheated": first_chart_times(browser, None, True, FIRST_CHART_JS, workdir, "dash-pre"),
+                    "bare_cold": cold["bare"], "dashboard_cold": cold["dashboard"],
+                    "bare_preheated": preheated["bare"], "dashboard_preheated": preheated["dashboard"],
                 }
                 results["slider_to_redraw"] = slider_latency(browser, workdir)
             finally:
                 browser.close()
     cold = results["dashboard_cold"]["median_seconds"] / results["bare_cold"]["median_seconds"]
     warm = results["dashboard_preheated"]["median_seconds"] / results["bare_preheated"]["median_seconds"]
-    slowest = max(c["median_ms"] for c in results["slider_to_redraw"]["per_country"].values())
+    per_country = results["slider_to_redraw"]["per_country"].values()
+    slowest = max(c["median_ms"] for c in per_country)
+    slowest_after_reading = max(c["median_ms_after_reading"] for c in per_country)
     results["summary"] = {
         "first_chart_ratio_cold": round(cold, 2),
         "first_chart_ratio_preheated": round(warm, 2),
         "first_chart_goal_met": cold <= 2 and warm <= 2,
         "slider_to_redraw_slowest_median_ms": slowest,
+        "slider_to_redraw_slowest_median_ms_after_reading": slowest_after_reading,
         "slider_goal_met": slowest < 300,
+        "slider_goal_met_after_reading": slowest_after_reading < 300,
         # Cold mode: the one kernel running is the open page's.
         "dashboard_kernel_rss_mb": statistics.median(
             max(k) for k in results["dashboard_cold"]["kernel_rss_mb_with_page_open"] if k),

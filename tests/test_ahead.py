@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections import Counter
@@ -9,7 +10,7 @@ from functools import lru_cache
 
 import pytest
 
-from workbench.ahead import WorkAhead
+from workbench.ahead import WorkAhead, at_low_priority
 
 WAIT = 60  # seconds: only a guard against a hang, never a measure of speed
 
@@ -108,3 +109,42 @@ def test_errors_in_the_background_are_met_again_in_the_foreground() -> None:
     with pytest.raises(ValueError, match="no answer for -1"):
         ahead.get(-1)
     assert ahead.get(4) == 16
+
+
+def test_paused_holds_new_keys_back_until_the_foreground_is_done() -> None:
+    recorder = Recorder()
+    ahead = WorkAhead(recorder.compute)
+    with ahead.paused():
+        ahead.plan([1, 2])
+        time.sleep(0.2)
+        assert recorder.calls == Counter()  # nothing started while paused
+        assert ahead.get(2) == 4  # the foreground still gets its answer
+    _drain(ahead)
+    assert recorder.calls == Counter({1: 1, 2: 1})
+
+
+def test_get_can_ask_for_part_of_the_work_and_still_shares_a_running_key() -> None:
+    recorder = Recorder()
+    recorder.hold(3)
+    ahead = WorkAhead(recorder.compute)
+    ahead.plan([3])
+    assert recorder.started[3].wait(WAIT)
+    part: list[int] = []
+    asking = threading.Thread(target=lambda: part.append(ahead.get(3, lambda key: key + 100)))
+    asking.start()
+    asking.join(0.2)
+    assert asking.is_alive()  # waits for the background thread's work on 3 first
+    recorder.release[3].set()
+    asking.join(WAIT)
+    assert part == [103] and recorder.calls[3] == 1
+
+
+def test_at_low_priority_runs_in_a_lowered_thread_and_hands_back_the_outcome() -> None:
+    def nice_of_this_thread() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    before = nice_of_this_thread()
+    assert at_low_priority(nice_of_this_thread) == 19
+    assert nice_of_this_thread() == before  # the caller keeps its priority
+    with pytest.raises(ZeroDivisionError):
+        at_low_priority(lambda: 1 / 0)

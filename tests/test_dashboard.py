@@ -386,11 +386,19 @@ def test_the_slider_positions_are_worked_out_ahead_of_the_minister(data_root: Pa
         if dashboard.ROADMAPS_AHEAD.pending == 0:
             break
         time.sleep(0.01)
-    misses = dashboard.roadmap_for.cache_info().misses
+    misses = (dashboard.roadmap_for.cache_info().misses,
+              dashboard.roadmap_chart_json.cache_info().misses)
     assert all(dashboard.roadmap_for(*key) is not None for key in keys)
-    assert dashboard.roadmap_for.cache_info().misses == misses  # all were ready
-    page.budget.value = 2.0  # a position worked out ahead: the very same plan
+    assert all(dashboard.roadmap_chart_json(*key, index) is not None
+               for key in keys for index in range(dashboard.ROADMAP_CHARTS))
+    assert (dashboard.roadmap_for.cache_info().misses,
+            dashboard.roadmap_chart_json.cache_info().misses) == misses  # all were ready
+    page.tabs.selected_index = dashboard.ROADMAP_TAB
+    page.budget.value = 2.0  # a position worked out ahead: the very same plan and charts
     assert page.roadmap is dashboard.roadmap_for(page.root, "KE", 2_000_000.0, 3)
+    gantt = json.loads(dashboard.roadmap_chart_json(page.root, "KE", 2_000_000.0, 3, 0))
+    assert page.roadmap_charts[0].figure == gantt
+    assert "USD 2.0 million a year" in json.dumps(gantt["layout"]["title"])
 
 
 def test_switching_to_a_broken_country_shows_a_message_and_back_again(data_root: Path) -> None:

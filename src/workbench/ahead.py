@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Hashable, Iterable
-from typing import Generic, TypeVar
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any, Generic, TypeVar
 
 Key = TypeVar("Key", bound=Hashable)
 Result = TypeVar("Result")
@@ -28,7 +29,8 @@ class WorkAhead(Generic[Key, Result]):
     old guesses are dropped); ``get(key)`` returns ``compute(key)``, waiting for the
     background thread if it is working on that very key rather than working it out
     twice. Errors in the background are ignored: ``get`` meets them again and the
-    caller handles them as usual.
+    caller handles them as usual. Inside ``paused()`` the background thread starts no
+    new key, so that it does not compete with the foreground's own work.
     """
 
     def __init__(self, compute: Callable[[Key], Result], *, name: str = "work-ahead") -> None:
@@ -38,6 +40,8 @@ class WorkAhead(Generic[Key, Result]):
         self._queue: list[Key] = []
         self._running: dict[Key, threading.Event] = {}
         self._thread: threading.Thread | None = None
+        self._resumed = threading.Condition(self._lock)
+        self._pauses = 0
         self.done_ahead = 0  # keys the background thread has worked out
 
     def plan(self, keys: Iterable[Key]) -> None:
@@ -53,26 +57,43 @@ class WorkAhead(Generic[Key, Result]):
         with self._lock:
             self._queue = []
 
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Hold the background thread back (after the key it is on) while the
+        foreground works; ``get`` inside still shares a key already being worked out."""
+        with self._lock:
+            self._pauses += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._pauses -= 1
+                self._resumed.notify_all()
+
     @property
     def pending(self) -> int:
         """Keys queued or being worked out."""
         with self._lock:
             return len(self._queue) + len(self._running)
 
-    def get(self, key: Key) -> Result:
-        """``compute(key)``, sharing the background thread's work on the same key."""
+    def get(self, key: Key, compute: Callable[[Key], Any] | None = None) -> Any:
+        """``compute(key)`` (by default the queue's own), sharing the background
+        thread's work on the same key: when it is working on ``key``, wait for it.
+        A ``compute`` of its own lets the foreground ask for only part of the work."""
         with self._lock:
             if key in self._queue:
                 self._queue.remove(key)
             running = self._running.get(key)
         if running is not None:
             running.wait()
-        return self._compute(key)
+        return (compute or self._compute)(key)
 
     def _work(self) -> None:
-        _lower_priority()
+        lower_priority()
         while True:
             with self._lock:
+                while self._pauses and self._queue:
+                    self._resumed.wait()
                 if not self._queue:
                     self._thread = None
                     return
@@ -90,10 +111,32 @@ class WorkAhead(Generic[Key, Result]):
                 finished.set()
 
 
-def _lower_priority() -> None:
+def lower_priority() -> None:
     """Let everything else on the machine (the page's own thread, the browser, other
-    visitors' kernels) go first: on Linux a thread has its own nice value."""
+    visitors' kernels) go first: on Linux each thread has its own nice value, and this
+    gives the calling thread the lowest. It cannot be raised again without privileges,
+    so call it only in a thread of its own."""
     try:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
     except (AttributeError, OSError):  # not Linux: the thread runs at normal priority
         pass
+
+
+def at_low_priority(work: Callable[[], Result]) -> Result:
+    """``work()`` run in a new thread of the lowest priority; waits for it and returns
+    its result or raises its exception. The calling thread keeps its priority."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        lower_priority()
+        try:
+            outcome["result"] = work()
+        except BaseException as exc:  # handed to the caller below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, name="low-priority", daemon=True)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]

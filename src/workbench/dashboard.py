@@ -37,9 +37,9 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from workbench import business_case, gaps, gaps_charts, impact, impact_charts, paths, roadmap_charts
+from workbench.ahead import WorkAhead, at_low_priority
 from workbench.business_case import Roadmap
 from workbench.countries import validate_country_code
-from workbench.ahead import WorkAhead
 from workbench.errors import WorkbenchError
 from workbench.gaps import GapResult
 from workbench.impact import ImpactResult, format_usd
@@ -403,6 +403,25 @@ def roadmap_for(data_root: str, code: str, budget_usd_per_year: float, horizon_y
         )
 
 
+ROADMAP_CHARTS = 3  # the Roadmap tab's charts: Gantt, spending, losses avoided
+
+
+# Kept as JSON text: the charts of a few hundred plans take about 10 MB this way.
+@lru_cache(maxsize=256 * ROADMAP_CHARTS)
+def roadmap_chart_json(data_root: str, code: str, budget_usd_per_year: float,
+                       horizon_years: int, index: int) -> str | None:
+    """Chart ``index`` of the Roadmap tab (``roadmap_chart_builders``) for a plan, as
+    JSON text; None when there is no such chart (the stage cannot run)."""
+    view = country_view(data_root, code)
+    roadmap = roadmap_for(data_root, code, budget_usd_per_year, horizon_years)
+    builders = roadmap_chart_builders(view, roadmap)
+    if index >= len(builders):
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return json.dumps(figure_spec(builders[index]()))
+
+
 RoadmapKey = tuple[str, str, float, int]  # data root, country, USD per year, years
 
 
@@ -410,8 +429,16 @@ def _roadmap_for_key(key: RoadmapKey) -> Roadmap | None:
     return roadmap_for(*key)
 
 
-# The roadmaps of the budget slider's positions, worked out while the page is idle.
-ROADMAPS_AHEAD: WorkAhead[RoadmapKey, Roadmap | None] = WorkAhead(_roadmap_for_key, name="roadmaps-ahead")
+def _roadmap_and_charts(key: RoadmapKey) -> Roadmap | None:
+    for index in range(ROADMAP_CHARTS):
+        roadmap_chart_json(*key, index)
+    return roadmap_for(*key)
+
+
+# The plans and charts of the budget slider's positions, worked out while the page is
+# idle; the page asks only for the plan (``_roadmap_for_key``), and for the charts when
+# its Roadmap tab shows them.
+ROADMAPS_AHEAD: WorkAhead[RoadmapKey, Roadmap | None] = WorkAhead(_roadmap_and_charts, name="roadmaps-ahead")
 
 
 @lru_cache(maxsize=8)
@@ -438,35 +465,41 @@ def downloads_for(data_root: str, code: str, budget_usd_per_year: float | None,
 
 def warm_up(country: str, data_root: str) -> None:
     """In a preheated kernel (waiting for its visitor), compute the default country
-    and draw its charts once, so the page needs neither when it is asked for."""
+    and draw its charts once, so the page needs neither when it is asked for.
+
+    The work runs at the lowest priority: a pool kernel is started the moment a visitor
+    takes the previous one, and must not slow that visitor's page down.
+    """
     if os.environ.get("VOILA_PREHEAT") != "True":
         return
     try:
-        root = data_root_for(data_root)
-        codes = [c.code for c in list_countries(root)]
-        if not codes:
-            return
-        code = country if country in codes else codes[0]
-        view = country_view(str(root), code)
-        if view.usable:
-            # What the page opens on: the Impact tab's charts and the download links.
-            impact_specs(str(root), code)
-            downloads_for(str(root), code, view.default_budget_usd_per_year,
-                          view.default_horizon_years)
-        if view.usable and view.default_budget_usd_per_year is not None:
-            budget, horizon = view.default_budget_usd_per_year, view.default_horizon_years
-            roadmap = roadmap_for(str(root), code, budget, horizon)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                for figure in roadmap_figures(view, roadmap):
-                    figure_spec(figure)
-            if roadmap is not None:
-                # The slider's other positions, while the kernel waits for its visitor.
-                ROADMAPS_AHEAD.plan(
-                    (str(root), code, usd, horizon)
-                    for usd in slider_budgets_usd(budget_slider_range(budget), budget))
+        at_low_priority(lambda: _warm_up(country, data_root))
     except Exception:  # only a head start: the page works the figures out itself
         return
+
+
+def _warm_up(country: str, data_root: str) -> None:
+    root = data_root_for(data_root)
+    codes = [c.code for c in list_countries(root)]
+    if not codes:
+        return
+    code = country if country in codes else codes[0]
+    view = country_view(str(root), code)
+    if view.usable:
+        # What the page opens on: the Impact tab's charts and the download links.
+        impact_specs(str(root), code)
+        downloads_for(str(root), code, view.default_budget_usd_per_year,
+                      view.default_horizon_years)
+    if view.usable and view.default_budget_usd_per_year is not None:
+        budget, horizon = view.default_budget_usd_per_year, view.default_horizon_years
+        roadmap = roadmap_for(str(root), code, budget, horizon)
+        if roadmap is not None:
+            for index in range(ROADMAP_CHARTS):
+                roadmap_chart_json(str(root), code, budget, horizon, index)
+            # The slider's other positions, while the kernel waits for its visitor.
+            ROADMAPS_AHEAD.plan(
+                (str(root), code, usd, horizon)
+                for usd in slider_budgets_usd(budget_slider_range(budget), budget))
 
 
 # --------------------------------------------------------------------------- cards
@@ -1061,7 +1094,7 @@ class CountryDashboard:
         self.gaps_top = widgets.HTML(layout=full())
         self.roadmap_note = widgets.HTML(layout=full())
         self.roadmap_table = widgets.HTML(layout=full())
-        self.roadmap_charts = [LiveChart(layout=full()) for _ in range(3)]
+        self.roadmap_charts = [LiveChart(layout=full()) for _ in range(ROADMAP_CHARTS)]
         self.plan_table = widgets.HTML(layout=full())
 
         self.tabs = widgets.Tab(children=[
@@ -1146,14 +1179,16 @@ class CountryDashboard:
         if self._quiet or change["new"] is None:
             return
         self._notes = ()
-        self._show_country(change["new"], None, None)
+        with ROADMAPS_AHEAD.paused():
+            self._show_country(change["new"], None, None)
 
     def _on_roadmap_input(self, change: Mapping[str, Any]) -> None:
         if self._quiet:
             return
         self.budget_usd = round(float(self.budget.value) * 1e6, 2)
         self.horizon = int(self.horizon_control.value)
-        self._replan()
+        with ROADMAPS_AHEAD.paused():  # the minister is waiting: this comes first
+            self._replan()
 
     def _on_tab(self, change: Mapping[str, Any]) -> None:
         self._draw_tab(change["new"])
@@ -1215,7 +1250,7 @@ class CountryDashboard:
         if view is None:
             return
         self.roadmap = (
-            ROADMAPS_AHEAD.get((self.root, view.code, float(self.budget_usd), int(self.horizon)))
+            ROADMAPS_AHEAD.get(self._roadmap_key(), _roadmap_for_key)
             if view.pairs is not None and self.budget_usd is not None else None
         )
         self._plan_ahead()
@@ -1227,6 +1262,9 @@ class CountryDashboard:
         self.downloads.value = downloads_for(
             self.root, view.code, None if self.roadmap is None else float(self.budget_usd),
             None if self.roadmap is None else int(self.horizon))
+
+    def _roadmap_key(self) -> RoadmapKey:
+        return (self.root, self.view.code, float(self.budget_usd), int(self.horizon))
 
     def _plan_ahead(self) -> None:
         """Work out the roadmaps of the budget slider's other positions in the background,
@@ -1307,10 +1345,11 @@ class CountryDashboard:
     def _draw_roadmap(self) -> None:
         view = self.view
         roadmap = self.roadmap
-        # Charts first: they are what a minister moving the slider waits for.
-        builders = roadmap_chart_builders(view, roadmap)
-        for slot, build in zip(self.roadmap_charts, builders + [None] * len(self.roadmap_charts)):
-            slot.show(None if build is None else figure_spec(build()))
+        # Charts first: they are what a minister moving the slider waits for. Each is
+        # sent as soon as it is ready (usually worked out ahead with its plan).
+        for index, slot in enumerate(self.roadmap_charts):
+            text = None if roadmap is None else roadmap_chart_json(*self._roadmap_key(), index)
+            slot.show(None if text is None else json.loads(text))
         if roadmap is None:
             self.roadmap_note.value = stage_note_html(
                 "The business case", view.problems.get("business_case", NOT_AVAILABLE))

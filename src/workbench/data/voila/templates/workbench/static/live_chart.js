@@ -1,4 +1,6 @@
 // A dashboard chart that is redrawn in place when the kernel sends a new figure.
+// (The LiveChart widget's front end; the dashboard's page also imports it early to
+// get plotly.js ready: see index.html.j2.)
 //
 // Drawing a new plotly output for every move of a control throws the old chart away,
 // builds a new one from nothing and then takes a PNG snapshot of it; updating the
@@ -10,9 +12,25 @@
 
 const MIME = "application/vnd.plotly.v1+json";
 let extensionPromise = null;
+// Charts are drawn one at a time across the page. When the page opens, the browser is
+// handed back between two first drawings, so that it shows each chart as soon as it
+// is drawn instead of after the last; a redraw (a slider move) goes straight on.
+let drawing = Promise.resolve();
 
-// The plotly extension's renderer class and its plotly.js (null when not loaded yet).
-function plotlyExtension() {
+function nextFrame() {
+  return new Promise((resume) => requestAnimationFrame(() => setTimeout(resume, 0)));
+}
+
+function inTurn(task, { yieldFirst }) {
+  const turn = drawing.then(() => (yieldFirst ? nextFrame() : null)).then(task);
+  drawing = turn.catch(() => {});
+  return turn;
+}
+
+// The plotly extension's renderer class and its plotly.js, ready to draw (null when
+// the extension is not there). Getting plotly.js ready takes the browser about a
+// second the first time; later calls share that work.
+export function plotlyExtension() {
   if (extensionPromise === null) {
     extensionPromise = (async () => {
       const container = globalThis._JUPYTERLAB?.["jupyterlab-plotly"];
@@ -89,7 +107,9 @@ async function render({ model, el }) {
 
   // One draw at a time, in the order the figures arrived.
   const redraw = () => {
-    pending = pending.then(draw).catch(() => message(el, "This chart could not be drawn."));
+    pending = pending
+      .then(() => inTurn(draw, { yieldFirst: !drawn }))
+      .catch(() => message(el, "This chart could not be drawn."));
   };
   model.on("change:figure", redraw);
   redraw();
