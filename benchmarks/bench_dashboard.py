@@ -110,19 +110,36 @@ def dashboard_server(notebooks: Path | None, preheat: bool, log: Path):
             process.kill()
 
 
-def wait_for_pool(log: Path, filled_before: int, seconds: float = 180) -> int:
+def wait_for_pool(log: Path, filled_before: int, server: subprocess.Popen,
+                  seconds: float = 180) -> int:
     """Wait until the kernel pool has been (re)filled once more than ``filled_before``
-    times, then for the preheated kernel to finish its warm-up."""
+    times, then for the preheated kernel to finish its warm-up (its notebook runs up to
+    the point where it waits for a visitor, and works out the default country and its
+    slider's plans): until the server's kernels have used no CPU for two seconds."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         filled = log.read_text(errors="replace").count("is filled with")
         if filled > filled_before:
             break
         time.sleep(0.25)
-    # The pool reports a kernel as soon as it is started; its notebook then runs up to
-    # the point where it waits for a visitor (imports, warm-up).
-    time.sleep(12)
+    time.sleep(2)  # the pool reports a kernel as soon as it is started
+    quiet = 0
+    while quiet < 2 and time.monotonic() < deadline:
+        quiet = quiet + 1 if kernels_cpu_seconds(server, 1.0) < 0.05 else 0
     return log.read_text(errors="replace").count("is filled with")
+
+
+def kernels_cpu_seconds(server: subprocess.Popen, interval: float) -> float:
+    """CPU seconds the server's kernels use over the next ``interval`` seconds."""
+    try:
+        kernels = [child for child in psutil.Process(server.pid).children(recursive=True)
+                   if "ipykernel" in " ".join(child.cmdline())]
+        before = [sum(k.cpu_times()[:2]) for k in kernels]
+        time.sleep(interval)
+        return sum(sum(k.cpu_times()[:2]) - b for k, b in zip(kernels, before))
+    except psutil.NoSuchProcess:
+        time.sleep(interval)
+        return 1.0  # a kernel came or went: not quiet yet
 
 
 def kernel_rss_mb(server: subprocess.Popen) -> list[float]:
@@ -180,14 +197,15 @@ def paired_first_chart(browser, bare: Path, preheat: bool, workdir: Path) -> dic
             dashboard_server(None, preheat, logs["dashboard"]) as (dash_server, dash_url):
         pages = {"bare": (bare_server, bare_url, PAGE_SHOWN_JS),
                  "dashboard": (dash_server, dash_url, FIRST_CHART_JS)}
-        filled = {name: wait_for_pool(logs[name], 0) if preheat else 0 for name in pages}
+        filled = {name: wait_for_pool(logs[name], 0, pages[name][0]) if preheat else 0
+                  for name in pages}
         for _ in range(REPEATS):
             for name, (server, url, ready_js) in pages.items():
                 seconds, kernels = timed_load(browser, server, url + "?country=KE", ready_js)
                 measured[name]["seconds"].append(round(seconds, 3))
                 measured[name]["kernel_rss_mb_with_page_open"].append(kernels)
                 if preheat:  # the pool starts a kernel for the next visitor: let it settle
-                    filled[name] = wait_for_pool(logs[name], filled[name])
+                    filled[name] = wait_for_pool(logs[name], filled[name], server)
                 else:
                     time.sleep(3)  # let the page's kernel shut down
     for figures in measured.values():

@@ -1140,8 +1140,9 @@ class CountryDashboard:
             self.controls.layout.display = "none"
             self.body.layout.display = "none"
             return
-        self._safely(self._show_country)(
-            settings.country, settings.budget_usd_per_year, settings.horizon_years)
+        with ROADMAPS_AHEAD.paused():  # the visitor is waiting for this page
+            self._safely(self._show_country)(
+                settings.country, settings.budget_usd_per_year, settings.horizon_years)
 
     # -- plumbing
 

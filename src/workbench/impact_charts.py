@@ -182,8 +182,7 @@ def _share_bar(
         "marker": {
             "color": np.where(suppressed, SUPPRESSED_GREY, colour).tolist(),
             "opacity": np.where(suppressed, 0.45, 1.0).tolist(),
-            # One hatch colour: left unset, plotly would take the array of bar colours.
-            "pattern": {"shape": np.where(suppressed, "/", "").tolist(), "fgcolor": "#333333"},
+            "pattern": {"shape": np.where(suppressed, "/", "").tolist()},
         },
     }
     if horizontal:
