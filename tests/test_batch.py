@@ -288,12 +288,19 @@ def test_kill_during_a_run_leaves_last_good_report_marked_stale_and_next_batch_r
     finally:
         # kill -9 of the batch and of the country's run process (a crash, an OOM kill).
         os.killpg(killed.pid, signal.SIGKILL)
-        if entry.get("pid"):
+        run_pid = entry.get("pid")
+        if run_pid:
             try:
-                os.killpg(entry["pid"], signal.SIGKILL)
+                os.killpg(run_pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
         killed.wait()
+    # A kill -9 takes effect a moment later: the next batch must find the run gone, as it
+    # would after a real crash, not still dying.
+    deadline = time.monotonic() + 60  # a safety net, not a timing assertion
+    while run_pid and runner._owner_alive(run_pid, runner._host()):
+        assert time.monotonic() < deadline, "the killed run did not stop"
+        time.sleep(0.1)
 
     assert (out / "KE" / "summary.json").read_text() == good
     assert (out / "KE" / "report.html").is_file()

@@ -806,8 +806,8 @@ def pillar_options(result: GapResult | None) -> list[tuple[str, str]]:
 
 def roadmap_chart_builders(view: CountryView, roadmap: Roadmap | None) -> list[Callable[[], go.Figure]]:
     """The Roadmap tab's charts, each still to be built: the Gantt, spending and benefit
-    (losses avoided). The page builds and sends one while the browser draws the one
-    before."""
+    (losses avoided). Built one at a time, so that the page can send one while the
+    browser draws the one before."""
     if roadmap is None:
         return []
     interval = None
@@ -822,11 +822,6 @@ def roadmap_chart_builders(view: CountryView, roadmap: Roadmap | None) -> list[C
         lambda: roadmap_charts.avoided_loss_chart(roadmap, period_label=period,
                                                   annual_cost_interval_usd=interval),
     ]
-
-
-def roadmap_figures(view: CountryView, roadmap: Roadmap | None) -> list[go.Figure]:
-    """The Roadmap tab's charts: the Gantt, spending and benefit (losses avoided)."""
-    return [build() for build in roadmap_chart_builders(view, roadmap)]
 
 
 # --------------------------------------------------------------------------- budget control
@@ -1173,7 +1168,6 @@ class CountryDashboard:
         finally:
             self._quiet = False
 
-
     # -- actions
 
     def _on_country(self, change: Mapping[str, Any]) -> None:
@@ -1268,9 +1262,9 @@ class CountryDashboard:
         return (self.root, self.view.code, float(self.budget_usd), int(self.horizon))
 
     def _plan_ahead(self) -> None:
-        """Work out the roadmaps of the budget slider's other positions in the background,
-        nearest first, while the minister reads the page, so that moving the slider finds
-        its plan ready (a few seconds of one core per country and horizon)."""
+        """Work out the plans and roadmap charts of the budget slider's other positions in
+        the background, nearest first, while the minister reads the page, so that moving
+        the slider finds them ready (a few seconds of one core per country and horizon)."""
         view = self.view
         if (self.roadmap is None or view is None or self._budget_range is None
                 or self.budget_usd is None):
