@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -139,3 +140,24 @@ def test_stage_without_inputs_is_skipped_with_reason(tmp_path: Path, monkeypatch
     assert summary["business_case"]["skipped"].startswith("this stage is not built yet")
     page = (tmp_path / "out" / "KE" / "report.html").read_text()
     assert "This stage was not run." in page and "survey_responses.csv is missing" in page
+
+
+@pytest.mark.skipif(os.name == "nt", reason="Unix sockets only")
+def test_stage_kernel_talks_over_private_unix_sockets_and_removes_them(tmp_path: Path) -> None:
+    kernel = runner.StageKernel(cwd=tmp_path)
+    try:
+        folder = Path(kernel._sockets)
+        assert kernel.km.transport == "ipc" and kernel.km.ip.startswith(str(folder))
+        assert folder.stat().st_mode & 0o777 == 0o700  # this user's only
+        notebook = tmp_path / "one.ipynb"
+        nbformat.write(nbformat.v4.new_notebook(cells=[
+            nbformat.v4.new_code_cell("answer = 6 * 7", metadata={"tags": ["parameters"]}),
+            nbformat.v4.new_code_cell("print(answer)")], metadata={
+                "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+                "language_info": {"name": "python"}}), notebook)
+        kernel.execute(notebook, tmp_path / "done.ipynb", {"answer": 41})
+        done = nbformat.read(tmp_path / "done.ipynb", 4)
+        assert done.cells[-1].outputs[0]["text"].strip() == "41"
+    finally:
+        kernel.close()
+    assert not folder.exists()

@@ -29,6 +29,7 @@ import re
 import shutil
 import socket
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -209,7 +210,13 @@ class StageKernel:
     """One Python kernel that executes a run's stage notebooks one after another."""
 
     def __init__(self, cwd: Path) -> None:
-        self.km = AsyncKernelManager(kernel_name=KERNEL_NAME)
+        # The kernel talks to this process over Unix sockets in a private folder: no
+        # port is opened, and ipykernel has no plain-TCP warning to print on the run's
+        # console. (Windows has no such sockets: TCP on 127.0.0.1 there.)
+        self._sockets = None if os.name == "nt" else tempfile.mkdtemp(prefix="wb-kernel-")
+        transport = {} if self._sockets is None else {
+            "transport": "ipc", "ip": os.path.join(self._sockets, "kernel")}
+        self.km = AsyncKernelManager(kernel_name=KERNEL_NAME, **transport)
         # Launching returns at once: the kernel boots while the caller loads the data.
         run_sync(self.km.start_kernel)(cwd=str(cwd))
         self.used = False
@@ -247,6 +254,8 @@ class StageKernel:
                 run_sync(self.km.shutdown_kernel)(now=True)
         finally:
             run_sync(self.km.cleanup_resources)()
+            if self._sockets is not None:
+                shutil.rmtree(self._sockets, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- run
