@@ -3,21 +3,19 @@
 ``LiveChart`` holds one plotly figure (its JSON: data, layout, config). Setting
 ``figure`` again updates the chart already on the page with ``Plotly.react`` instead of
 replacing it, which is what keeps a move of the budget slider quick (docs/dashboard.md).
-The browser side (``live_chart.js``, kept with the dashboard's Voilà template, whose
-page also imports it to get plotly.js ready early) draws with the plotly.js the page
-already has, so it needs no download and works without internet.
+The browser side (``live_chart.js``, beside this file) draws with the plotly.js the
+page already has, so it needs no download and works without internet.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import anywidget
 import traitlets
 
-from workbench import paths
-
-FRONT_END = paths.SHIPPED_DATA / "voila" / "templates" / "workbench" / "static" / "live_chart.js"
+FRONT_END = Path(__file__).with_name("live_chart.js")
 
 
 class LiveChart(anywidget.AnyWidget):

@@ -1,6 +1,5 @@
-// A dashboard chart that is redrawn in place when the kernel sends a new figure.
-// (The LiveChart widget's front end; the dashboard's page also imports it early to
-// get plotly.js ready: see index.html.j2.)
+// A dashboard chart that is redrawn in place when the kernel sends a new figure
+// (the front end of workbench/live_chart.py's LiveChart widget).
 //
 // Drawing a new plotly output for every move of a control throws the old chart away,
 // builds a new one from nothing and then takes a PNG snapshot of it; updating the
@@ -28,9 +27,9 @@ function inTurn(task, { yieldFirst }) {
 }
 
 // The plotly extension's renderer class and its plotly.js, ready to draw (null when
-// the extension is not there). Getting plotly.js ready takes the browser about a
+// the extension is not there). Getting plotly.js ready takes the browser most of a
 // second the first time; later calls share that work.
-export function plotlyExtension() {
+function plotlyExtension() {
   if (extensionPromise === null) {
     extensionPromise = (async () => {
       const container = globalThis._JUPYTERLAB?.["jupyterlab-plotly"];
