@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 
+import plotly.graph_objects as go
+import plotly.io as pio
 import pytest
 
-from workbench import chart_style
+from workbench import chart_style, gaps_charts, impact_charts, index_page, roadmap_charts
 
 
 def test_wrap_breaks_at_spaces_and_keeps_long_words_whole():
@@ -78,3 +81,17 @@ def test_wrap_with_tail_keeps_the_tail_whole():
 def test_wrap_never_splits_a_date():
     lines = chart_style.wrap_lines("data period 1 Jan 2025 to 31 Dec 2025", 20)
     assert lines == ["data period", "1\u00a0Jan\u00a02025 to", "31\u00a0Dec\u00a02025"]
+
+
+def test_the_house_template_is_plotly_white_for_everything_the_charts_draw() -> None:
+    house = pio.templates[chart_style.TEMPLATE].to_plotly_json()
+    white = pio.templates["plotly_white"].to_plotly_json()
+    assert house["layout"] == {k: v for k, v in white["layout"].items()
+                               if k not in ("geo", "scene", "ternary", "mapbox", "map")}
+    assert "polar" in house["layout"]  # the capability radar
+    assert house["data"] == {k: white["data"][k]
+                             for k in ("bar", "heatmap", "scatter", "scatterpolar", "table")}
+    # Every trace type a chart module draws has its plotly_white look.
+    drawn = {name.lower() for module in (gaps_charts, impact_charts, index_page, roadmap_charts)
+             for name in dir(go) if f"go.{name}(" in inspect.getsource(module)} - {"figure"}
+    assert drawn <= set(house["data"])
