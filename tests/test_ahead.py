@@ -58,19 +58,26 @@ def test_queued_keys_are_worked_out_once_and_found_ready() -> None:
     assert recorder.calls == Counter({1: 1, 2: 1, 3: 1})
 
 
-def test_get_waits_for_the_key_being_worked_out_instead_of_repeating_it() -> None:
+def _get_while_running(key: int, **get_options) -> tuple[list[int], Recorder]:
+    """``get(key)`` asked from another thread while the background thread is held on
+    ``key``: checks that it waits, then lets the key finish; returns its answer."""
     recorder = Recorder()
-    recorder.hold(5)
+    recorder.hold(key)
     ahead = WorkAhead(recorder.compute)
-    ahead.plan([5])
-    assert recorder.started[5].wait(WAIT)
+    ahead.plan([key])
+    assert recorder.started[key].wait(WAIT)
     answer: list[int] = []
-    asking = threading.Thread(target=lambda: answer.append(ahead.get(5)))
+    asking = threading.Thread(target=lambda: answer.append(ahead.get(key, **get_options)))
     asking.start()
     asking.join(0.2)
     assert asking.is_alive() and answer == []  # waiting, not computing again
-    recorder.release[5].set()
+    recorder.release[key].set()
     asking.join(WAIT)
+    return answer, recorder
+
+
+def test_get_waits_for_the_key_being_worked_out_instead_of_repeating_it() -> None:
+    answer, recorder = _get_while_running(5)
     assert answer == [25] and recorder.calls[5] == 1
 
 
@@ -124,19 +131,8 @@ def test_paused_holds_new_keys_back_until_the_foreground_is_done() -> None:
 
 
 def test_get_can_ask_for_part_of_the_work_and_still_shares_a_running_key() -> None:
-    recorder = Recorder()
-    recorder.hold(3)
-    ahead = WorkAhead(recorder.compute)
-    ahead.plan([3])
-    assert recorder.started[3].wait(WAIT)
-    part: list[int] = []
-    asking = threading.Thread(target=lambda: part.append(ahead.get(3, lambda key: key + 100)))
-    asking.start()
-    asking.join(0.2)
-    assert asking.is_alive()  # waits for the background thread's work on 3 first
-    recorder.release[3].set()
-    asking.join(WAIT)
-    assert part == [103] and recorder.calls[3] == 1
+    answer, recorder = _get_while_running(3, compute=lambda key: key + 100)
+    assert answer == [103] and recorder.calls[3] == 1
 
 
 def test_at_low_priority_runs_in_a_lowered_thread_and_hands_back_the_outcome() -> None:
