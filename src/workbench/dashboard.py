@@ -204,30 +204,33 @@ def resolve_settings(
                 chosen = code
             else:
                 notes.append(f"There is no data for {code} on this server.")
-    budget = budget_usd_per_year
-    if "budget_usd_per_year" in params:
-        raw = params["budget_usd_per_year"]
-        try:
-            value = float(raw)
-        except ValueError:
-            value = math.nan
-        if math.isfinite(value) and 0 < value <= MAX_BUDGET_USD_PER_YEAR:
-            budget = value
-        else:
-            notes.append(f"The budget '{_shown(raw)}' is not a positive amount in USD per year.")
-    horizon = horizon_years
-    if "horizon_years" in params:
-        raw = params["horizon_years"]
-        try:
-            years = int(raw)
-        except ValueError:
-            years = 0
-        if 1 <= years <= MAX_HORIZON_YEARS:
-            horizon = years
-        else:
-            notes.append(f"The horizon '{_shown(raw)}' is not a whole number of years "
-                         f"from 1 to {MAX_HORIZON_YEARS}.")
+    budget = _address_number(
+        params, "budget_usd_per_year", budget_usd_per_year, float,
+        lambda v: math.isfinite(v) and 0 < v <= MAX_BUDGET_USD_PER_YEAR,
+        "The budget '{}' is not a positive amount in USD per year.", notes)
+    horizon = _address_number(
+        params, "horizon_years", horizon_years, int, lambda v: 1 <= v <= MAX_HORIZON_YEARS,
+        f"The horizon '{{}}' is not a whole number of years from 1 to {MAX_HORIZON_YEARS}.",
+        notes)
     return DashboardSettings(Path(data_root), chosen, budget, horizon, tuple(notes))
+
+
+def _address_number(params: Mapping[str, str], name: str, default: Any,
+                    convert: Callable[[str], Any], usable: Callable[[Any], bool],
+                    problem: str, notes: list[str]) -> Any:
+    """The page address's ``name`` as a number when it can be used; else ``default``,
+    with ``problem`` (the visitor's value in place of {}) added to ``notes``."""
+    if name not in params:
+        return default
+    raw = params[name]
+    try:
+        value = convert(raw)
+    except ValueError:
+        value = None
+    if value is not None and usable(value):
+        return value
+    notes.append(problem.format(_shown(raw)))
+    return default
 
 
 def request_query() -> str:
