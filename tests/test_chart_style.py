@@ -89,8 +89,7 @@ def test_the_house_template_is_plotly_white_for_everything_the_charts_draw() -> 
     assert house["layout"] == {k: v for k, v in white["layout"].items()
                                if k not in ("geo", "scene", "ternary", "mapbox", "map")}
     assert "polar" in house["layout"]  # the capability radar
-    assert house["data"] == {k: white["data"][k]
-                             for k in ("bar", "heatmap", "scatter", "scatterpolar", "table")}
+    assert house["data"] == {k: white["data"][k] for k in chart_style.TRACE_TYPES}
     # Every trace type a chart module draws has its plotly_white look.
     drawn = {name.lower() for module in (gaps_charts, impact_charts, index_page, roadmap_charts)
              for name in dir(go) if f"go.{name}(" in inspect.getsource(module)} - {"figure"}

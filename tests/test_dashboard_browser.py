@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from plotly.offline import get_plotlyjs_version
 
 from workbench import business_case, gaps, impact, paths
 from workbench.loading import load_country
@@ -211,6 +212,13 @@ def _assert_headline_equals_summary(page, expected: dict) -> None:
     assert _card_text(page, "rosi") == f"{expected['rosi']:.2f}"
 
 
+def _drawn_with(page, selector: str) -> list[str]:
+    """Whose plotly.js drew each chart under ``selector`` (live_chart.js notes it)."""
+    return page.evaluate(
+        "s => Array.from(document.querySelectorAll(s + ' .wb-live-chart'))"
+        ".map(e => e.dataset.drawnWith || 'not drawn')", selector)
+
+
 def _assert_nothing_leaks(page) -> None:
     content = page.content()
     text = page.inner_text("body")
@@ -228,8 +236,33 @@ def test_headline_numbers_equal_the_summary_and_charts_draw(server: str, page, d
     assert "SYNTHETIC DATA" in page.inner_text("body")
     _assert_headline_equals_summary(page, expected)
     assert page.locator(".wb-impact-chart .js-plotly-plot").count() == 5
+    # Drawn with the dashboard's own plotly.js, the version plotly for Python draws with.
+    page.wait_for_function("() => Array.from(document.querySelectorAll('.wb-impact-chart "
+                           ".wb-live-chart')).every(e => e.dataset.drawnWith)")
+    assert _drawn_with(page, ".wb-impact-chart") == ["dashboard"] * 5
+    assert page.evaluate("() => window.WorkbenchPlotly.version") == get_plotlyjs_version()
     _assert_nothing_leaks(page)
     _shot(page, "KE-impact")
+
+
+def test_without_its_own_plotly_js_the_page_draws_with_the_extensions(server: str, browser) -> None:
+    # As when the bundle was never built: the plotly extension's plotly.js draws instead.
+    context = browser.new_context(viewport={"width": 1280, "height": 1600})
+    try:
+        tab = context.new_page()
+        tab.set_default_timeout(TIMEOUT_MS)
+        tab.route("**/plotly-workbench.min.js*", lambda route: route.abort())
+        tab.goto(server + "?country=GB")
+        tab.wait_for_function("() => document.querySelectorAll('.wb-impact-chart "
+                              ".wb-live-chart[data-drawn-with]').length === 5")
+        assert _drawn_with(tab, ".wb-impact-chart") == ["extension"] * 5
+        assert tab.evaluate("() => window.WorkbenchPlotly === undefined")
+        tab.get_by_role("tab", name="Capability gaps").click()
+        tab.wait_for_selector(f".wb-gaps-heatmap {CHART}")
+        assert "extension" in _drawn_with(tab, ".wb-gaps-heatmap")
+        assert "Traceback" not in tab.inner_text("body")
+    finally:
+        context.close()
 
 
 def test_budget_slider_re_solves_the_roadmap(server: str, page, data_root: Path) -> None:

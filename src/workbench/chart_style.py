@@ -27,16 +27,17 @@ YELLOW = "#F0E442"
 # The house template: plotly's "plotly_white", keeping only the trace types and
 # sub-plot kinds the workbench draws. The charts look exactly the same, but each
 # carries about 4 KB less JSON and is built faster (plotly copies the whole template
-# into every figure), which counts when the dashboard redraws charts live.
+# into every figure), which counts when the dashboard redraws charts live. The
+# dashboard's own plotly.js (plotly_bundle.py) holds these trace types and no others.
 TEMPLATE = "workbench_white"
-_TRACE_TYPES = ("bar", "heatmap", "scatter", "scatterpolar", "table")
+TRACE_TYPES = ("bar", "heatmap", "scatter", "scatterpolar", "table")
 _UNUSED_LAYOUT = ("geo", "scene", "ternary", "mapbox", "map")
 
 
 def _house_template() -> go.layout.Template:
     base = pio.templates["plotly_white"].to_plotly_json()
     layout = {k: v for k, v in base["layout"].items() if k not in _UNUSED_LAYOUT}
-    data = {k: v for k, v in base["data"].items() if k in _TRACE_TYPES}
+    data = {k: v for k, v in base["data"].items() if k in TRACE_TYPES}
     return go.layout.Template(layout=layout, data=data)
 
 

@@ -22,6 +22,7 @@ import io
 import json
 import math
 import os
+import pickle
 import textwrap
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -36,7 +37,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from workbench import business_case, gaps, gaps_charts, impact, impact_charts, paths, roadmap_charts
+from workbench import (business_case, gaps, gaps_charts, impact, impact_charts, paths, plan_store,
+                       roadmap_charts)
 from workbench.ahead import WorkAhead, at_low_priority
 from workbench.business_case import Roadmap
 from workbench.countries import validate_country_code
@@ -294,6 +296,7 @@ class CountryView:
     annual_cost_usd: float | None = None
     problems: Mapping[str, str] = field(default_factory=dict)
     fatal: str | None = None
+    inputs_id: str = ""  # plan_store.inputs_id of the files the figures come from
 
     @property
     def usable(self) -> bool:
@@ -379,50 +382,74 @@ def country_view(data_root: str, code: str) -> CountryView:
     """The country's figures, loaded once per kernel (a page switches back and forth)."""
     try:
         folder = Path(data_root) / validate_country_code(code)
+        inputs = plan_store.inputs_id(
+            plan_store.folder_files(folder) + [paths.SHIPPED_FRAMEWORK, paths.SHIPPED_INTERVENTIONS])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             data = load_country(folder)
-        return build_country_view(data)
+        return dataclasses.replace(build_country_view(data), inputs_id=inputs)
     except Exception as exc:
         return CountryView(code, code, fatal=_reason(exc))
 
 
-# Room for every budget-slider position (about 60) of a few countries and horizons.
-@lru_cache(maxsize=256)
+def _shared_name(data_root: str, code: str, budget_usd_per_year: float, horizon_years: int,
+                 part: str) -> str:
+    """The plan_store file of one part (plan, chart 0, 1, ...) of a slider position."""
+    inputs = country_view(data_root, code).inputs_id
+    return f"{code}-{inputs}-{budget_usd_per_year:.2f}-{horizon_years}-{part}"
+
+
+# Room for every budget-slider position (about 60) of a country and a few horizons.
+@lru_cache(maxsize=128)
 def roadmap_for(data_root: str, code: str, budget_usd_per_year: float, horizon_years: int) -> Roadmap | None:
     """The best roadmap for the budget and horizon (None when the stage cannot run).
 
     Cached: a minister moving the slider back to a value sees it again at once, and
     ``ROADMAPS_AHEAD`` fills the cache for the slider's other positions beforehand.
+    Under `workbench dashboard` a plan another kernel has worked out is read from the
+    server's plan_store instead of being solved again.
     """
     view = country_view(data_root, code)
     if view.pairs is None or view.interventions is None:
         return None
+    name = _shared_name(data_root, code, budget_usd_per_year, horizon_years, "plan.pickle")
+    shared = plan_store.read(name)
+    if shared is not None:
+        return pickle.loads(shared)  # written by a kernel of this server (plan_store)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return business_case.plan_roadmap(
+        roadmap = business_case.plan_roadmap(
             view.pairs, view.interventions, budget_usd_per_year=budget_usd_per_year,
             horizon_years=horizon_years, annual_cost_usd=view.annual_cost_usd,
         )
+    plan_store.write(name, pickle.dumps(roadmap, protocol=pickle.HIGHEST_PROTOCOL))
+    return roadmap
 
 
 ROADMAP_CHARTS = 3  # the Roadmap tab's charts: Gantt, spending, losses avoided
 
 
 # Kept as JSON text: the charts of a few hundred plans take about 10 MB this way.
-@lru_cache(maxsize=256 * ROADMAP_CHARTS)
+@lru_cache(maxsize=128 * ROADMAP_CHARTS)
 def roadmap_chart_json(data_root: str, code: str, budget_usd_per_year: float,
                        horizon_years: int, index: int) -> str | None:
     """Chart ``index`` of the Roadmap tab (``roadmap_chart_builders``) for a plan, as
     JSON text; None when there is no such chart (the stage cannot run)."""
     view = country_view(data_root, code)
+    name = _shared_name(data_root, code, budget_usd_per_year, horizon_years, f"chart{index}.json")
+    shared = plan_store.read(name)
+    if shared is not None:
+        return shared.decode("utf-8") or None  # empty: no such chart
     roadmap = roadmap_for(data_root, code, budget_usd_per_year, horizon_years)
     builders = roadmap_chart_builders(view, roadmap)
     if index >= len(builders):
-        return None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return json.dumps(figure_spec(builders[index]()))
+        spec = None
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            spec = json.dumps(figure_spec(builders[index]()))
+    plan_store.write(name, (spec or "").encode("utf-8"))
+    return spec
 
 
 RoadmapKey = tuple[str, str, float, int]  # data root, country, USD per year, years
@@ -432,16 +459,22 @@ def _roadmap_for_key(key: RoadmapKey) -> Roadmap | None:
     return roadmap_for(*key)
 
 
-def _roadmap_and_charts(key: RoadmapKey) -> Roadmap | None:
+def _roadmap_and_charts(key: RoadmapKey) -> bool:
+    """Work out a slider position's plan and charts unless another process of the
+    server has it (plan_store); whether this call did."""
+    parts = ["plan.pickle"] + [f"chart{index}.json" for index in range(ROADMAP_CHARTS)]
+    if (plan_store.has(_shared_name(*key, part) for part in parts)
+            or not plan_store.claim(_shared_name(*key, "claim"))):
+        return False  # the page reads it from plan_store when it is asked for
     for index in range(ROADMAP_CHARTS):
         roadmap_chart_json(*key, index)
-    return roadmap_for(*key)
+    return True
 
 
 # The plans and charts of the budget slider's positions, worked out while the page is
 # idle; the page asks only for the plan (``_roadmap_for_key``), and for the charts when
 # its Roadmap tab shows them.
-ROADMAPS_AHEAD: WorkAhead[RoadmapKey, Roadmap | None] = WorkAhead(_roadmap_and_charts, name="roadmaps-ahead")
+ROADMAPS_AHEAD: WorkAhead[RoadmapKey, bool] = WorkAhead(_roadmap_and_charts, name="roadmaps-ahead")
 
 
 @lru_cache(maxsize=8)
@@ -495,14 +528,34 @@ def _warm_up(country: str, data_root: str) -> None:
                       view.default_horizon_years)
     if view.usable and view.default_budget_usd_per_year is not None:
         budget, horizon = view.default_budget_usd_per_year, view.default_horizon_years
-        roadmap = roadmap_for(str(root), code, budget, horizon)
-        if roadmap is not None:
+        if roadmap_for(str(root), code, budget, horizon) is not None:
             for index in range(ROADMAP_CHARTS):
                 roadmap_chart_json(str(root), code, budget, horizon, index)
-            # The slider's other positions, while the kernel waits for its visitor.
-            ROADMAPS_AHEAD.plan(
-                (str(root), code, usd, horizon)
-                for usd in slider_budgets_usd(budget_slider_range(budget), budget))
+    # The slider's other positions, while the kernel waits for its visitor (every other
+    # country's are worked out beside the server: fill_shared_plans).
+    ROADMAPS_AHEAD.plan(_default_slider_keys(str(root), code))
+
+
+def fill_shared_plans(data_root: str) -> int:
+    """Work every country's budget-slider positions out into the server's plan_store
+    (at the country's default horizon, nearest its default budget first), skipping
+    those another process has taken; how many this call worked out. `workbench
+    dashboard` runs it once, in a process of its own (``python -m workbench.plan_store``),
+    so that a page on any country finds its slider ready."""
+    return sum(_roadmap_and_charts(key) for choice in list_countries(Path(data_root))
+               for key in _default_slider_keys(data_root, choice.code))
+
+
+def _default_slider_keys(data_root: str, code: str) -> list[RoadmapKey]:
+    """The budget slider's positions at the country's default horizon, nearest to its
+    default budget first (none for a country whose roadmap cannot be worked out)."""
+    try:
+        profile = load_profile(Path(data_root) / code / "profile.yaml", expected_country=code)
+    except (WorkbenchError, OSError):
+        return []
+    budget, horizon = float(profile.budget_usd_per_year), int(profile.horizon_years)
+    return [(data_root, code, usd, horizon)
+            for usd in slider_budgets_usd(budget_slider_range(budget), budget)]
 
 
 # --------------------------------------------------------------------------- cards

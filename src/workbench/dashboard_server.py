@@ -11,7 +11,11 @@
   have already imported the workbench and worked out the default country, makes the
   first page appear fast;
 * the page is the workbench's own Voilà template: Voilà's "lab" page without the
-  fonts it would fetch from a public CDN, so it draws on a network with no internet.
+  fonts it would fetch from a public CDN, so it draws on a network with no internet,
+  and with the dashboard's own small plotly.js (plotly_bundle), served locally;
+* the kernels share the roadmaps they work out through a private folder made for the
+  server's run (plan_store); the preheated kernel fills it with every country's budget-
+  slider positions while it waits, so moving the slider seldom waits for the solver.
 
 The data folder reaches the page's kernel through an environment variable, never
 through the page address.
@@ -21,12 +25,16 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from traitlets.config import Config
 
-from workbench import paths
+from workbench import paths, plan_store, plotly_bundle
 from workbench.dashboard import DATA_ROOT_ENV, list_countries
 from workbench.errors import WorkbenchError
 
@@ -178,6 +186,23 @@ def serve(options: ServeOptions) -> None:
     if not notebook.is_file():
         raise WorkbenchError(f"the dashboard notebook {notebook} is missing")
     os.environ.update(kernel_environment(options))
+    bundle_problem = plotly_bundle.problem()
+    if bundle_problem is not None:  # the page still works, only its first load is slower
+        print(f"note: {bundle_problem}; the charts use the plotly extension's full plotly.js, "
+              "so the first page takes longer. Build it with `make setup` "
+              "(or `python -m workbench.plotly_bundle`; needs Node.js and npm).", file=sys.stderr)
     from voila.app import Voila
 
-    Voila.launch_instance(argv=[str(notebook)], config=voila_config(options))
+    # Plans worked out by one page's kernel, read by the others (plan_store); private
+    # to this user (mkdtemp makes it 0700) and removed when the server stops. Every
+    # country's slider positions are worked out into it once, beside the server.
+    plans = tempfile.mkdtemp(prefix="workbench-dashboard-plans-")
+    os.environ[plan_store.STORE_ENV] = plans
+    filler = subprocess.Popen([sys.executable, "-m", "workbench.plan_store", os.environ[DATA_ROOT_ENV]],
+                              stdin=subprocess.DEVNULL)
+    try:
+        Voila.launch_instance(argv=[str(notebook)], config=voila_config(options))
+    finally:
+        filler.terminate()
+        filler.wait()
+        shutil.rmtree(plans, ignore_errors=True)

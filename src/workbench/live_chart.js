@@ -4,12 +4,15 @@
 // Drawing a new plotly output for every move of a control throws the old chart away,
 // builds a new one from nothing and then takes a PNG snapshot of it; updating the
 // chart that is already on the page with Plotly.react redraws only what changed.
-// plotly.js is the copy the page already has (the plotly extension for Jupyter that
-// draws plotly outputs), so nothing more is downloaded and nothing comes from the
-// internet. Where that copy cannot be reached, each figure is drawn by the
-// extension's own renderer instead: slower, but the same chart.
+// plotly.js is the dashboard's own small build, which the page template loads from
+// the server while the page waits for its kernel (plotly_bundle.py). Where the
+// page has none (not built, or the notebook is open in JupyterLab) it is the copy of
+// the plotly extension for Jupyter, and where that cannot be reached either, each
+// figure is drawn by the extension's own renderer: slower, but the same chart.
+// Nothing ever comes from the internet.
 
 const MIME = "application/vnd.plotly.v1+json";
+let libraryPromise = null;
 let extensionPromise = null;
 // Charts are drawn one at a time across the page. When the page opens, the browser is
 // handed back between two first drawings, so that it shows each chart as soon as it
@@ -24,6 +27,28 @@ function inTurn(task, { yieldFirst }) {
   const turn = drawing.then(() => (yieldFirst ? nextFrame() : null)).then(task);
   drawing = turn.catch(() => {});
   return turn;
+}
+
+// The dashboard page's own plotly.js, once its <script id="workbench-plotly"> (in the
+// page template) has run; null where the page has no such script or it failed.
+function ownPlotly() {
+  const tag = document.getElementById("workbench-plotly");
+  if (globalThis.WorkbenchPlotly || !tag || tag.dataset.state) {
+    return Promise.resolve(globalThis.WorkbenchPlotly || null);
+  }
+  return new Promise((resolve) => {
+    tag.addEventListener("load", () => resolve(globalThis.WorkbenchPlotly || null), { once: true });
+    tag.addEventListener("error", () => resolve(null), { once: true });
+  });
+}
+
+// What draws the charts: { Plotly, Renderer } with plotly.js, or with only the plotly
+// extension's renderer class (Plotly null); null when there is neither.
+function plotlyLibrary() {
+  if (libraryPromise === null) {
+    libraryPromise = ownPlotly().then((Plotly) => (Plotly ? { Plotly, Renderer: null } : plotlyExtension()));
+  }
+  return libraryPromise;
 }
 
 // The plotly extension's renderer class and its plotly.js, ready to draw (null when
@@ -76,12 +101,12 @@ async function render({ model, el }) {
 
   async function draw() {
     const figure = model.get("figure") || {};
-    const extension = await plotlyExtension();
-    if (extension === null) {
-      message(el, "This chart cannot be drawn: the plotly extension for Jupyter is not installed on the server.");
+    const library = await plotlyLibrary();
+    if (library === null) {
+      message(el, "This chart cannot be drawn: the server has no plotly.js for it (see docs/dashboard.md).");
       return;
     }
-    const { Renderer, Plotly } = extension;
+    const { Renderer, Plotly } = library;
     if (!figure.data) {
       if (Plotly && drawn) {
         Plotly.purge(chart);
@@ -95,6 +120,7 @@ async function render({ model, el }) {
     if (Plotly) {
       await Plotly.react(chart, figure.data, figure.layout || {}, figure.config || {});
       drawn = true;
+      chart.dataset.drawnWith = Renderer ? "extension" : "dashboard"; // whose plotly.js
       return;
     }
     const renderer = new Renderer({ mimeType: MIME });
@@ -121,7 +147,7 @@ async function render({ model, el }) {
       const first = width === 0;
       width = now;
       if (!first && drawn) {
-        plotlyExtension().then((extension) => extension?.Plotly?.Plots.resize(chart));
+        plotlyLibrary().then((library) => library?.Plotly?.Plots.resize(chart));
       }
     }
   });
@@ -130,7 +156,7 @@ async function render({ model, el }) {
   return () => {
     resized.disconnect();
     model.off("change:figure", redraw);
-    plotlyExtension().then((extension) => extension?.Plotly?.purge(chart));
+    plotlyLibrary().then((library) => library?.Plotly?.purge(chart));
     fallback?.dispose();
   };
 }
