@@ -5,7 +5,8 @@ Measures, on the sample countries:
 * time to first chart of the dashboard, cold (kernel started for the request) and
   preheated (a pooled kernel that has imported the workbench and worked out the
   default country), against a bare Voilà page of a notebook with the same imports
-  and no output, served with the same settings (time until the page is shown). Both
+  and no output, served with the same settings but without the dashboard's own
+  plotly.js, as on a stock Voilà page (time until the page is shown). Both
   are timed from the start of navigation by the page itself (a MutationObserver
   notes the moment), and the two pages are loaded in turn from two servers;
 * slider-to-redraw: from Enter in the budget's box to the three roadmap charts
@@ -131,11 +132,27 @@ def wait_for_pool(log: Path, filled_before: int, server: subprocess.Popen,
     return log.read_text(errors="replace").count("is filled with")
 
 
+def _kernels(server: subprocess.Popen) -> list[psutil.Process]:
+    """The kernel processes under the server (others, and any that go while we look,
+    are left out)."""
+    try:
+        children = psutil.Process(server.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+    kernels = []
+    for child in children:
+        try:
+            if "ipykernel" in " ".join(child.cmdline()):
+                kernels.append(child)
+        except psutil.Error:
+            continue
+    return kernels
+
+
 def kernels_cpu_seconds(server: subprocess.Popen, interval: float) -> float:
     """CPU seconds the server's kernels use over the next ``interval`` seconds."""
     try:
-        kernels = [child for child in psutil.Process(server.pid).children(recursive=True)
-                   if "ipykernel" in " ".join(child.cmdline())]
+        kernels = _kernels(server)
         before = [sum(k.cpu_times()[:2]) for k in kernels]
         time.sleep(interval)
         return sum(sum(k.cpu_times()[:2]) - b for k, b in zip(kernels, before))
@@ -146,14 +163,13 @@ def kernels_cpu_seconds(server: subprocess.Popen, interval: float) -> float:
 
 def kernel_rss_mb(server: subprocess.Popen) -> list[float]:
     """RSS of every kernel process under the server, in MB."""
-    try:
-        children = psutil.Process(server.pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        return []
-    return sorted(
-        round(child.memory_info().rss / 2**20, 1) for child in children
-        if "ipykernel" in " ".join(child.cmdline())
-    )
+    sizes = []
+    for kernel in _kernels(server):
+        try:
+            sizes.append(round(kernel.memory_info().rss / 2**20, 1))
+        except psutil.Error:  # gone while we looked
+            continue
+    return sorted(sizes)
 
 
 # Notes in the page the moment ``ready`` first holds, from inside the page: a poll from
@@ -173,11 +189,15 @@ READY_OBSERVER_JS = """
 """
 
 
-def timed_load(browser, server: subprocess.Popen, url: str, ready_js: str) -> tuple[float, list[float]]:
+def timed_load(browser, server: subprocess.Popen, url: str, ready_js: str,
+               plain: bool = False) -> tuple[float, list[float]]:
     """Seconds from the start of navigation to ``ready_js`` first being true (as the
-    page itself saw it), and the kernels' RSS (MB) with the page still open."""
+    page itself saw it), and the kernels' RSS (MB) with the page still open. ``plain``:
+    without the dashboard's own plotly.js (its request refused), as a stock Voilà page."""
     context = browser.new_context(viewport={"width": 1280, "height": 1600})
     context.add_init_script(READY_OBSERVER_JS % ready_js)
+    if plain:
+        context.route("**/plotly-workbench.min.js*", lambda route: route.abort())
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(url)
@@ -203,7 +223,8 @@ def paired_first_chart(browser, bare: Path, preheat: bool, workdir: Path) -> dic
                   for name in pages}
         for _ in range(REPEATS):
             for name, (server, url, ready_js) in pages.items():
-                seconds, kernels = timed_load(browser, server, url + "?country=KE", ready_js)
+                seconds, kernels = timed_load(browser, server, url + "?country=KE", ready_js,
+                                              plain=name == "bare")
                 measured[name]["seconds"].append(round(seconds, 3))
                 measured[name]["kernel_rss_mb_with_page_open"].append(kernels)
                 if preheat:  # the pool starts a kernel for the next visitor: let it settle

@@ -59,3 +59,15 @@ def test_the_built_bundle_is_for_this_plotly() -> None:
     text = plotly_bundle.BUNDLE.read_text(encoding="utf-8")
     assert f"var {plotly_bundle.GLOBAL_NAME}=" in text
     assert plotly_bundle.BUNDLE.stat().st_size < 2_000_000  # the full plotly.js is 4.8 MB
+
+
+def test_the_page_template_loads_the_bundle_from_its_static_folder() -> None:
+    template = plotly_bundle.BUNDLE.parent.parent
+    assert plotly_bundle.BUNDLE.parent.name == "static" and template.name == "workbench"
+    page = (template / "index.html.j2").read_text(encoding="utf-8")
+    assert f"include_url('static/{plotly_bundle.BUNDLE.name}')" in page
+    assert 'id="workbench-plotly"' in page and "async" in page
+    # live_chart.js looks for that script and the global it defines.
+    front_end = (plotly_bundle.paths.PACKAGE_DIR / "live_chart.js").read_text(encoding="utf-8")
+    assert 'getElementById("workbench-plotly")' in front_end
+    assert f"globalThis.{plotly_bundle.GLOBAL_NAME}" in front_end

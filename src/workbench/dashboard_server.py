@@ -14,8 +14,9 @@
   fonts it would fetch from a public CDN, so it draws on a network with no internet,
   and with the dashboard's own small plotly.js (plotly_bundle), served locally;
 * the kernels share the roadmaps they work out through a private folder made for the
-  server's run (plan_store); the preheated kernel fills it with every country's budget-
-  slider positions while it waits, so moving the slider seldom waits for the solver.
+  server's run (plan_store), and a low-priority process of the server's own works
+  every country's budget-slider positions out into it once, so moving the slider
+  seldom waits for the solver.
 
 The data folder reaches the page's kernel through an environment variable, never
 through the page address.
@@ -29,6 +30,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -200,6 +202,7 @@ def serve(options: ServeOptions) -> None:
     os.environ[plan_store.STORE_ENV] = plans
     filler = subprocess.Popen([sys.executable, "-m", "workbench.plan_store", os.environ[DATA_ROOT_ENV]],
                               stdin=subprocess.DEVNULL)
+    threading.Thread(target=filler.wait, name="shared-plans", daemon=True).start()  # reaps it
     try:
         Voila.launch_instance(argv=[str(notebook)], config=voila_config(options))
     finally:
