@@ -93,3 +93,20 @@ def test_index_links_every_country(sample_reports: Path) -> None:
     for country in SAMPLES:
         assert f"{country}/report.html" in index
     assert report.external_references(index) == []
+
+
+def test_the_dashboard_notebook_runs_in_a_plain_kernel(tmp_path: Path) -> None:
+    # As an analyst opens it in JupyterLab (or papermill runs it): no Voilà, no server.
+    executed = tmp_path / "country_dashboard.ipynb"
+    papermill.execute_notebook(
+        str(paths.NOTEBOOKS_DIR / "country_dashboard.ipynb"), str(executed),
+        parameters={"country": "GB", "data_root": str(paths.SAMPLES_DIR),
+                    "budget_usd_per_year": 2_000_000.0, "horizon_years": 4},
+        kernel_name="python3", progress_bar=False, cwd=str(tmp_path),
+    )
+    notebook = nbformat.read(executed, as_version=4)
+    outputs = [output for cell in notebook.cells if cell.cell_type == "code"
+               for output in cell.get("outputs", [])]
+    # Nothing but the page itself: no error, no warning written beside it.
+    assert [output.get("output_type") for output in outputs] == ["execute_result"]
+    assert "application/vnd.jupyter.widget-view+json" in outputs[0]["data"]
