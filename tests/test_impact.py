@@ -452,6 +452,14 @@ def test_charts_build_and_mark_suppressed_groups(hand_survey, hand_register):
     assert any(t.name == "Suppressed: fewer than 5 respondents" for t in sector.data)
     trade = labels.index("Trade (n=8)")
     assert bars.text[trade] != "suppressed: fewer than 5 respondents"
+    # A hatch pattern only on a trace with a suppressed bar (plotly.js warns about a
+    # per-bar pattern with per-bar colours even where it draws none).
+    for chart in (sector, impact_charts.prevalence_by_group_chart(result, "size_band"),
+                  impact_charts.attack_mix_chart(result)):
+        for trace in chart.data:
+            if trace.type == "bar" and trace.text is not None and not isinstance(trace.text, str):
+                hatched = any(t == "suppressed: fewer than 5 respondents" for t in trace.text)
+                assert (trace.marker.pattern.shape is not None) == hatched
     assert "1 Jan 2025 to 31 Dec 2025" in sector.layout.title.subtitle.text
     # The cost is withheld here: the chart says so in words instead of drawing.
     cost = impact_charts.annual_cost_exceedance_chart(result)

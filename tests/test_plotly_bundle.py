@@ -71,3 +71,14 @@ def test_the_page_template_loads_the_bundle_from_its_static_folder() -> None:
     front_end = (plotly_bundle.paths.PACKAGE_DIR / "live_chart.js").read_text(encoding="utf-8")
     assert 'getElementById("workbench-plotly")' in front_end
     assert f"globalThis.{plotly_bundle.GLOBAL_NAME}" in front_end
+
+
+def test_the_server_says_when_the_page_must_use_the_extensions_plotly_js(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from workbench import dashboard_server
+
+    assert dashboard_server.plotly_bundle_note() is None  # built by `make test`
+    monkeypatch.setattr(plotly_bundle, "BUNDLE", tmp_path / "absent.js")
+    note = dashboard_server.plotly_bundle_note()
+    assert note.startswith("note: the dashboard's own plotly.js is not built;")
+    assert "make setup" in note and "Node.js and npm" in note

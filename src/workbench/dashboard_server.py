@@ -171,6 +171,17 @@ def dashboard_notebook() -> Path:
     return paths.NOTEBOOKS_DIR / DASHBOARD_NOTEBOOK
 
 
+def plotly_bundle_note() -> str | None:
+    """The line the server prints when the dashboard's own plotly.js cannot be used
+    (the page still works, only its first load is slower); None when it can."""
+    problem = plotly_bundle.problem()
+    if problem is None:
+        return None
+    return (f"note: {problem}; the charts use the plotly extension's full plotly.js, so the "
+            "first page takes longer. Build it with `make setup` (or `python -m "
+            "workbench.plotly_bundle`; needs Node.js and npm).")
+
+
 def serve(options: ServeOptions) -> None:
     """Check the options and the data folder, then run Voilà until interrupted.
 
@@ -188,11 +199,9 @@ def serve(options: ServeOptions) -> None:
     if not notebook.is_file():
         raise WorkbenchError(f"the dashboard notebook {notebook} is missing")
     os.environ.update(kernel_environment(options))
-    bundle_problem = plotly_bundle.problem()
-    if bundle_problem is not None:  # the page still works, only its first load is slower
-        print(f"note: {bundle_problem}; the charts use the plotly extension's full plotly.js, "
-              "so the first page takes longer. Build it with `make setup` "
-              "(or `python -m workbench.plotly_bundle`; needs Node.js and npm).", file=sys.stderr)
+    note = plotly_bundle_note()
+    if note is not None:
+        print(note, file=sys.stderr)
     from voila.app import Voila
 
     # Plans worked out by one page's kernel, read by the others (plan_store); private

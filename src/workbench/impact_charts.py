@@ -182,9 +182,12 @@ def _share_bar(
         "marker": {
             "color": np.where(suppressed, SUPPRESSED_GREY, colour).tolist(),
             "opacity": np.where(suppressed, 0.45, 1.0).tolist(),
-            "pattern": {"shape": np.where(suppressed, "/", "").tolist()},
         },
     }
+    if suppressed.any():
+        # Only then: plotly.js warns in the browser's console about every bar of a
+        # trace with per-bar colours and a per-bar pattern, even where it draws none.
+        common["marker"]["pattern"] = {"shape": np.where(suppressed, "/", "").tolist()}
     if horizontal:
         bar = go.Bar(x=values, y=labels, orientation="h", error_x=error, **common)
     else:

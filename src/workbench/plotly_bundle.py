@@ -54,8 +54,10 @@ def banner(version: str, traces: tuple[str, ...] = TRACE_TYPES) -> str:
             "MIT licence, (c) Plotly, Inc. */")
 
 
-def built_from(bundle: Path = BUNDLE) -> tuple[str, tuple[str, ...]] | None:
-    """(plotly.js version, trace types) of a built bundle; None when there is none."""
+def built_from(bundle: Path | None = None) -> tuple[str, tuple[str, ...]] | None:
+    """(plotly.js version, trace types) of a built bundle (by default ``BUNDLE``);
+    None when there is none."""
+    bundle = BUNDLE if bundle is None else bundle
     try:
         with bundle.open(encoding="utf-8") as handle:
             first = handle.read(300)
@@ -67,9 +69,10 @@ def built_from(bundle: Path = BUNDLE) -> tuple[str, tuple[str, ...]] | None:
     return match["version"], tuple(name.strip() for name in match["traces"].split(","))
 
 
-def problem(bundle: Path = BUNDLE) -> str | None:
-    """Why the dashboard cannot draw with its own plotly.js, in one sentence; None
-    when the bundle is built for this plotly's plotly.js and every trace type drawn."""
+def problem(bundle: Path | None = None) -> str | None:
+    """Why the dashboard cannot draw with its own plotly.js (by default ``BUNDLE``), in
+    one sentence; None when it is built for this plotly's plotly.js and every trace
+    type drawn."""
     wanted = get_plotlyjs_version()
     built = built_from(bundle)
     if built is None:
@@ -83,13 +86,14 @@ def problem(bundle: Path = BUNDLE) -> str | None:
     return None
 
 
-def build(out: Path = BUNDLE, work_dir: Path | None = None) -> Path:
-    """Build the bundle into ``out`` with npm and esbuild (a no-op when ``out`` is
-    already built for this plotly.js and these trace types).
+def build(out: Path | None = None, work_dir: Path | None = None) -> Path:
+    """Build the bundle into ``out`` (by default ``BUNDLE``) with npm and esbuild (a
+    no-op when it is already built for this plotly.js and these trace types).
 
     Raises:
         WorkbenchError: npm is not installed, or npm or esbuild failed (their message).
     """
+    out = BUNDLE if out is None else out
     if problem(out) is None:
         return out
     npm = shutil.which("npm")
