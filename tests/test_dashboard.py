@@ -459,6 +459,26 @@ def test_every_countrys_slider_is_worked_out_once_for_the_whole_server(
     assert json.loads(dashboard.roadmap_chart_json(root, "KE", positions[-1], 3, 0))["data"]
 
 
+def test_a_country_that_cannot_be_planned_does_not_stop_the_others(
+        data_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = tmp_path / "plans"
+    store.mkdir()
+    monkeypatch.setenv(plan_store.STORE_ENV, str(store))
+    solve = business_case.plan_roadmap
+
+    def fails_for_gb(*args, **kwargs):
+        if kwargs["annual_cost_usd"] is None:  # GB's: its survey is unusable
+            raise RuntimeError("no plan for GB")
+        return solve(*args, **kwargs)
+
+    monkeypatch.setattr(business_case, "plan_roadmap", fails_for_gb)
+    positions = len(dashboard.slider_budgets_usd(dashboard.budget_slider_range(1_000_000.0), 1_000_000.0))
+    # GB comes first and fails at once; KE's positions are all worked out after it.
+    assert dashboard.fill_shared_plans(str(data_root)) == positions
+    assert not any(name.startswith("GB-") and name.endswith("plan.pickle") for name in
+                   (path.name for path in store.iterdir()))
+
+
 def test_switching_to_a_broken_country_shows_a_message_and_back_again(data_root: Path) -> None:
     page = _page(data_root)
     page.country.value = "JM"

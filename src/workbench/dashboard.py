@@ -542,8 +542,14 @@ def fill_shared_plans(data_root: str) -> int:
     those another process has taken; how many this call worked out. `workbench
     dashboard` runs it once, in a process of its own (``python -m workbench.plan_store``),
     so that a page on any country finds its slider ready."""
-    return sum(_roadmap_and_charts(key) for choice in list_countries(Path(data_root))
-               for key in _default_slider_keys(data_root, choice.code))
+    done = 0
+    for choice in list_countries(Path(data_root)):
+        for key in _default_slider_keys(data_root, choice.code):
+            try:
+                done += _roadmap_and_charts(key)
+            except Exception:  # a page on this country meets it again and explains it
+                break  # its other positions would fail alike; the other countries go on
+    return done
 
 
 def _default_slider_keys(data_root: str, code: str) -> list[RoadmapKey]:
