@@ -399,6 +399,13 @@ def _shared_name(data_root: str, code: str, budget_usd_per_year: float, horizon_
     return f"{code}-{inputs}-{budget_usd_per_year:.2f}-{horizon_years}-{part}"
 
 
+_PLAN_PART = "plan.pickle"
+
+
+def _chart_part(index: int) -> str:
+    return f"chart{index}.json"
+
+
 # Room for every budget-slider position (about 60) of a country and a few horizons.
 @lru_cache(maxsize=128)
 def roadmap_for(data_root: str, code: str, budget_usd_per_year: float, horizon_years: int) -> Roadmap | None:
@@ -412,7 +419,7 @@ def roadmap_for(data_root: str, code: str, budget_usd_per_year: float, horizon_y
     view = country_view(data_root, code)
     if view.pairs is None or view.interventions is None:
         return None
-    name = _shared_name(data_root, code, budget_usd_per_year, horizon_years, "plan.pickle")
+    name = _shared_name(data_root, code, budget_usd_per_year, horizon_years, _PLAN_PART)
     shared = plan_store.read(name)
     if shared is not None:
         return pickle.loads(shared)  # written by a kernel of this server (plan_store)
@@ -436,7 +443,7 @@ def roadmap_chart_json(data_root: str, code: str, budget_usd_per_year: float,
     """Chart ``index`` of the Roadmap tab (``roadmap_chart_builders``) for a plan, as
     JSON text; None when there is no such chart (the stage cannot run)."""
     view = country_view(data_root, code)
-    name = _shared_name(data_root, code, budget_usd_per_year, horizon_years, f"chart{index}.json")
+    name = _shared_name(data_root, code, budget_usd_per_year, horizon_years, _chart_part(index))
     shared = plan_store.read(name)
     if shared is not None:
         return shared.decode("utf-8") or None  # empty: no such chart
@@ -462,7 +469,7 @@ def _roadmap_for_key(key: RoadmapKey) -> Roadmap | None:
 def _roadmap_and_charts(key: RoadmapKey) -> bool:
     """Work out a slider position's plan and charts unless another process of the
     server has it (plan_store); whether this call did."""
-    parts = ["plan.pickle"] + [f"chart{index}.json" for index in range(ROADMAP_CHARTS)]
+    parts = [_PLAN_PART] + [_chart_part(index) for index in range(ROADMAP_CHARTS)]
     if (plan_store.has(_shared_name(*key, part) for part in parts)
             or not plan_store.claim(_shared_name(*key, "claim"))):
         return False  # the page reads it from plan_store when it is asked for
