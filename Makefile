@@ -1,7 +1,7 @@
 # Two commands do everything on a fresh machine (Python 3.11 with pip):
 #   make reports   set up .venv and build every sample country's report into reports/
 #   make test      set up .venv (with the dashboard's plotly.js and the browser its tests
-#                  drive) and run the tests
+#                  drive), check the code with ruff and run the tests
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -31,6 +31,7 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || sh scripts/install-chromium.sh
 
 test: $(INSTALLED) $(PLOTLY_BUNDLE) browser
+	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest
 
 clean:

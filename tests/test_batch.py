@@ -19,10 +19,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import write_country
 from rich.console import Console
 from typer.testing import CliRunner
 
-from conftest import write_country
 from workbench import batch, index_page, paths, report, runner
 from workbench.cli import app
 from workbench.errors import WorkbenchError

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from conftest import write_country
 from typer.testing import CliRunner
 
-from conftest import write_country
 from workbench.cli import app
 
 runner = CliRunner()

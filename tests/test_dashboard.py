@@ -15,9 +15,9 @@ import openpyxl
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
+from conftest import SURVEY_HEADER, SURVEY_ROWS, write_country
 from typer.testing import CliRunner
 
-from conftest import SURVEY_HEADER, SURVEY_ROWS, write_country
 from workbench import business_case, dashboard, dashboard_server, gaps, impact, paths, plan_store
 from workbench.cli import app
 from workbench.errors import WorkbenchError

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import ASSESSMENT, ENTITIES, FRAME, SURVEY_HEADER, SURVEY_ROWS, write_country
+
 from workbench import loading
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from conftest import SURVEY_HEADER, SURVEY_ROWS, write_country
+
 from workbench import paths, report, runner
 from workbench.errors import InvalidCountryCode, WorkbenchError
 

@@ -169,6 +169,7 @@ def test_jamaica_quarantine_is_exactly_the_deliberate_rows(loaded):
         "entity_id: 'MIN-TOURISM-OLD' is not in entities.csv",
         "level: '7' is above 5",
     ]
+    assert len(assessment) == 2
     # The evidence with markup is a valid row, kept as written.
     valid = jm.table("capability_assessment")
     assert (valid["evidence"] == "<b>draft</b> & pending sign-off").sum() == 1

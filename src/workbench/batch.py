@@ -67,7 +67,7 @@ STATUSES = (OK, SKIPPED, STALE, FAILED)
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def _one_line(text: str | None) -> str | None:
@@ -371,8 +371,14 @@ class RichProgress:
     far, and a line per running country with its current stage."""
 
     def __init__(self, console: Console) -> None:
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn,
-                                   TextColumn, TimeElapsedColumn)
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
         self.progress = Progress(
             SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),

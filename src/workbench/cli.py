@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -54,7 +54,7 @@ def main(
 def validate(
     folder: Annotated[Path, typer.Argument(help="A country folder, e.g. data/samples/KE.")],
     out: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Option(help="Write quarantine/<file>.csv and data_quality.json here."),
     ] = None,
 ) -> None:
@@ -107,10 +107,10 @@ def run(
     data: Annotated[Path, typer.Option(help="Folder holding one folder per country.")],
     out: Annotated[Path, typer.Option(help="Output folder; the report goes to <out>/<CC>/.")],
     budget_usd_per_year: Annotated[
-        Optional[float], typer.Option(help="Yearly budget for the roadmap (default: profile).")
+        float | None, typer.Option(help="Yearly budget for the roadmap (default: profile).")
     ] = None,
     horizon_years: Annotated[
-        Optional[int], typer.Option(help="Roadmap horizon in years (default: profile).")
+        int | None, typer.Option(help="Roadmap horizon in years (default: profile).")
     ] = None,
 ) -> None:
     """Execute the country's parameterised notebooks with papermill and write
@@ -137,17 +137,17 @@ def import_veris(
     country: Annotated[str, typer.Option(help="ISO 3166-1 alpha-2 code of the victim country, e.g. KE.")],
     out: Annotated[Path, typer.Option(help="The incidents.csv to write.")],
     profile: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Option(help="The country's profile.yaml: its currency and usd_per_unit convert losses."),
     ] = None,
     currency: Annotated[
-        Optional[str], typer.Option(help="Local ISO 4217 currency (overrides the profile's).")
+        str | None, typer.Option(help="Local ISO 4217 currency (overrides the profile's).")
     ] = None,
     usd_per_unit: Annotated[
-        Optional[float], typer.Option(help="1 unit of local currency in USD (overrides the profile's).")
+        float | None, typer.Option(help="1 unit of local currency in USD (overrides the profile's).")
     ] = None,
     skipped: Annotated[
-        Optional[Path], typer.Option(help="Also write the records not imported, with reasons, here.")
+        Path | None, typer.Option(help="Also write the records not imported, with reasons, here.")
     ] = None,
 ) -> None:
     """Turn VERIS JSON incident records into incidents.csv rows for one country.
@@ -201,13 +201,13 @@ def batch(
         Path, typer.Option(help="Output folder: <out>/<CC>/, index.html, manifest.json, logs/.")
     ],
     countries: Annotated[
-        Optional[str], typer.Option(help="Comma-separated codes, e.g. KE,GB (default: all).")
+        str | None, typer.Option(help="Comma-separated codes, e.g. KE,GB (default: all).")
     ] = None,
     workers: Annotated[
-        Optional[int], typer.Option(help="Countries run at once on this machine (default: its cores).")
+        int | None, typer.Option(help="Countries run at once on this machine (default: its cores).")
     ] = None,
     scheduler: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(help="Run on this Dask distributed scheduler, e.g. tcp://10.0.0.5:8786; "
                      "its workers must see --data and --out at the same paths."),
     ] = None,
@@ -215,10 +215,10 @@ def batch(
         bool, typer.Option("--force", help="Re-run countries whose inputs are unchanged.")
     ] = False,
     budget_usd_per_year: Annotated[
-        Optional[float], typer.Option(help="Yearly roadmap budget for every country (default: profiles).")
+        float | None, typer.Option(help="Yearly roadmap budget for every country (default: profiles).")
     ] = None,
     horizon_years: Annotated[
-        Optional[int], typer.Option(help="Roadmap horizon in years for every country (default: profiles).")
+        int | None, typer.Option(help="Roadmap horizon in years for every country (default: profiles).")
     ] = None,
     self_contained: Annotated[
         bool,
@@ -230,7 +230,7 @@ def batch(
         float, typer.Option(help="Stop a country's run after this many seconds (0: never).")
     ] = 3600.0,
     cell_timeout: Annotated[
-        Optional[float], typer.Option(help="Seconds one notebook cell may run (default: no limit).")
+        float | None, typer.Option(help="Seconds one notebook cell may run (default: no limit).")
     ] = None,
 ) -> None:
     """Every country folder under --data, each in its own process; write manifest.json
@@ -267,11 +267,11 @@ def batch(
 def samples(
     out: Annotated[Path, typer.Option(help="Folder to write one <CC>/ folder per country into.")],
     countries: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(help="Comma-separated codes (default: KE,JM,FJ,MY,GH,GB)."),
     ] = None,
     seed: Annotated[
-        Optional[int], typer.Option(help="Random seed (default: the committed samples' seed).")
+        int | None, typer.Option(help="Random seed (default: the committed samples' seed).")
     ] = None,
     scale: Annotated[
         float, typer.Option(help="Multiply the survey respondents and incidents, e.g. 20.")
@@ -305,13 +305,13 @@ def dashboard(
                      "a token or a password."),
     ] = "127.0.0.1",
     token: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(envvar="WORKBENCH_DASHBOARD_TOKEN", show_envvar=True,
                      help="Secret visitors must present (prefer the environment variable: "
                      "a command line is visible to other users)."),
     ] = None,
     password_hash: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(envvar="WORKBENCH_DASHBOARD_PASSWORD_HASH", show_envvar=True,
                      help="Password hash from jupyter_server.auth.passwd(); visitors log in with "
                      "the password."),

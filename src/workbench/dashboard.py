@@ -37,8 +37,16 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from workbench import (business_case, gaps, gaps_charts, impact, impact_charts, paths, plan_store,
-                       roadmap_charts)
+from workbench import (
+    business_case,
+    gaps,
+    gaps_charts,
+    impact,
+    impact_charts,
+    paths,
+    plan_store,
+    roadmap_charts,
+)
 from workbench.ahead import WorkAhead, at_low_priority
 from workbench.business_case import Roadmap
 from workbench.countries import validate_country_code

@@ -41,7 +41,7 @@ class Indicator(BaseModel):
     sources: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _targets_cover_scope(self) -> "Indicator":
+    def _targets_cover_scope(self) -> Indicator:
         needed = ("national",) if self.scope == "national" else vocab.ORGANISATION_ENTITY_TYPES
         missing = [t for t in needed if t not in self.target]
         if missing:
@@ -62,7 +62,7 @@ class Framework(BaseModel):
     sources: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Framework":
+    def _consistent(self) -> Framework:
         pillar_ids = [p.id for p in self.pillars]
         if len(set(pillar_ids)) != len(pillar_ids):
             raise ValueError("pillar ids repeat")

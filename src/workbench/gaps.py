@@ -721,7 +721,7 @@ def _group_block(view: pd.DataFrame, key: str) -> dict[str, dict[str, Any]]:
     }
 
 
-def targets_or_none(country: "CountryData") -> pd.DataFrame | None:
+def targets_or_none(country: CountryData) -> pd.DataFrame | None:
     """The country's valid targets.csv rows when the file is usable, else None
     (absent or unusable: the framework's targets stand)."""
     load = country.tables.get("targets")

@@ -296,7 +296,7 @@ def peer_chart(peers: pd.DataFrame, subtitle: str = "") -> go.Figure:
         if not mask.any():
             continue
         fig.add_trace(go.Bar(
-            y=[l for l, m in zip(labels, mask) if m], x=ordered.loc[mask, "score"], orientation="h",
+            y=[label for label, m in zip(labels, mask) if m], x=ordered.loc[mask, "score"], orientation="h",
             name=name, marker_color=colour,
             marker_pattern_shape="x" if name == "this assessment" else "",
             text=[f"{v:.0f}" if pd.notna(v) else "no score" for v in ordered.loc[mask, "score"]],

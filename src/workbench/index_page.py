@@ -247,7 +247,7 @@ def _when(stamp: str | None) -> str:
     except ValueError:
         return stamp
     if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.timezone.utc)
+        moment = moment.astimezone(dt.UTC)
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
@@ -289,7 +289,7 @@ def render_index(rows: Sequence[IndexRow], *, plotly_js: str = "embed",
     ``plotly_js``: "embed" puts plotly.js inside the page; any other value is the
     relative path of the batch's shared copy (e.g. "plotly.min.js").
     """
-    generated = (generated_at or dt.datetime.now(dt.timezone.utc)).strftime("%d %b %Y %H:%M UTC")
+    generated = (generated_at or dt.datetime.now(dt.UTC)).strftime("%d %b %Y %H:%M UTC")
     figure = comparison_chart(rows)
     if figure is None:
         chart, script = "<p>No country has published figures yet.</p>", ""

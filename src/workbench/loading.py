@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from dataclasses import dataclass, field
-from pathlib import Path
-
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -360,7 +359,7 @@ def _parse_column(
     raw: pa_lib.ChunkedArray,
     kind: str,
     column: str,
-    rejections: "_Rejections | _ColumnRejections",
+    rejections: _Rejections | _ColumnRejections,
 ) -> pa_lib.ChunkedArray:
     """Parse one column (``text``: trimmed, blanks null; ``raw``: as read, for reasons)
     to its typed form, rejecting cells that do not parse."""

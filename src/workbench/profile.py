@@ -44,7 +44,7 @@ class Profile(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _period_order(self) -> "Profile":
+    def _period_order(self) -> Profile:
         if self.period_end < self.period_start:
             raise ValueError("period_end is before period_start")
         return self

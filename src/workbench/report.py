@@ -168,7 +168,7 @@ def render_report(
     ``plotly_js``: "embed" puts plotly.js inside the page (self-contained); any other
     value is a relative path of a shared copy next to the page (a batch folder).
     """
-    generated = (generated_at or dt.datetime.now(dt.timezone.utc)).strftime("%d %b %Y %H:%M UTC")
+    generated = (generated_at or dt.datetime.now(dt.UTC)).strftime("%d %b %Y %H:%M UTC")
     if plotly_js == "embed":
         script = f"<script type='text/javascript'>{get_plotlyjs()}</script>"
     else:

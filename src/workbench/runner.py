@@ -410,7 +410,7 @@ def assemble_summary(data: Any, staging: Path) -> dict[str, Any]:
     for stage in ("impact", "gaps", "business_case"):
         summary[stage] = blocks[stage]
     summary["generated"] = {
-        "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "workbench_version": __version__,
         "input_sha256": data.file_hashes,
     }
