@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from workbench.errors import DataFileError
 from workbench.input_files import checked_file
-from workbench.schemas import NUMBER_LIMIT
+from workbench.schemas import BEYOND_LIMIT, NUMBER_LIMIT
 
 
 class Profile(BaseModel):
@@ -60,6 +60,14 @@ class Profile(BaseModel):
         return f"{self.period_start:%-d %b %Y} to {self.period_end:%-d %b %Y}"
 
 
+def _problem(error: dict) -> str:
+    """A validation error in words (the number limit named as the tables name it)."""
+    if error["type"] == "less_than_equal" and error.get("ctx", {}).get("le") == NUMBER_LIMIT:
+        value = error["input"]  # YAML may hand over a number or its text
+        return f"{value:g} {BEYOND_LIMIT}" if isinstance(value, float | int) else f"{value} {BEYOND_LIMIT}"
+    return error["msg"]
+
+
 def load_profile(path: Path, expected_country: str | None = None) -> Profile:
     """Read and check profile.yaml; a problem raises DataFileError naming the field
     (or naming the file when it is not a regular file inside its folder)."""
@@ -80,7 +88,7 @@ def load_profile(path: Path, expected_country: str | None = None) -> Profile:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or "(file)"
-        raise DataFileError(path.name, first["msg"], column=field) from None
+        raise DataFileError(path.name, _problem(first), column=field) from None
     if expected_country is not None and profile.country != expected_country:
         raise DataFileError(
             path.name,
