@@ -572,7 +572,8 @@ def _reject_not_values(
     cells: dict[int, str] | None,
     rejections: _ColumnRejections,
 ) -> np.ndarray | None:
-    """Reject the column's cells that hold no value (a formula); returns their mask."""
+    """Reject the column's cells that hold no value (a formula, an error value);
+    returns their mask."""
     if not cells:
         return None
     mask = np.zeros(len(raw), dtype=bool)
