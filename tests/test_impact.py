@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench import impact, impact_charts, vocab
+from workbench import impact, impact_charts, schemas, vocab
 from workbench.errors import DataFileError
 from workbench.profile import Profile
 
@@ -533,3 +533,41 @@ def test_chart_presentation_legend_small_values_and_money_ticks(hand_survey, han
     cost = impact_charts.annual_cost_exceedance_chart(big)
     assert all(t.startswith("USD ") for t in cost.layout.xaxis.ticktext)
     assert not any("G" in t for t in cost.layout.xaxis.ticktext)
+
+
+# --------------------------------------------------------------------------- number limit
+
+
+@pytest.mark.parametrize("weighting", ["design", "post-stratified"])
+def test_inputs_at_the_number_limit_cannot_overflow(weighting):
+    """Every number the loader lets through is at most schemas.NUMBER_LIMIT in size; with
+    every input at that limit at once, no product or sum of the method overflows."""
+    top = schemas.NUMBER_LIMIT
+    rows = [
+        dict(sector=sector, size_band=band, breached_12m=breached, breaches_12m=int(top) if breached else 0,
+             cost_direct=top if breached else NAN, cost_recovery=top if breached else NAN,
+             cost_long_term=top if breached else NAN, reported=breached, phishing=breached, mfa=True)
+        for sector in vocab.SECTORS for band in vocab.SIZE_BANDS for breached in (True, False)
+    ]
+    survey = survey_frame(rows)
+    if weighting == "design":
+        survey = survey.assign(weight=top)
+    frame = register([(sector, band, int(top)) for sector in vocab.SECTORS for band in vocab.SIZE_BANDS])
+    incidents = incidents_frame([(f"I{i}", "2025-06-01", "fraud", "business", "trade", top)
+                                 for i in range(50)])
+    edge = profile(usd_per_unit=top, gdp_usd=top, budget_usd_per_year=top)
+    with np.errstate(over="raise"):  # any overflow in numpy raises, not only Python's
+        result = impact.assess_impact(survey, frame, edge, incidents=incidents, replicates=50,
+                                      min_cell_size=1)
+        figures = impact.headline_figures(result)
+    s = result.summary
+    assert s["weighting"] == weighting
+    cells = len(vocab.SECTORS) * len(vocab.SIZE_BANDS)
+    mean_cost = 3 * top * top
+    assert s["prevalence"]["estimate"] == pytest.approx(0.5)
+    assert s["mean_cost_usd"] == pytest.approx(mean_cost)
+    assert s["annual_cost_usd"]["estimate"] == pytest.approx(0.5 * cells * top * mean_cost)
+    assert all(s["annual_cost_usd"][key] is not None for key in ("p05", "p50", "p95"))
+    assert s["estimated_breaches"] == pytest.approx(cells * top * top / 2)
+    assert s["cost_pct_gdp"] is not None and math.isfinite(s["cost_pct_gdp"])
+    assert not figures.empty

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import os
+import threading
+import zipfile
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 from conftest import ASSESSMENT, ENTITIES, FRAME, SURVEY_HEADER, SURVEY_ROWS, write_country
@@ -364,3 +369,277 @@ def test_a_rows_reasons_follow_the_column_order(tmp_path: Path) -> None:
         load = loading.load_country(folder, tables=("incidents",)).tables["incidents"]
         assert [r.split(":")[0] for r in reasons(load)[0].split("; ")] == [
             "reported_on", "category", "victim_type", "sector", "cni", "financial_loss", "status"]
+
+
+# --------------------------------------------------------------------------- odd files
+
+INCIDENTS_OUTSIDE = "incident_id,reported_on,category,victim_type,sector,cni,financial_loss,status\n" \
+                    "X1,2025-01-15,fraud,business,finance,no,500,closed\n"
+
+
+def _folder_instead(folder: Path, name: str) -> None:
+    (folder / name).mkdir()
+
+
+def _link_outside(folder: Path, name: str) -> None:
+    # A readable file that would load cleanly: only where it lies makes it wrong.
+    outside = folder.parent / "elsewhere" / name
+    outside.parent.mkdir(exist_ok=True)
+    outside.write_text(INCIDENTS_OUTSIDE)
+    (folder / name).symlink_to(outside)
+
+
+def _link_to_dev_null(folder: Path, name: str) -> None:
+    (folder / name).symlink_to("/dev/null")
+
+
+def _link_loop(folder: Path, name: str) -> None:
+    (folder / name).symlink_to(folder / "other-name")
+    (folder / "other-name").symlink_to(folder / name)
+
+
+def _link_dangling(folder: Path, name: str) -> None:
+    (folder / name).symlink_to(folder / "deleted-export.csv")
+
+
+def _link_inside_to_folder(folder: Path, name: str) -> None:
+    (folder / "exports").mkdir()
+    (folder / name).symlink_to(folder / "exports")
+
+
+ODD_FILES = [
+    (_folder_instead, "is a folder, not a file"),
+    (_link_outside, "is a symbolic link leading outside the country folder"),
+    (_link_to_dev_null, "is a symbolic link leading outside the country folder"),
+    (_link_loop, "is a symbolic link loop"),
+    (_link_dangling, "is a symbolic link to nothing"),
+    (_link_inside_to_folder, "is a folder, not a file"),
+]
+
+
+@pytest.mark.parametrize(("make", "expected"), ODD_FILES, ids=[m.__name__ for m, _ in ODD_FILES])
+@pytest.mark.parametrize("name", ["incidents.csv", "entities.xlsx", "profile.yaml", "framework.yaml"])
+def test_odd_files_are_errors_naming_the_file_not_absent(tmp_path: Path, make, expected: str,
+                                                         name: str) -> None:
+    stem = name.split(".")[0]
+    folder = write_country(tmp_path, files={f"{stem}.csv": None, name: None})
+    make(folder, name)
+    data = loading.load_country(folder)
+    errors = {
+        "incidents": data.tables["incidents"].error,
+        "entities": data.tables["entities"].error,
+        "profile": data.profile_error,
+        "framework": data.framework_error,
+    }
+    assert errors[stem] is not None and errors[stem].startswith(f"{name}: {expected}"), errors
+    assert data.tables["incidents"].source != "absent" or stem != "incidents"
+    # Nothing that is not a regular file inside the folder is read or hashed.
+    assert name not in data.file_hashes
+    assert "X1" not in str(data.tables["incidents"].valid.to_dict())
+
+
+def test_a_pipe_is_an_error_and_never_opened(tmp_path: Path) -> None:
+    folder = write_country(tmp_path, files={"incidents.csv": None})
+    pipe = folder / "incidents.csv"
+    os.mkfifo(pipe)
+    # Should a reader open the pipe, this writer feeds it (the test then fails on the
+    # loaded rows rather than blocking); when nobody does, it is released below.
+    writer = threading.Thread(target=lambda: pipe.write_text(INCIDENTS_OUTSIDE), daemon=True)
+    writer.start()
+    try:
+        data = loading.load_country(folder)
+    finally:
+        release = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)
+        writer.join()
+        os.close(release)
+    assert data.tables["incidents"].error == "incidents.csv: is a device or pipe, not a file"
+    assert "incidents.csv" not in data.file_hashes
+
+
+def test_a_link_inside_the_folder_to_a_file_is_followed(tmp_path: Path) -> None:
+    folder = write_country(tmp_path, files={"incidents.csv": None})
+    (folder / "exports").mkdir()
+    (folder / "exports" / "incidents-2025-06.csv").write_text(INCIDENTS_OUTSIDE)
+    (folder / "incidents.csv").symlink_to(Path("exports") / "incidents-2025-06.csv")
+    data = loading.load_country(folder)
+    load = data.tables["incidents"]
+    assert load.error is None and load.file_name == "incidents.csv"
+    assert load.valid["incident_id"].tolist() == ["X1"]
+    assert data.file_hashes["incidents.csv"] == loading.input_sha256(folder)["incidents.csv"]
+
+
+def test_input_hashes_list_only_safe_files_and_agree_with_the_runner(tmp_path: Path) -> None:
+    from workbench import runner
+
+    folder = write_country(tmp_path)
+    (tmp_path / "secret.txt").write_text("not the country's")
+    (folder / "notes.txt").symlink_to(tmp_path / "secret.txt")
+    (folder / "zeros.csv").symlink_to("/dev/zero")  # hashing it would never end
+    (folder / "old").mkdir()
+    os.mkfifo(folder / "queue")
+    data = loading.load_country(folder)
+    assert set(data.file_hashes) == {
+        "profile.yaml", "business_population.csv", "survey_responses.csv", "incidents.csv",
+        "entities.csv", "capability_assessment.csv", "targets.csv"}
+    assert runner.input_sha256(folder) == data.file_hashes
+    assert loading.input_sha256(tmp_path / "no-such-country") == {}
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+@pytest.mark.parametrize(
+    ("cost", "expected"),
+    [
+        ("1e309", "cost_direct: '1e309' is beyond any real value (larger than 1e15 in size)"),
+        ("1e16", "cost_direct: '1e16' is beyond any real value (larger than 1e15 in size)"),
+        ("inf", "cost_direct: 'inf' is not a finite number"),
+        ("-Infinity", "cost_direct: '-Infinity' is not a finite number"),
+        ("NaN", "cost_direct: 'NaN' is not a finite number"),
+    ],
+)
+def test_numbers_that_cannot_be_real_are_quarantined(tmp_path: Path, cost: str, expected: str) -> None:
+    row = f"R9,finance,micro,private,no,yes,1,,,,,,,,,{cost},,,,no,no,no,no,no"
+    folder = write_country(tmp_path, files={"survey_responses.csv": survey_text(*SURVEY_ROWS, row)})
+    load = loading.load_country(folder).tables["survey_responses"]
+    assert reasons(load) == [expected]
+    assert load.quarantine["row"].tolist() == [len(SURVEY_ROWS) + 2]
+    assert load.quarantine["cost_direct"].tolist() == [cost]
+
+
+def test_the_limit_itself_is_a_value(tmp_path: Path) -> None:
+    row = "R9,finance,micro,private,no,yes,1,,,,,,,,,1e15,,,,no,no,no,no,no"
+    folder = write_country(tmp_path, files={"survey_responses.csv": survey_text(*SURVEY_ROWS, row)})
+    load = loading.load_country(folder).tables["survey_responses"]
+    assert load.quarantine.empty
+    assert load.valid["cost_direct"].max() == 1e15
+
+
+def test_a_whole_number_beyond_the_limit_is_quarantined_not_a_crash(tmp_path: Path) -> None:
+    row = "R9,finance,micro,private,no,yes,1e19,,,,,,,,,,,,,no,no,no,no,no"
+    frame = FRAME + "trade,small,12345678901234567890\n"
+    folder = write_country(tmp_path, files={"survey_responses.csv": survey_text(*SURVEY_ROWS, row),
+                                            "business_population.csv": frame})
+    data = loading.load_country(folder)
+    assert reasons(data.tables["survey_responses"]) == [
+        "breaches_12m: '1e19' is beyond any real value (larger than 1e15 in size)"]
+    assert reasons(data.tables["business_population"]) == [
+        "entities: '12345678901234567890' is beyond any real value (larger than 1e15 in size)"]
+
+
+def test_an_absurd_weight_is_quarantined_and_the_impact_stage_runs(tmp_path: Path) -> None:
+    from workbench import impact
+
+    header = SURVEY_HEADER + ",weight"
+    rows = [row + ",2" for row in SURVEY_ROWS] + [
+        "R8,finance,micro,private,no,yes,1,,,,,,,,,100,,,,no,no,no,no,no,1e308"]
+    folder = write_country(tmp_path, files={"survey_responses.csv": survey_text(*rows, header=header)})
+    data = loading.load_country(folder)
+    assert reasons(data.tables["survey_responses"]) == [
+        "weight: '1e308' is beyond any real value (larger than 1e15 in size)"]
+    result = impact.assess_impact(data.table("survey_responses"), data.table("business_population"),
+                                  data.profile, replicates=20, min_cell_size=1)
+    assert result.summary["respondents"] == len(SURVEY_ROWS)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(".inf", "finite number"), (".nan", "finite number"), ("1e309", "finite number"),
+     ("-.inf", "finite number"), ("2e15", "2e15 is beyond any real value (larger than 1e15 in size)"),
+     ("2.0e+15", "2e+15 is beyond any real value (larger than 1e15 in size)"), ("0", "greater than 0")],
+)
+def test_profile_numbers_must_be_finite_and_real(tmp_path: Path, value: str, expected: str) -> None:
+    folder = write_country(tmp_path)
+    profile = folder / "profile.yaml"
+    profile.write_text(profile.read_text().replace("gdp_usd: 1.0e9", f"gdp_usd: {value}"))
+    data = loading.load_country(folder)
+    assert data.profile is None
+    assert data.profile_error.startswith("profile.yaml, column 'gdp_usd': ")
+    assert expected in data.profile_error
+
+
+# --------------------------------------------------------------------------- xlsx
+
+
+def _entities_workbook(path: Path) -> None:
+    """entities.xlsx as an analyst keeps it: a formula, an error value, a blank row."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["entity_id", "name", "entity_type", "sector", "criticality"])
+    sheet.append(["NATIONAL", "Republic", "national", None, 5])          # row 2
+    sheet.append(["MOF", "Ministry of Finance", "government", "public_administration", "=2+2"])
+    sheet.append([])                                                       # row 4, blank
+    sheet.append(["PWR", "Power", "cni_operator", "=LOWER(\"ENERGY\")", 5])  # row 5
+    sheet.append(["TEL", "Telecoms", "cni_operator", "#N/A", 4])          # row 6
+    sheet.append(["WAT", "Water", "cni_operator", "water", 4])             # row 7
+    book.save(path)
+
+
+def test_xlsx_formula_cells_are_quarantined_with_the_rows_spreadsheet_numbers(tmp_path: Path) -> None:
+    folder = write_country(tmp_path, files={"entities.csv": None})
+    _entities_workbook(folder / "entities.xlsx")
+    load = loading.load_country(folder).tables["entities"]
+    assert load.rows == 5  # the blank row is no row
+    assert load.valid["entity_id"].tolist() == ["NATIONAL", "WAT"]
+    # Row numbers are the spreadsheet's, though a row is blank above some of them.
+    assert load.quarantine["row"].tolist() == [3, 5, 6]
+    assert reasons(load) == [
+        "criticality: '=2+2' is a formula, not a value",
+        "sector: '=LOWER(\"ENERGY\")' is a formula, not a value",
+        "sector: '#N/A' is a spreadsheet error, not a value",
+    ]
+    # Kept as it was read: the formula, not a blank.
+    assert load.quarantine["criticality"].tolist()[0] == "=2+2"
+
+
+def test_xlsx_repeat_names_the_spreadsheet_row(tmp_path: Path) -> None:
+    folder = write_country(tmp_path, files={"entities.csv": None})
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["entity_id", "name", "entity_type", "sector", "criticality"])
+    sheet.append(["NATIONAL", "Republic", "national", None, 5])
+    sheet.append([])
+    sheet.append(["PWR", "Power", "cni_operator", "energy", 5])
+    sheet.append(["PWR", "Power again", "cni_operator", "energy", 3])
+    book.save(folder / "entities.xlsx")
+    load = loading.load_country(folder).tables["entities"]
+    assert reasons(load) == ["entity_id: 'PWR' repeats row 4"]
+    assert load.quarantine["row"].tolist() == [5]
+
+
+def _workbook_with_member(path: Path, member: str, size: int) -> None:
+    """A valid entities workbook with one more part of ``size`` zero bytes (packs ~1000:1)."""
+    pd.read_csv(io.StringIO(ENTITIES)).to_excel(path, index=False)
+    block = bytes(1 << 20)
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as archive, \
+            archive.open(member, "w", force_zip64=True) as handle:
+        for start in range(0, size, len(block)):
+            handle.write(block[:size - start])
+
+
+@pytest.mark.parametrize(
+    ("size", "expected"),
+    [
+        (260_000_000, "unpacks to 260 MB, more than the 200 MB a workbook may hold"),
+        (20_000_000, "its part xl/media/padding.bin unpacks"),
+    ],
+)
+def test_oversized_workbook_is_refused_before_it_is_read(tmp_path: Path, monkeypatch, size: int,
+                                                         expected: str) -> None:
+    folder = write_country(tmp_path, files={"entities.csv": None})
+    _workbook_with_member(folder / "entities.xlsx", "xl/media/padding.bin", size)
+    assert (folder / "entities.xlsx").stat().st_size < 2_000_000
+
+    def never(*args, **kwargs):
+        raise AssertionError("the workbook was opened")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", never)
+    error = loading.load_country(folder).tables["entities"].error
+    assert error is not None and error.startswith(f"entities.xlsx: {expected}"), error
+
+
+def test_a_file_named_xlsx_that_is_not_a_workbook(tmp_path: Path) -> None:
+    folder = write_country(tmp_path, files={"entities.csv": None})
+    (folder / "entities.xlsx").write_text(ENTITIES)
+    error = loading.load_country(folder).tables["entities"].error
+    assert error.startswith("entities.xlsx: cannot be read as an Excel workbook")

@@ -61,8 +61,21 @@ def column_table(model) -> str:
     return "\n".join(lines)
 
 
+def number_rule() -> str:
+    """The rule every number of every table follows (from the schemas' limit)."""
+    limit = schemas.NUMBER_LIMIT_TEXT
+    return (
+        f"Every `number` and `whole number` cell must be finite and at most {limit} in "
+        f"size. `inf`, `-inf` and `nan` (any case) are quarantined as \"not a finite "
+        f"number\"; anything larger than {limit}, `1e309` included, as \"beyond any real "
+        f"value\". Nothing the contract counts or prices comes near {limit} (world GDP is "
+        f"about 1e14 USD), and with every input within it the methods' products (weight x "
+        f"entities x cost x exchange rate) stay far from overflowing."
+    )
+
+
 def render_tables() -> str:
-    blocks = []
+    blocks = [number_rule()]
     for name, model in schemas.TABLES.items():
         blocks.append(f"### `{name}.csv`\n\n{column_table(model)}")
     return "\n\n".join(blocks)

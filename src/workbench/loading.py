@@ -6,14 +6,14 @@ vectorised. A row that breaks a rule is quarantined exactly as it was read, with
 its spreadsheet row number and a ``reason`` naming the column and the rule; for
 every file ``rows = valid + quarantined``. A file-level problem (missing,
 unreadable, undecodable, empty, a required column missing, survey cells missing
-from the frame) is recorded as the table's ``error`` and stops only the stages
-that need that file.
+from the frame, a name that is not a regular file inside the country folder, a
+workbook that unpacks to an absurd size) is recorded as the table's ``error`` and
+stops only the stages that need that file.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -30,7 +30,9 @@ import pyarrow.csv as pa_csv
 from workbench import paths, schemas, vocab
 from workbench.errors import DataFileError, StageSkipped
 from workbench.framework import Framework, load_framework
+from workbench.input_files import checked_file, input_sha256
 from workbench.profile import Profile, load_profile
+from workbench.spreadsheet import SheetText, read_first_sheet
 
 # The spreadsheet row number of the first data row (the header is row 1).
 FIRST_DATA_ROW = 2
@@ -162,33 +164,35 @@ class CountryData:
 
 
 def find_table_file(folder: Path, stem: str) -> Path | None:
-    """``<stem>.csv`` or ``<stem>.xlsx`` in ``folder``; both at once is an error."""
-    csv_path, xlsx_path = folder / f"{stem}.csv", folder / f"{stem}.xlsx"
-    if csv_path.is_file() and xlsx_path.is_file():
+    """``<stem>.csv`` or ``<stem>.xlsx`` in ``folder``; both at once is an error, and so
+    is either name held by something other than a regular file inside ``folder``."""
+    csv_path = checked_file(folder, f"{stem}.csv")
+    xlsx_path = checked_file(folder, f"{stem}.xlsx")
+    if csv_path and xlsx_path:
         raise DataFileError(
             csv_path.name, f"both {csv_path.name} and {xlsx_path.name} are present; keep one"
         )
-    if csv_path.is_file():
-        return csv_path
-    if xlsx_path.is_file():
-        return xlsx_path
-    return None
+    return csv_path or xlsx_path
 
 
-def read_text_table(path: Path) -> pa_lib.Table:
+def read_text_table(path: Path) -> SheetText:
     """Read a CSV (UTF-8, with or without BOM) or the first sheet of an XLSX, all as text.
 
     Nothing is inferred: ``NA`` (Namibia) stays the text ``NA``; only empty cells
     are missing. Column names are stripped of spaces.
     """
-    table = _read_xlsx(path) if path.suffix.lower() == ".xlsx" else _read_csv(path)
-    names = [str(c).strip() for c in table.column_names]
+    if path.suffix.lower() == ".xlsx":
+        sheet = read_first_sheet(path)
+    else:
+        table = _read_csv(path)
+        sheet = SheetText(table, np.arange(table.num_rows, dtype=np.int64) + FIRST_DATA_ROW)
+    names = [str(c).strip() for c in sheet.table.column_names]
     seen: set[str] = set()
     for name in names:
         if name in seen:
             raise DataFileError(path.name, "the column appears twice in the header", column=name)
         seen.add(name)
-    return table.rename_columns(names)
+    return SheetText(sheet.table.rename_columns(names), sheet.row_numbers, sheet.not_values)
 
 
 def _read_csv(path: Path) -> pa_lib.Table:
@@ -226,26 +230,13 @@ def _csv_header(path: Path) -> list[str]:
     return header
 
 
-def _read_xlsx(path: Path) -> pa_lib.Table:
-    try:
-        frame = pd.read_excel(
-            path, sheet_name=0, dtype=str, keep_default_na=False, na_values=[""], engine="openpyxl"
-        )
-    except Exception as exc:  # openpyxl raises many kinds for a broken workbook
-        raise DataFileError(path.name, f"cannot be read as an Excel workbook ({exc})") from None
-    if frame.columns.empty:
-        raise DataFileError(path.name, "the first sheet is empty")
-    frame.columns = [str(c) for c in frame.columns]
-    return pa_lib.Table.from_pandas(frame.astype(object).where(frame.notna(), None),
-                                    preserve_index=False,
-                                    schema=pa_lib.schema([(c, pa_lib.string()) for c in frame.columns]))
-
-
 # --------------------------------------------------------------------------- parsing
 
 # A plain decimal number: what the contract calls "plain" (no thousands separators,
 # no currency signs, no inf/nan).
 _NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+# Infinity and not-a-number as programs write them (matched ignoring case).
+_NON_FINITE = r"^[+-]?(inf|infinity|nan)$"
 
 
 class _Rejections:
@@ -379,8 +370,19 @@ def _parse_column(
         return pc.if_else(yes, True, pc.if_else(no, False, pa_lib.scalar(None, pa_lib.bool_())))
     if kind in ("int", "number"):
         numbers = _parse_numbers(text)
-        rejections.add(present & ~_to_bool(pc.is_valid(numbers)),
-                       _quoted(raw, column, "is not a number"))
+        unparsed = present & ~_to_bool(pc.is_valid(numbers))
+        if unparsed.any():
+            infinite = unparsed & _to_bool(
+                pc.match_substring_regex(text, _NON_FINITE, ignore_case=True))
+            rejections.add(infinite, _quoted(raw, column, "is not a finite number"))
+            rejections.add(unparsed & ~infinite, _quoted(raw, column, "is not a number"))
+        # Beyond the limit (1e309 parses to infinity) is no real value, and the
+        # products the methods form (weight x entities x cost) could overflow.
+        beyond = _to_bool(pc.greater(pc.abs(numbers), schemas.NUMBER_LIMIT))
+        if beyond.any():
+            rejections.add(beyond, _quoted(raw, column, schemas.BEYOND_LIMIT))
+            numbers = pc.if_else(pa_lib.array(beyond), pa_lib.scalar(None, pa_lib.float64()),
+                                 numbers)
         if kind == "number":
             return numbers
         whole = pc.equal(pc.floor(numbers), numbers)
@@ -450,7 +452,8 @@ def _check_failures(check: pa.Check, typed: pa_lib.ChunkedArray) -> tuple[np.nda
     return ~passed.to_numpy(), f"fails the check {check.name}"
 
 
-def _duplicates(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, Callable]:
+def _duplicates(frame: pd.DataFrame, keys: list[str],
+                row_numbers: np.ndarray) -> tuple[np.ndarray, Callable]:
     """Rows whose key repeats an earlier row's key (the first one stays)."""
     complete = frame[keys].notna().all(axis=1)
     dup = (frame[keys].duplicated(keep="first") & complete).to_numpy()
@@ -459,7 +462,7 @@ def _duplicates(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, Calla
     def build(rows: np.ndarray) -> list[str]:
         first = (
             frame.loc[complete, keys]
-            .assign(_row=np.flatnonzero(complete.to_numpy()) + FIRST_DATA_ROW)
+            .assign(_row=row_numbers[np.flatnonzero(complete.to_numpy())])
             .drop_duplicates(keys, keep="first")
             .set_index(keys)["_row"]
         )
@@ -495,15 +498,22 @@ _PANDAS_TYPES = {
 
 
 def validate_table(
-    raw: pa_lib.Table,
+    raw: pa_lib.Table | SheetText,
     model: type[pa.DataFrameModel],
     file_name: str,
     extra_rules: list[RowRule] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split a text table into (valid typed rows, quarantined rows as read, with reasons).
 
+    A bare table's rows are numbered from FIRST_DATA_ROW; a sheet carries its own
+    row numbers and the cells that hold no value (formulas), each rejected as such.
     Raises DataFileError when a required column is missing.
     """
+    if isinstance(raw, SheetText):
+        sheet = raw
+    else:
+        sheet = SheetText(raw, np.arange(raw.num_rows, dtype=np.int64) + FIRST_DATA_ROW)
+    raw = sheet.table
     columns = schemas.columns(model)
     missing = [
         name for name, col in columns.items()
@@ -527,11 +537,16 @@ def validate_table(
         kind = column.metadata["kind"]
         text = _blank_to_null(raw.column(name))
         found = _ColumnRejections(rejections, rank[name])
+        not_value = _reject_not_values(raw.column(name), name, sheet.not_values.get(name), found)
+        if not_value is not None:  # parsed as blank: reported once, as what it is
+            text = pc.if_else(pa_lib.array(not_value), pa_lib.scalar(None, pa_lib.string()), text)
         typed = _parse_column(text, raw.column(name), kind, name, found)
         if not column.nullable:
             # Judged on the text, so that a value that did not parse is reported once,
             # as such, and not also as blank.
-            found.add(_to_bool(pc.is_null(text)), f"{name}: blank, a value is required")
+            blank = _to_bool(pc.is_null(text))
+            found.add(blank if not_value is None else blank & ~not_value,
+                      f"{name}: blank, a value is required")
         for check in column.checks:
             failing, problem = _check_failures(check, typed)
             found.add(failing, _quoted(raw.column(name), name, problem))
@@ -546,8 +561,30 @@ def validate_table(
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         parsed = dict(zip([n for n, _ in order], pool.map(parse, order)))
         typed = pa_lib.table({name: parsed[name] for name, _ in present})
-        valid, quarantine = _split_rows(typed, raw, model, rejections, repeated, extra_rules, pool)
+        valid, quarantine = _split_rows(typed, raw, model, rejections, repeated, extra_rules, pool,
+                                        sheet.row_numbers)
     return valid, quarantine
+
+
+def _reject_not_values(
+    raw: pa_lib.ChunkedArray,
+    column: str,
+    cells: dict[int, str] | None,
+    rejections: _ColumnRejections,
+) -> np.ndarray | None:
+    """Reject the column's cells that hold no value (a formula, an error value);
+    returns their mask."""
+    if not cells:
+        return None
+    mask = np.zeros(len(raw), dtype=bool)
+    mask[list(cells)] = True
+
+    def build(rows: np.ndarray) -> list[str]:
+        values = raw.take(pa_lib.array(rows)).to_pylist()
+        return [f"{column}: {v!r} {cells[int(r)]}" for v, r in zip(values, rows)]
+
+    rejections.add(mask, build)
+    return mask
 
 
 def _split_rows(
@@ -558,6 +595,7 @@ def _split_rows(
     repeated: dict[str, bool],
     extra_rules: list[RowRule] | None,
     pool: ThreadPoolExecutor,
+    row_numbers: np.ndarray,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Apply the whole-table rules, then split the rows into valid and quarantined."""
 
@@ -569,7 +607,7 @@ def _split_rows(
     # twice would cost more than every check together).
     frame = typed.to_pandas(types_mapper=_PANDAS_TYPES.get) if keys or extra_rules else None
     for key in keys:
-        rejections.add(*_duplicates(frame, key))
+        rejections.add(*_duplicates(frame, key, row_numbers))
     for rule in extra_rules or []:
         for mask, reason in rule(frame):
             rejections.add(mask, reason)
@@ -586,7 +624,7 @@ def _split_rows(
         valid = kept.to_pandas(types_mapper=_PANDAS_TYPES.get)
     quarantine = raw.take(pa_lib.array(np.flatnonzero(bad))).to_pandas(
         types_mapper=_PANDAS_TYPES.get)
-    quarantine.insert(0, ROW_COLUMN, reasons.index.to_numpy() + FIRST_DATA_ROW)
+    quarantine.insert(0, ROW_COLUMN, row_numbers[reasons.index.to_numpy(dtype=np.int64)])
     quarantine[REASON_COLUMN] = reasons.to_numpy()
     return valid, quarantine
 
@@ -708,14 +746,6 @@ def _intervention_rules(framework: Framework):
 # --------------------------------------------------------------------------- country
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def load_table(
     folder: Path,
     name: str,
@@ -728,7 +758,7 @@ def load_table(
     try:
         path = find_table_file(folder, name)
     except DataFileError as exc:
-        return TableLoad(name, folder / f"{name}.csv", error=str(exc))
+        return TableLoad(name, folder / exc.file, error=str(exc))
     source = "country"
     if path is None and fallback is not None:
         path, source = fallback, "shipped"
@@ -736,11 +766,11 @@ def load_table(
         return TableLoad(name, None, source="absent",
                          error=None if name in OPTIONAL_TABLES else f"{name}.csv is missing")
     try:
-        raw = read_text_table(path)
-        valid, quarantine = validate_table(raw, model, path.name, extra_rules)
+        sheet = read_text_table(path)
+        valid, quarantine = validate_table(sheet, model, path.name, extra_rules)
     except DataFileError as exc:
         return TableLoad(name, path, source=source, error=str(exc))
-    return TableLoad(name, path, rows=raw.num_rows, valid=valid, quarantine=quarantine,
+    return TableLoad(name, path, rows=sheet.table.num_rows, valid=valid, quarantine=quarantine,
                      source=source)
 
 
@@ -773,13 +803,11 @@ def load_country(folder: str | Path, tables: tuple[str, ...] | None = None) -> C
         profile_error = str(exc)
 
     framework, framework_error, framework_source = None, None, "shipped"
-    own_framework = folder / "framework.yaml"
     try:
-        if own_framework.is_file():
+        own_framework = checked_file(folder, "framework.yaml")
+        if own_framework is not None:
             framework_source = "country"
-            framework = load_framework(own_framework)
-        else:
-            framework = load_framework(None)
+        framework = load_framework(own_framework)
     except DataFileError as exc:
         framework_error = str(exc)
 
@@ -807,14 +835,10 @@ def load_country(folder: str | Path, tables: tuple[str, ...] | None = None) -> C
     if "survey_responses" in loads and "business_population" in loads:
         _check_survey_cells(loads["survey_responses"], loads["business_population"])
 
-    hashes = {
-        p.name: file_sha256(p)
-        for p in sorted(folder.iterdir()) if p.is_file() and not p.name.startswith(".")
-    } if folder.is_dir() else {}
     return CountryData(
         code=code, root=folder, profile=profile, profile_error=profile_error,
         framework=framework, framework_error=framework_error,
-        framework_source=framework_source, tables=loads, file_hashes=hashes,
+        framework_source=framework_source, tables=loads, file_hashes=input_sha256(folder),
     )
 
 
@@ -827,15 +851,17 @@ def _load_framework_table(
 ) -> TableLoad:
     """Tables whose rows reference the framework (and, for some, entities.csv)."""
     fallback = paths.SHIPPED_INTERVENTIONS if name == "interventions" else None
+    try:
+        own = find_table_file(folder, name)
+    except DataFileError as exc:  # the file's own problem comes first
+        return TableLoad(name, folder / exc.file, error=str(exc))
     if framework is None:
-        path = find_table_file(folder, name) or fallback
-        return TableLoad(name, path, error=f"cannot be checked: {framework_error}")
+        return TableLoad(name, own or fallback, error=f"cannot be checked: {framework_error}")
     entities = loads.get("entities")
     entity_frame = entities.valid if entities is not None and entities.usable else None
     if name == "capability_assessment":
         if entity_frame is None:
-            path = find_table_file(folder, name)
-            return TableLoad(name, path, error="cannot be checked: entities.csv is unusable")
+            return TableLoad(name, own, error="cannot be checked: entities.csv is unusable")
         return load_table(folder, name, [_assessment_rules(entity_frame, framework)])
     if name == "targets":
         return load_table(folder, name, [_target_rules(entity_frame, framework)])

@@ -10,22 +10,27 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from workbench.errors import DataFileError
+from workbench.input_files import checked_file
+from workbench.schemas import BEYOND_LIMIT, NUMBER_LIMIT
 
 
 class Profile(BaseModel):
     """The contents of a country's profile.yaml (docs/data-contract.md)."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    # Numbers must be finite (`.inf`, `.nan` and 1e309 are refused) and, like every
+    # number of the tables, at most NUMBER_LIMIT in size.
+    model_config = ConfigDict(extra="ignore", frozen=True, allow_inf_nan=False)
 
     country: str = Field(description="ISO 3166-1 alpha-2 code; must equal the folder name")
     name: str
     currency: str = Field(description="ISO 4217 code of the local currency")
-    usd_per_unit: float = Field(gt=0, description="1 unit of local currency in USD")
-    gdp_usd: float = Field(gt=0)
-    population: float = Field(gt=0)
+    usd_per_unit: float = Field(gt=0, le=NUMBER_LIMIT,
+                                description="1 unit of local currency in USD")
+    gdp_usd: float = Field(gt=0, le=NUMBER_LIMIT)
+    population: float = Field(gt=0, le=NUMBER_LIMIT)
     period_start: dt.date
     period_end: dt.date
-    budget_usd_per_year: float = Field(ge=0)
+    budget_usd_per_year: float = Field(ge=0, le=NUMBER_LIMIT)
     horizon_years: int = Field(ge=1, le=30)
     synthetic: bool = False
 
@@ -55,9 +60,18 @@ class Profile(BaseModel):
         return f"{self.period_start:%-d %b %Y} to {self.period_end:%-d %b %Y}"
 
 
+def _problem(error: dict) -> str:
+    """A validation error in words (the number limit named as the tables name it)."""
+    if error["type"] == "less_than_equal" and error.get("ctx", {}).get("le") == NUMBER_LIMIT:
+        value = error["input"]  # YAML may hand over a number or its text
+        return f"{value:g} {BEYOND_LIMIT}" if isinstance(value, float | int) else f"{value} {BEYOND_LIMIT}"
+    return error["msg"]
+
+
 def load_profile(path: Path, expected_country: str | None = None) -> Profile:
-    """Read and check profile.yaml; a problem raises DataFileError naming the field."""
-    if not path.is_file():
+    """Read and check profile.yaml; a problem raises DataFileError naming the field
+    (or naming the file when it is not a regular file inside its folder)."""
+    if checked_file(path.parent, path.name) is None:
         raise DataFileError(path.name, "the file is missing (it is required)")
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
@@ -74,7 +88,7 @@ def load_profile(path: Path, expected_country: str | None = None) -> Profile:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or "(file)"
-        raise DataFileError(path.name, first["msg"], column=field) from None
+        raise DataFileError(path.name, _problem(first), column=field) from None
     if expected_country is not None and profile.country != expected_country:
         raise DataFileError(
             path.name,

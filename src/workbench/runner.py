@@ -46,10 +46,10 @@ from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 from papermill.exceptions import PapermillExecutionError
 
-from workbench import __version__, paths, report
+from workbench import __version__, loading, paths, report
 from workbench.countries import country_folder
 from workbench.errors import WorkbenchError
-from workbench.loading import file_sha256, load_country, write_quarantine
+from workbench.loading import load_country, write_quarantine
 from workbench.notebook import STAGES_SUBDIR
 
 SUMMARY_NAME = "summary.json"
@@ -138,10 +138,7 @@ def run_parameters(
 
 def input_sha256(folder: Path) -> dict[str, str]:
     """SHA-256 of every file of a country folder, as ``load_country`` records them."""
-    return {
-        p.name: file_sha256(p)
-        for p in sorted(folder.iterdir()) if p.is_file() and not p.name.startswith(".")
-    } if folder.is_dir() else {}
+    return loading.input_sha256(folder)
 
 
 def _method_sha256(notebooks_dir: Path) -> str:

@@ -11,8 +11,8 @@ Column kinds:
     text    free text (shown escaped wherever it is rendered)
     code    a value from a vocabulary (the ``isin`` check)
     yesno   yes/no (y/n, true/false, 1/0; any case); blank = unknown
-    int     a whole number
-    number  a plain number (money, shares)
+    int     a whole number (at most NUMBER_LIMIT in size)
+    number  a plain, finite number (money, shares; at most NUMBER_LIMIT in size)
     date    an ISO 8601 date
     idlist  ``;``-separated ids
 """
@@ -26,6 +26,15 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from workbench import vocab
+
+# No number in any table may be larger than this in size (whole numbers included).
+# Nothing the contract counts or prices comes near it (world GDP is about 1e14 USD), so
+# a larger value is a typing or export error; and with every input bounded by it, the
+# products the methods form (a survey weight x a frame's entities x a cost x an
+# exchange rate) stay far inside what a float64 holds (about 1.8e308).
+NUMBER_LIMIT = 1e15
+NUMBER_LIMIT_TEXT = "1e15"
+BEYOND_LIMIT = f"is beyond any real value (larger than {NUMBER_LIMIT_TEXT} in size)"
 
 
 def _field(
