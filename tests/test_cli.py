@@ -120,8 +120,8 @@ def test_validate_out_on_a_full_disk_names_the_file_and_leaves_nothing(
 
     def disk_full(path: Path, *args, **kwargs):
         if out in path.parents:
-            path.touch()  # created, then nothing fits in it
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+            path.touch()  # a full disk: the file is created, write(2) fails naming no file
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return write_text(path, *args, **kwargs)
 
     monkeypatch.setattr(Path, "write_text", disk_full)

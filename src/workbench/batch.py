@@ -48,7 +48,12 @@ from rich.console import Console
 from workbench import __version__, index_page, paths, runner
 from workbench.countries import validate_country_code
 from workbench.errors import InvalidCountryCode, WorkbenchError
-from workbench.output_files import OutputWriteError, os_error_line, write_text_atomic
+from workbench.output_files import (
+    OutputWriteError,
+    cannot_write,
+    os_error_line,
+    write_text_atomic,
+)
 from workbench.report import PLOTLY_JS_NAME
 from workbench.runner import REPORT_NAME, SUMMARY_NAME, RunOutcome
 
@@ -257,7 +262,10 @@ def run_in_subprocess(
     for old in logs.glob(f"{country}-*.ipynb"):
         old.unlink(missing_ok=True)
     log_path = logs / f"{country}.log"
-    log_path.write_text(f"{_now()} {country}: run started on {socket.gethostname()}\n")
+    try:
+        log_path.write_text(f"{_now()} {country}: run started on {socket.gethostname()}\n")
+    except OSError as exc:  # a full disk: the country fails, naming its log
+        raise cannot_write(log_path, exc) from None
     command = [sys.executable, "-m", "workbench.runner", country,
                "--data", settings.data_root, "--out", settings.out_root,
                "--plotly-js", settings.plotly_js, "--keep-failed-in", str(logs)]
@@ -968,7 +976,9 @@ def _run_one(code: str, settings: RunSettings, state: _BatchState) -> CountryRes
     state.started(code)
     try:
         raw = run_in_subprocess(code, settings, on_event=lambda e: state.event(code, e))
-    except OSError as exc:  # its log cannot be written (a full disk), no process ...
+    except WorkbenchError as exc:  # its log cannot be written (a full disk)
+        raw = _failure(code, settings, str(exc))
+    except OSError as exc:  # no process could be started ...
         raw = _failure(code, settings, os_error_line(exc))
     except Exception as exc:
         raw = _failure(code, settings, f"{type(exc).__name__}: {exc}")

@@ -140,8 +140,6 @@ def run(
         )
     except WorkbenchError as exc:
         fail(str(exc))
-    except OSError as exc:  # the output folder itself cannot be made (a full disk)
-        fail(f"{country}: FAILED: {os_error_line(exc)}", code=1)
     if not outcome.ok:
         fail(outcome.one_line(), code=1)
     console.print(outcome.one_line(), markup=False, highlight=False, soft_wrap=True)

@@ -38,6 +38,15 @@ def os_error_line(exc: OSError) -> str:
     return f"{verb}{exc.filename}: {reason}"
 
 
+def cannot_write(target: Path | str, exc: OSError) -> OutputWriteError:
+    """The one-line error for ``target`` that could not be written.
+
+    A failing ``write()`` (a full disk) raises an OSError that names no file: the
+    caller, which knows what it was writing, names it here.
+    """
+    return OutputWriteError(f"cannot write {target}: {exc.strerror or exc or type(exc).__name__}")
+
+
 def temporary_name(target: Path) -> Path:
     """The hidden name a file is written under before it is renamed to ``target``."""
     return target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:6]}.tmp")
@@ -57,8 +66,7 @@ def write_atomic(target: Path | str, write: Callable[[Path], object]) -> Path:
         os.replace(temporary, target)
     except OSError as exc:
         temporary.unlink(missing_ok=True)
-        reason = exc.strerror or str(exc) or type(exc).__name__
-        raise OutputWriteError(f"cannot write {target}: {reason}") from None
+        raise cannot_write(target, exc) from None
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise

@@ -51,7 +51,13 @@ from workbench.countries import country_folder
 from workbench.errors import WorkbenchError
 from workbench.loading import file_sha256, load_country, write_quarantine
 from workbench.notebook import STAGES_SUBDIR
-from workbench.output_files import os_error_line
+from workbench.output_files import (
+    WRITE_ERRNOS,
+    OutputWriteError,
+    cannot_write,
+    os_error_line,
+    write_text_atomic,
+)
 
 SUMMARY_NAME = "summary.json"
 REPORT_NAME = "report.html"
@@ -330,8 +336,9 @@ def run_country(
             the workbench did before, kept for comparison and as a fallback for a
             notebook that needs a pristine process).
 
-    Raises WorkbenchError for a bad country code or a missing folder; any failure
-    after that is reported in the returned outcome (``ok`` False).
+    Raises WorkbenchError for a bad country code, a missing folder or an output
+    folder that cannot be written; any failure after that is reported in the
+    returned outcome (status ``failed``, the last good report left in place).
     """
     started = time.perf_counter()
     data_root = Path(data_root).resolve()
@@ -341,10 +348,13 @@ def run_country(
         raise WorkbenchError(f"{folder} does not exist (expected one folder per country)")
     notebooks_dir = Path(paths.NOTEBOOKS_DIR)
     final = out_root / country
-    out_root.mkdir(parents=True, exist_ok=True)
-    clean_leftovers(out_root, country)
     staging = out_root / _owned_name(STAGING_PREFIX, country)
-    staging.mkdir()
+    try:
+        out_root.mkdir(parents=True, exist_ok=True)
+        clean_leftovers(out_root, country)
+        staging.mkdir()
+    except OSError as exc:  # a full disk, a read-only folder: the run cannot start
+        raise OutputWriteError(os_error_line(exc)) from None
     outcome = RunOutcome(country=country, ok=False, out_dir=final)
     kernel: StageKernel | None = None
     try:
@@ -378,6 +388,8 @@ def run_country(
             try:
                 kernel.execute(notebooks_dir / notebook_name, executed, params, cell_timeout)
             except Exception as exc:  # a failing cell, a dead kernel, a timeout, a full disk
+                if isinstance(exc, OSError) and not exc.filename and exc.errno in WRITE_ERRNOS:
+                    exc = cannot_write(executed, exc)  # papermill saving the executed notebook
                 outcome.stages[stage] = "failed"
                 outcome.failed_stage = stage
                 outcome.error = _failure_line(exc, staging, final)
@@ -391,7 +403,7 @@ def run_country(
         summary["generated"]["parameters"] = run_parameters(
             budget_usd_per_year, horizon_years, plotly_js)
         summary["generated"]["method_sha256"] = method_sha256()
-        (staging / SUMMARY_NAME).write_text(json.dumps(summary, indent=2, allow_nan=False))
+        write_text_atomic(staging / SUMMARY_NAME, json.dumps(summary, indent=2, allow_nan=False))
         profile = data.profile
         page = report.render_report(
             country_name=profile.name if profile else country,
@@ -401,12 +413,12 @@ def run_country(
             sections=report.section_list(states),
             plotly_js=plotly_js,
         )
-        (staging / REPORT_NAME).write_text(page, encoding="utf-8")
+        write_text_atomic(staging / REPORT_NAME, page)
         _swap_in(staging, final)
         outcome.ok, outcome.summary = True, summary
         return outcome
-    except WorkbenchError as exc:
-        outcome.error = str(exc)
+    except WorkbenchError as exc:  # an output that could not be written (a full disk)
+        outcome.error = str(exc).replace(str(staging), str(final))
         outcome.reasons = [outcome.error]
         return outcome
     except Exception as exc:  # the kernel would not start, a disk filled up ...
@@ -451,7 +463,7 @@ def _keep_failed_notebook(executed: Path, keep_in: Path | str | None, name: str)
 def _write_stage_block(staging: Path, stage: str, block: dict[str, Any]) -> None:
     target = staging / STAGES_SUBDIR / f"{stage}.json"
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(block, indent=2))
+    write_text_atomic(target, json.dumps(block, indent=2))
 
 
 def assemble_summary(data: Any, staging: Path, *, status: str = OK,
