@@ -7,6 +7,7 @@ not a full analysis; the real notebooks are exercised by tests/test_runner.py.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -438,3 +439,109 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path: Path, monkeypatch: pyt
                                       str(tmp_path / "out"), "--scheduler", "tcp://127.0.0.1:9"])
     assert result.exit_code == 2
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in result.stderr
+
+
+# --------------------------------------------------------------------------- outcomes
+
+
+def test_batch_tells_partial_stale_and_failed_apart_with_their_reasons(
+        tmp_path: Path, notebooks: Path) -> None:
+    data, out = tmp_path / "data", tmp_path / "out"
+    write_country(data, "KE")
+    write_country(data, "FJ", name="Fiji", currency="FJD")
+    first = CliRunner().invoke(app, ["batch", "--data", str(data), "--out", str(out)])
+    assert first.exit_code == 0, first.output
+    good = (out / "KE" / "summary.json").read_text()
+
+    (data / "KE" / "profile.yaml").write_text("country: KE\nname: [Kenya\n")  # unusable
+    (data / "FJ" / "survey_responses.csv").unlink()  # absent: impact skipped
+    write_country(data, "MY", name="Malaysia", currency="MYR", files={
+        "interventions.csv": "intervention_id,name,pillar,indicators,applies_to,raises_to,capex_usd,"
+                             "opex_usd_per_year,duration_months,requires,loss_reduction\n"
+                             "X1,Thing,nopillar,LEG-01,national,3,1,1,12,,0.1\n"})
+    second = CliRunner().invoke(app, ["batch", "--data", str(data), "--out", str(out)])
+    assert second.exit_code == 1, second.output
+
+    countries = _manifest(out)["countries"]
+    assert {c: e["status"] for c, e in countries.items()} == {
+        "FJ": "partial", "KE": "stale", "MY": "failed"}
+    assert _manifest(out)["totals"] == {"partial": 1, "stale": 1, "failed": 1}
+    ke, fj, my = countries["KE"], countries["FJ"], countries["MY"]
+    assert ke["error"] == "profile.yaml: not valid YAML (ParserError)"
+    assert ke["reasons"] == [ke["error"]] and ke["failed_stage"] is None
+    assert ke["report"] == "KE/report.html" and ke["stages"] == {}
+    assert (out / "KE" / "summary.json").read_text() == good  # the last good report, kept
+    assert fj["reasons"] == [
+        "impact skipped: survey_responses.csv is missing (it is required for this stage)"]
+    assert fj["stages"]["impact"] == "skipped" and fj["error"] is None
+    assert my["error"].startswith("interventions.csv: no usable row: all 1 rows were set aside")
+    assert my["report"] is None and not (out / "MY").exists()
+    summary = json.loads((out / "FJ" / "summary.json").read_text())
+    assert summary["status"] == "partial" and summary["reasons"] == fj["reasons"]
+
+    stderr = second.stderr.splitlines()
+    [ke_line] = [line for line in stderr if line.startswith("KE: ")]
+    [my_line] = [line for line in stderr if line.startswith("MY: ")]
+    assert ke_line.startswith("KE: STALE: failed: profile.yaml: not valid YAML (ParserError); "
+                              "the last good report (")
+    assert f"is left in place: {out / 'KE' / 'report.html'}" in ke_line
+    assert my_line.startswith("MY: FAILED: interventions.csv: no usable row")
+    assert "no earlier report" in my_line
+    assert [line for line in second.stdout.splitlines() if line.startswith("FJ: partial in ")]
+    assert "Traceback" not in second.output
+
+    page = (out / "index.html").read_text()
+    assert "<a href='KE/report.html'>Kenya</a>" in page  # the last good report's link kept
+    assert "failed: profile.yaml: not valid YAML (ParserError)" in page
+    assert "PARTIAL</span><div class='wb-why'>impact skipped: survey_responses.csv is missing" in page
+    assert "MY <span class='wb-why'>(no report yet)</span>" in page
+
+    # Unchanged since, FJ is skipped; its report is still partial and the index says so.
+    third = batch.run_batch(data, out, countries=["FJ"])
+    assert [o.status for o in third.outcomes] == ["skipped-unchanged"]
+    assert _manifest(out)["countries"]["FJ"]["reasons"] == fj["reasons"]
+    [row] = [r for r in batch.index_rows(out, _manifest(out)) if r.country == "FJ"]
+    assert row.status == "partial" and row.reasons == tuple(fj["reasons"])
+
+
+def test_full_disk_for_manifest_and_index_is_one_line_and_leaves_no_temporary_file(
+        tmp_path: Path, notebooks: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data, out = tmp_path / "data", tmp_path / "out"
+    write_country(data, "KE")
+    write_text = Path.write_text
+
+    def disk_full(path: Path, *args, **kwargs):
+        if path.name.startswith((".manifest.json.", ".index.html.")):
+            path.touch()  # a full disk: the file is created, write(2) fails naming no file
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return write_text(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", disk_full)
+    result = CliRunner().invoke(app, ["batch", "--data", str(data), "--out", str(out)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output and result.exception is None or \
+        isinstance(result.exception, SystemExit)
+    said = [line for line in result.stderr.splitlines() if line.startswith("workbench: ")]
+    assert said == [f"workbench: cannot write {out.resolve() / 'manifest.json'}: "
+                    "No space left on device"]
+    # The country's own run (another process, another disk state) still published.
+    assert (out / "KE" / "report.html").is_file()
+    assert not [p.name for p in out.rglob("*") if p.name.endswith(".tmp")]
+    assert not (out / "manifest.json").exists() and not (out / "index.html").exists()
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+def test_full_disk_for_a_country_log_fails_that_country_naming_the_log(
+        tmp_path: Path, notebooks: Path) -> None:
+    data, out = tmp_path / "data", tmp_path / "out"
+    write_country(data, "KE")
+    (out / "logs").mkdir(parents=True)
+    (out / "logs" / "KE.log").symlink_to("/dev/full")  # every write: No space left on device
+    result = CliRunner().invoke(app, ["batch", "--data", str(data), "--out", str(out)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("KE: ")]
+    log = out.resolve() / "logs" / "KE.log"
+    assert line == (f"KE: FAILED: cannot write {log}: No space left on device; no earlier report")
+    entry = _manifest(out)["countries"]["KE"]
+    assert entry["status"] == "failed" and entry["reasons"] == [entry["error"]]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -161,3 +163,181 @@ def test_stage_kernel_talks_over_private_unix_sockets_and_removes_them(tmp_path:
     finally:
         kernel.close()
     assert not folder.exists()
+
+
+# --------------------------------------------------------------------------- outcomes
+
+SAMPLE_KE = paths.PROJECT_ROOT / "data" / "samples" / "KE"
+MINI_FRAMEWORK = Path(__file__).parent / "fixtures" / "frameworks" / "mini_csf.yaml"
+INTERVENTIONS_HEADER = ("intervention_id,name,pillar,indicators,applies_to,raises_to,capex_usd,"
+                        "opex_usd_per_year,duration_months,requires,loss_reduction\n")
+
+
+@pytest.fixture(scope="module")
+def stand_ins(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Stage notebooks that only print: a run costs a kernel, not an analysis."""
+    folder = tmp_path_factory.mktemp("stand-ins")
+    for stage, name in paths.STAGE_NOTEBOOKS:
+        _notebook(folder / name, f"print('{stage} ok')")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def last_good(tmp_path_factory: pytest.TempPathFactory, stand_ins: Path) -> Path:
+    """An output folder holding a good report of the sample KE (made once)."""
+    out = tmp_path_factory.mktemp("last-good") / "out"
+    data = tmp_path_factory.mktemp("good-data")
+    shutil.copytree(SAMPLE_KE, data / "KE")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(paths, "NOTEBOOKS_DIR", stand_ins)
+        good = runner.run_country("KE", data_root=data, out_root=out)
+    assert good.status == "ok", good.one_line()
+    return out
+
+
+def _broken_ke(root: Path, file_name: str, text: str | None) -> Path:
+    """A copy of the sample KE under ``root`` with one file replaced (None: removed)."""
+    shutil.copytree(SAMPLE_KE, root / "KE")
+    if text is None:
+        (root / "KE" / file_name).unlink()
+    else:
+        (root / "KE" / file_name).write_text(text, encoding="utf-8")
+    return root
+
+
+def _survey_without(column: str) -> str:
+    lines = (SAMPLE_KE / "survey_responses.csv").read_text(encoding="utf-8").splitlines()
+    drop = lines[0].split(",").index(column)
+    return "\n".join(",".join(c for i, c in enumerate(line.split(",")) if i != drop)
+                     for line in lines) + "\n"
+
+
+# Each: the file broken, its new text, and what the failure line must say of it.
+UNUSABLE_INPUTS = {
+    "profile unparseable": ("profile.yaml", "country: KE\nname: [Kenya\n", "profile.yaml: "),
+    "profile missing": ("profile.yaml", None, "profile.yaml: the file is missing"),
+    "framework broken": ("framework.yaml", "id: x\npillars: [\n", "framework.yaml: "),
+    "own catalogue with no usable row": (
+        "interventions.csv",
+        INTERVENTIONS_HEADER + "X1,Thing,nopillar,LEG-01,national,3,1,1,12,,0.1\n",
+        "interventions.csv: no usable row: all 1 rows were set aside (row 2: pillar: "),
+    "survey missing a required column": (
+        "survey_responses.csv", _survey_without("breached_12m"),
+        "survey_responses.csv, column 'breached_12m': required column missing"),
+    "header-only file": (
+        "incidents.csv",
+        (SAMPLE_KE / "incidents.csv").read_text(encoding="utf-8").splitlines()[0] + "\n",
+        "incidents.csv: the file has a header but no rows"),
+}
+
+
+@pytest.mark.parametrize("case", list(UNUSABLE_INPUTS))
+def test_unusable_input_fails_the_run_and_keeps_the_last_good_report(
+        case: str, tmp_path: Path, last_good: Path, stand_ins: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    file_name, text, said = UNUSABLE_INPUTS[case]
+    out = tmp_path / "out"
+    shutil.copytree(last_good, out)
+    before = {p.name: p.read_bytes() for p in (out / "KE").iterdir() if p.is_file()}
+    data = _broken_ke(tmp_path / "data", file_name, text)
+    monkeypatch.setattr(paths, "NOTEBOOKS_DIR", stand_ins)
+
+    outcome = runner.run_country("KE", data_root=data, out_root=out)
+
+    assert outcome.status == "failed" and not outcome.ok
+    assert outcome.error.startswith(said), outcome.error
+    assert outcome.reasons[0] == outcome.error and outcome.stages == {}
+    line = outcome.one_line()
+    assert line.startswith(f"KE: FAILED: {said}")
+    assert line.endswith(f"(last good report kept: {out.resolve() / 'KE' / 'report.html'})")
+    assert "\n" not in line
+    # Nothing new published: the last good report is untouched, nothing left beside it.
+    assert {p.name: p.read_bytes() for p in (out / "KE").iterdir() if p.is_file()} == before
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_failed_run_without_an_earlier_report_says_so(tmp_path: Path, stand_ins: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(paths, "NOTEBOOKS_DIR", stand_ins)
+    data = _broken_ke(tmp_path / "data", "profile.yaml", "- just\n- a list\n")
+    (data / "KE" / "entities.csv").write_text("entity_id,name\n", encoding="utf-8")
+    outcome = runner.run_country("KE", data_root=data, out_root=tmp_path / "out")
+    assert outcome.status == "failed" and outcome.last_good_report is None
+    assert len(outcome.reasons) == 2  # every unusable input, the first one on the line
+    assert outcome.one_line().endswith(
+        "(and 1 more unusable input: `workbench validate` lists them) (no earlier report)")
+    assert not (tmp_path / "out" / "KE").exists()
+    assert runner.RunOutcome.from_json(outcome.to_json()) == outcome
+    assert outcome.to_json()["status"] == "failed"
+
+
+def test_absent_inputs_make_the_run_partial_and_the_report_says_so_at_the_top(
+        tmp_path: Path, stand_ins: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(paths, "NOTEBOOKS_DIR", stand_ins)
+    data = _broken_ke(tmp_path / "data", "survey_responses.csv", None)
+    outcome = runner.run_country("KE", data_root=data, out_root=tmp_path / "out")
+    assert outcome.ok and outcome.status == "partial"
+    assert outcome.stages == {"data_quality": "ok", "impact": "skipped", "gaps": "ok",
+                              "business_case": "ok"}
+    reason = "impact skipped: survey_responses.csv is missing (it is required for this stage)"
+    assert outcome.reasons == [reason]
+    assert outcome.one_line().startswith("KE: partial in ") and reason in outcome.one_line()
+    summary = json.loads((tmp_path / "out" / "KE" / "summary.json").read_text())
+    assert summary["status"] == "partial" and summary["reasons"] == [reason]
+    page = (tmp_path / "out" / "KE" / "report.html").read_text()
+    notice = page.index("Partial report.")
+    assert notice < page.index("<nav class=\"wb-toc\">")  # near the top, before any section
+    assert "survey_responses.csv is missing" in page[notice:page.index("<nav")]
+
+
+def test_shipped_catalogue_that_cannot_serve_the_framework_makes_the_run_partial(
+        tmp_path: Path, stand_ins: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(paths, "NOTEBOOKS_DIR", stand_ins)
+    write_country(tmp_path / "data", files={
+        "framework.yaml": MINI_FRAMEWORK.read_text(),
+        "capability_assessment.csv": ("entity_id,indicator_id,level,evidence,assessed_on\n"
+                                      "NATIONAL,PR-N1,2,,2025-05-01\nMOF,PR-O1,3,,2025-05-02\n"),
+        "targets.csv": None,
+    })
+    outcome = runner.run_country("KE", data_root=tmp_path / "data", out_root=tmp_path / "out")
+    assert outcome.status == "partial", outcome.one_line()
+    assert outcome.stages["business_case"] == "skipped" and outcome.stages["gaps"] == "ok"
+    [reason] = outcome.reasons
+    assert reason.startswith("business_case skipped: interventions.csv (the shipped catalogue): "
+                             "none of its ")
+    assert "framework mini_csf; put the country's own interventions.csv in its folder" in reason
+    summary = json.loads((tmp_path / "out" / "KE" / "summary.json").read_text())
+    assert summary["business_case"]["skipped"].startswith("interventions.csv (the shipped")
+
+
+def test_complete_run_is_ok_without_reasons(finished_run: runner.RunOutcome) -> None:
+    summary = json.loads((finished_run.out_dir / "summary.json").read_text())
+    assert finished_run.status == "ok" and finished_run.reasons == []
+    assert summary["status"] == "ok" and "reasons" not in summary
+    assert "Partial report." not in (finished_run.out_dir / "report.html").read_text()
+
+
+def test_full_disk_fails_the_run_naming_the_file_and_leaves_nothing_behind(
+        tmp_path: Path, last_good: Path, stand_ins: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(last_good, out)
+    before = (out / "KE" / "summary.json").read_bytes()
+    shutil.copytree(SAMPLE_KE, tmp_path / "data" / "KE")
+    monkeypatch.setattr(paths, "NOTEBOOKS_DIR", stand_ins)
+    write_text = Path.write_text
+
+    def disk_full(path: Path, *args, **kwargs):
+        if out.resolve() in path.resolve().parents and "summary.json" in path.name:
+            path.touch()  # a full disk: the file is created, write(2) fails naming no file
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return write_text(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", disk_full)
+    outcome = runner.run_country("KE", data_root=tmp_path / "data", out_root=out)
+    assert outcome.status == "failed"
+    assert outcome.error == (f"cannot write {out.resolve() / 'KE' / 'summary.json'}: "
+                             "No space left on device")
+    assert outcome.one_line().startswith(
+        f"KE: FAILED: cannot write {out.resolve() / 'KE' / 'summary.json'}: No space left")
+    assert (out / "KE" / "summary.json").read_bytes() == before
+    assert not [p for p in out.rglob("*") if p.name.startswith(".") or p.stat().st_size == 0]

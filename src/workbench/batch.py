@@ -48,6 +48,12 @@ from rich.console import Console
 from workbench import __version__, index_page, paths, runner
 from workbench.countries import validate_country_code
 from workbench.errors import InvalidCountryCode, WorkbenchError
+from workbench.output_files import (
+    OutputWriteError,
+    cannot_write,
+    os_error_line,
+    write_text_atomic,
+)
 from workbench.report import PLOTLY_JS_NAME
 from workbench.runner import REPORT_NAME, SUMMARY_NAME, RunOutcome
 
@@ -62,8 +68,8 @@ SHARED_PLOTLY_JS = f"../{PLOTLY_JS_NAME}"
 DEFAULT_TIMEOUT_SECONDS = 3600.0
 DASK_CONNECT_TIMEOUT = "30s"
 
-OK, SKIPPED, STALE, FAILED = "ok", "skipped-unchanged", "stale", "failed"
-STATUSES = (OK, SKIPPED, STALE, FAILED)
+OK, PARTIAL, SKIPPED, STALE, FAILED = "ok", "partial", "skipped-unchanged", "stale", "failed"
+STATUSES = (OK, PARTIAL, SKIPPED, STALE, FAILED)
 
 
 def _now() -> str:
@@ -141,33 +147,73 @@ class CountryResult:
     error: str | None = None
     last_good_run: str | None = None
     log: Path | None = None
+    # Partial: why each skipped stage was skipped; stale or failed: every unusable
+    # input, or the error. One line each, naming the file.
+    reasons: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return self.status in (OK, SKIPPED)
+        return self.status in (OK, PARTIAL, SKIPPED)
 
     def one_line(self) -> str:
         """What the CLI prints for this country: one line, with the reason on failure."""
         report = self.out_dir / REPORT_NAME
-        if self.status == OK:
-            return RunOutcome(self.country, True, self.out_dir, self.seconds, self.stages).one_line()
+        if self.status in (OK, PARTIAL):
+            return RunOutcome(self.country, True, self.out_dir, self.seconds, self.stages,
+                              reasons=self.reasons).one_line()
         if self.status == SKIPPED:
             return (f"{self.country}: skipped-unchanged (inputs, parameters and workbench as for "
                     f"the report of {self.last_good_run}; --force re-runs) -> {report}")
-        where = f"stage {self.failed_stage}" if self.failed_stage else "setup"
+        where = f" at stage {self.failed_stage}" if self.failed_stage else ""
         log = f"; log: {self.log}" if self.log else ""
+        more = len(self.reasons) - 1
+        others = f" (and {more} more: see manifest.json)" if more > 0 else ""
         if self.status == STALE:
-            return (f"{self.country}: STALE: failed at {where}: {self.error}; the last good "
-                    f"report ({self.last_good_run}) is left in place{log}")
-        return f"{self.country}: FAILED at {where}: {self.error}; no earlier report{log}"
+            return (f"{self.country}: STALE: failed{where}: {self.error}{others}; the last good "
+                    f"report ({self.last_good_run}) is left in place: {report}{log}")
+        return f"{self.country}: FAILED{where}: {self.error}{others}; no earlier report{log}"
 
 
 def _failure(country: str, settings: RunSettings, error: str, stage: str | None = None,
              seconds: float = 0.0) -> dict[str, Any]:
     outcome = RunOutcome(country=country, ok=False, out_dir=Path(settings.out_root) / country,
-                         seconds=seconds, failed_stage=stage, error=error)
+                         seconds=seconds, failed_stage=stage, error=error, reasons=[error])
     return {"outcome": outcome.to_json(), "pid": None, "returncode": None,
             "seconds": seconds, "log": None, "failed_notebook": None}
+
+
+class _RunLog:
+    """A country's log file, appended to by this process and the run's own stderr.
+
+    A line that cannot be written (a full disk) is dropped rather than raised: the
+    log must never stop the run it records, nor the reader of its events (whose
+    death would leave the run blocked on a full pipe).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.handle = path.open("a", encoding="utf-8")
+
+    def fileno(self) -> int:  # the run process's stderr goes straight to the file
+        return self.handle.fileno()
+
+    def write(self, text: str) -> None:
+        try:
+            self.handle.write(text)
+            self.handle.flush()
+        except OSError:
+            pass
+
+    def flush(self) -> None:
+        self.write("")
+
+    def __enter__(self) -> _RunLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.handle.close()
+        except OSError:
+            pass
 
 
 _LIVE: set[subprocess.Popen] = set()
@@ -216,7 +262,10 @@ def run_in_subprocess(
     for old in logs.glob(f"{country}-*.ipynb"):
         old.unlink(missing_ok=True)
     log_path = logs / f"{country}.log"
-    log_path.write_text(f"{_now()} {country}: run started on {socket.gethostname()}\n")
+    try:
+        log_path.write_text(f"{_now()} {country}: run started on {socket.gethostname()}\n")
+    except OSError as exc:  # a full disk: the country fails, naming its log
+        raise cannot_write(log_path, exc) from None
     command = [sys.executable, "-m", "workbench.runner", country,
                "--data", settings.data_root, "--out", settings.out_root,
                "--plotly-js", settings.plotly_js, "--keep-failed-in", str(logs)]
@@ -233,7 +282,7 @@ def run_in_subprocess(
     stage: str | None = None
     timed_out = threading.Event()
     # Appending from both sides (the process's stderr, this reader) keeps both intact.
-    with log_path.open("a", encoding="utf-8") as log:
+    with _RunLog(log_path) as log:
         process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL,
             text=True, encoding="utf-8", errors="replace", env=env, start_new_session=True,
@@ -302,7 +351,8 @@ def run_in_subprocess(
             result = _failure(country, settings, why, stage, seconds)["outcome"]
             # Its staging folder (the process is gone now) is not worth keeping.
             runner.clean_leftovers(out_root, country)
-        verdict = "ok" if result.get("ok") else f"failed: {_one_line(result.get('error'))}"
+        verdict = (result.get("status") or OK) if result.get("ok") else \
+            f"failed: {_one_line(result.get('error'))}"
         log.write(f"{_now()} {country}: {verdict} ({seconds:.1f} s)\n")
     kept = sorted(logs.glob(f"{country}-*.ipynb"))
     return {"outcome": result, "pid": process.pid, "returncode": returncode,
@@ -445,9 +495,8 @@ def make_progress(console: Console) -> BatchProgress:
 
 
 def _write_atomic(target: Path, text: str) -> None:
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:6]}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, target)
+    """Write ``target`` whole or not at all; OutputWriteError names it when it cannot be."""
+    write_text_atomic(target, text)
 
 
 def read_manifest(out_root: Path) -> dict[str, Any]:
@@ -472,6 +521,7 @@ class _BatchState:
         self.results: dict[str, CountryResult] = {}
         self.started_numbers: dict[str, int] = {}
         self.failures = 0
+        self.write_errors: list[str] = []
         previous = read_manifest(out_root).get("countries")
         self.entries: dict[str, dict[str, Any]] = {}
         if isinstance(previous, dict):
@@ -499,6 +549,8 @@ class _BatchState:
 
     def _pending_entry(self, code: str, key: dict[str, Any], state: str) -> dict[str, Any]:
         has_report = self._report(code) is not None
+        interrupted = (f"interrupted: the batch started at {self.manifest['batch']['started_at']} "
+                       "ended before this country's run finished")
         return {
             # What is true of the disk should this batch die now.
             "status": STALE if has_report else FAILED,
@@ -510,8 +562,8 @@ class _BatchState:
             "stage": None,
             "stages": {},
             "failed_stage": None,
-            "error": (f"interrupted: the batch started at {self.manifest['batch']['started_at']} "
-                      "ended before this country's run finished"),
+            "error": interrupted,
+            "reasons": [interrupted],
             "inputs_sha256": key["input_sha256"],
             "parameters": key["parameters"],
             "workbench_version": key["workbench_version"],
@@ -527,8 +579,11 @@ class _BatchState:
             entry = self._pending_entry(code, key, "queued")
             if skip:
                 previous = read_manifest(self.out_root).get("countries", {}).get(code, {})
+                summary = read_summary(self.out_root / code) or {}
                 entry.update(status=SKIPPED, state="done", error=None,
                              stages=previous.get("stages", {}) if isinstance(previous, dict) else {},
+                             # A partial report stays partial: its reasons stay with it.
+                             reasons=list(summary.get("reasons") or []),
                              started_at=_now(), seconds=0.0)
                 self.results[code] = self._result(code, entry)
             self.entries[code] = entry
@@ -560,14 +615,18 @@ class _BatchState:
             entry = self.entries[code]
             ok = bool(outcome.get("ok"))
             has_report = self._report(code) is not None
+            error = _one_line(outcome.get("error"))
             entry.update(
-                status=OK if ok else (STALE if has_report else FAILED),
+                status=(PARTIAL if outcome.get("status") == PARTIAL else OK) if ok
+                else (STALE if has_report else FAILED),
                 state="done", stage=None, pid=raw.get("pid"),
                 # The whole process, start-up included: what the country cost the batch.
                 seconds=round(float(raw.get("seconds") or outcome.get("seconds") or 0.0), 2),
                 stages=outcome.get("stages") or {},
                 failed_stage=None if ok else outcome.get("failed_stage"),
-                error=None if ok else _one_line(outcome.get("error")),
+                error=None if ok else error,
+                reasons=[_one_line(r) for r in outcome.get("reasons") or []]
+                or ([] if ok else [error]),
                 last_good_run=self._last_good(code),
                 report=self._report(code),
                 log=self._relative(raw.get("log")),
@@ -605,21 +664,29 @@ class _BatchState:
             stages=entry.get("stages") or {}, failed_stage=entry.get("failed_stage"),
             error=entry.get("error"), last_good_run=entry.get("last_good_run"),
             log=self.out_root / entry["log"] if entry.get("log") else None,
+            reasons=list(entry.get("reasons") or []),
         )
 
     def save(self, index: bool = True) -> None:
+        """Rewrite manifest.json (and index.html). A write that fails (a full disk) is
+        recorded in ``write_errors``, not raised: the countries' runs go on and each
+        reports its own fate; the batch names the file it could not write."""
         with self.lock:
             totals: dict[str, int] = {}
             for code in self.codes:
                 status = self.entries[code]["status"]
                 totals[status] = totals.get(status, 0) + 1
             self.manifest["totals"] = totals
-            _write_atomic(self.out_root / MANIFEST_NAME,
-                          json.dumps(self.manifest, indent=2, allow_nan=False))
-            if index:
-                write_index(self.out_root, self.manifest,
-                            plotly_js=PLOTLY_JS_NAME if self.settings.plotly_js != "embed"
-                            else "embed")
+            try:
+                _write_atomic(self.out_root / MANIFEST_NAME,
+                              json.dumps(self.manifest, indent=2, allow_nan=False))
+                if index:
+                    write_index(self.out_root, self.manifest,
+                                plotly_js=PLOTLY_JS_NAME if self.settings.plotly_js != "embed"
+                                else "embed")
+            except OutputWriteError as exc:
+                if str(exc) not in self.write_errors:
+                    self.write_errors.append(str(exc))
 
 
 # --------------------------------------------------------------------------- index
@@ -641,11 +708,18 @@ def index_rows(out_root: Path, manifest: dict[str, Any]) -> list[index_page.Inde
         summary = read_summary(Path(out_root) / code)
         status = entry.get("status", FAILED)
         error = entry.get("error")
+        reasons: list[str] = []
         if entry.get("state") in ("queued", "running"):
             error = ("being rebuilt when this page was written; if no batch is running now, "
                      "the batch was interrupted")
-        elif status in (STALE, FAILED) and entry.get("failed_stage"):
-            error = f"failed at stage {entry['failed_stage']}: {error}"
+        elif status in (STALE, FAILED):
+            where = f" at stage {entry['failed_stage']}" if entry.get("failed_stage") else ""
+            error = f"failed{where}: {error}"
+            reasons = [str(r) for r in (entry.get("reasons") or [])[1:]]
+        elif (summary or {}).get("status") == PARTIAL:
+            # The report shown is partial (built now, or unchanged since): say what it lacks.
+            status = PARTIAL
+            reasons = [str(r) for r in (summary or {}).get("reasons") or []]
         has_report = (Path(out_root) / code / REPORT_NAME).is_file()
         rows.append(index_page.IndexRow(
             country=code,
@@ -657,6 +731,7 @@ def index_rows(out_root: Path, manifest: dict[str, Any]) -> list[index_page.Inde
             period=index_page.period_label(summary),
             error=error,
             figures=index_page.headline_figures(summary),
+            reasons=tuple(reasons),
         ))
     return rows
 
@@ -706,6 +781,8 @@ class BatchResult:
     manifest_path: Path | None = None
     index_path: Path | None = None
     cleaned: list[str] = field(default_factory=list)
+    # manifest.json or index.html could not be written (a full disk): one line each.
+    write_errors: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[CountryResult]:
@@ -889,6 +966,7 @@ def run_batch(
         state.manifest["batch"]["finished_at"] = _now()
         state.save()
     result.outcomes = [state.results[code] for code in codes]
+    result.write_errors = state.write_errors
     result.manifest_path = out_root / MANIFEST_NAME
     result.index_path = out_root / INDEX_NAME
     return result
@@ -898,7 +976,11 @@ def _run_one(code: str, settings: RunSettings, state: _BatchState) -> CountryRes
     state.started(code)
     try:
         raw = run_in_subprocess(code, settings, on_event=lambda e: state.event(code, e))
-    except Exception as exc:  # cannot start a process, a full disk ...
+    except WorkbenchError as exc:  # its log cannot be written (a full disk)
+        raw = _failure(code, settings, str(exc))
+    except OSError as exc:  # no process could be started ...
+        raw = _failure(code, settings, os_error_line(exc))
+    except Exception as exc:
         raw = _failure(code, settings, f"{type(exc).__name__}: {exc}")
     return state.finished(code, raw)
 

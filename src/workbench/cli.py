@@ -16,6 +16,7 @@ from rich.table import Table
 
 from workbench import __version__
 from workbench.errors import WorkbenchError
+from workbench.output_files import os_error_line
 
 app = typer.Typer(
     name="workbench",
@@ -85,17 +86,27 @@ def validate(
             *("" if pd.isna(v) else str(v) for v in (record.rows, record.valid, record.quarantined)),
         )
     console.print(table)
+    # The same classification `workbench run` acts on: unusable inputs fail a run,
+    # absent ones skip the stages that need them.
     problems = loading.file_problems(country)
     for problem in problems:
         err_console.print(f"  unusable: {problem}", markup=False, highlight=False, soft_wrap=True)
+    for absent in (p for p in country.input_problems() if not p.fails_run):
+        console.print(f"  a run skips {', '.join(absent.stages)}: {absent.reason}",
+                      markup=False, highlight=False, soft_wrap=True)
     if country.quarantined_rows:
         console.print(
             f"{country.quarantined_rows} rows quarantined"
             + (f": see {out / 'quarantine'}" if out else " (use --out to write them with their reasons)")
         )
     if out is not None:
-        written = loading.write_quarantine(country, out / "quarantine")
-        loading.write_data_quality(country, out / "data_quality.json")
+        try:
+            written = loading.write_quarantine(country, out / "quarantine")
+            loading.write_data_quality(country, out / "data_quality.json")
+        except WorkbenchError as exc:  # a full disk: the file named, nothing half-written
+            fail(str(exc))
+        except OSError as exc:
+            fail(os_error_line(exc))
         console.print(f"wrote {len(written)} quarantine file(s) and data_quality.json to {out}")
     if problems:
         fail(problems[0])
@@ -114,7 +125,12 @@ def run(
     ] = None,
 ) -> None:
     """Execute the country's parameterised notebooks with papermill and write
-    summary.json, report.html, the executed notebooks and quarantine/."""
+    summary.json, report.html, the executed notebooks and quarantine/.
+
+    Exit 0 when the run is ok or partial (a stage skipped: its input files are
+    absent), 1 when it failed (an input unusable, or a stage broke: one line naming
+    the file and the reason; the last good report is kept), 2 when it could not start.
+    """
     from workbench import runner
 
     try:
@@ -126,7 +142,7 @@ def run(
         fail(str(exc))
     if not outcome.ok:
         fail(outcome.one_line(), code=1)
-    console.print(outcome.one_line())
+    console.print(outcome.one_line(), markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command("import-veris")
@@ -236,8 +252,9 @@ def batch(
     """Every country folder under --data, each in its own process; write manifest.json
     and index.html. Countries unchanged since their last good report are skipped.
 
-    Exit 0 when every country is ok or unchanged, 1 when any failed (one line each on
-    stderr, naming the stage and the error), 2 when the batch could not start.
+    Exit 0 when every country is ok, partial or unchanged, 1 when any failed (one
+    line each on stderr, naming the file or stage and the reason) or manifest.json or
+    index.html could not be written, 2 when the batch could not start.
     """
     from workbench import batch as batch_module
 
@@ -254,12 +271,16 @@ def batch(
         )
     except WorkbenchError as exc:
         fail(str(exc))
+    except OSError as exc:  # the output folder cannot be made or locked (a full disk)
+        fail(os_error_line(exc))
     for outcome in result.outcomes:
         (console if outcome.ok else err_console).print(
             outcome.one_line(), markup=False, highlight=False, soft_wrap=True)
     console.print(f"index: {out / batch_module.INDEX_NAME}", markup=False, highlight=False,
                   soft_wrap=True)
-    if result.failed:
+    for problem in result.write_errors:
+        err_console.print(f"workbench: {problem}", markup=False, highlight=False, soft_wrap=True)
+    if result.failed or result.write_errors:
         raise typer.Exit(1)
 
 

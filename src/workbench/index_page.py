@@ -29,6 +29,7 @@ ERROR_BAR_COLOUR = "#333333"
 STATUS_LABELS = {
     "ok": ("up to date", "#0b5d1e", "#dff3e4"),
     "skipped-unchanged": ("up to date (unchanged)", "#0b5d1e", "#dff3e4"),
+    "partial": ("PARTIAL", "#5c4300", "#fff3cd"),
     "stale": ("STALE", "#7a4a00", "#fff0c2"),
     "failed": ("FAILED", "#8a1c14", "#fbe3e1"),
     "running": ("running", "#0b3954", "#e3edf5"),
@@ -49,6 +50,8 @@ class IndexRow:
     period: str | None
     error: str | None
     figures: dict[str, float | None]
+    # Partial: what the report lacks and why; stale or failed: further unusable inputs.
+    reasons: tuple[str, ...] = ()
 
 
 def _number(value: Any) -> float | None:
@@ -265,6 +268,7 @@ def _row_html(row: IndexRow) -> str:
     why = ""
     if row.status in ("stale", "failed") and row.error:
         why = f"<div class='wb-why'>{html.escape(row.error)}</div>"
+    why += "".join(f"<div class='wb-why'>{html.escape(reason)}</div>" for reason in row.reasons)
     if row.status == "stale":
         why += ("<div class='wb-why'>The figures shown are from the last good report; they do "
                 "not reflect the latest data.</div>")
@@ -323,8 +327,10 @@ def render_index(rows: Sequence[IndexRow], *, plotly_js: str = "embed",
 <th>Businesses breached in the period (95% interval)</th><th>Annual cost (5th–95th percentile)</th>
 <th>Overall maturity score</th><th>Roadmap cost</th></tr></thead>
 <tbody>{''.join(_row_html(r) for r in rows)}</tbody></table>
-<p class='wb-why'>STALE: the latest run failed or was interrupted; the report linked is the
-last good one and does not reflect the latest data. FAILED: no report could be produced yet.</p>
+<p class='wb-why'>PARTIAL: some parts of the report were not run because input files they
+need are absent; the report says which. STALE: the latest run failed or was interrupted; the
+report linked is the last good one and does not reflect the latest data. FAILED: no report
+could be produced yet.</p>
 </section>
 <section><h2>Commonwealth comparison</h2>{chart}</section>
 </main>

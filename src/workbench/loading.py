@@ -31,6 +31,7 @@ from workbench import paths, schemas, vocab
 from workbench.errors import DataFileError, StageSkipped
 from workbench.framework import Framework, load_framework
 from workbench.input_files import checked_file, input_sha256
+from workbench.output_files import write_atomic, write_text_atomic
 from workbench.profile import Profile, load_profile
 from workbench.spreadsheet import SheetText, read_first_sheet
 
@@ -71,6 +72,9 @@ class TableLoad:
     quarantine: pd.DataFrame = field(default_factory=pd.DataFrame)
     error: str | None = None
     source: str = "country"  # "country", "shipped" (a default the workbench supplies) or "absent"
+    # The input whose problem kept this file from being checked ("entities",
+    # "framework"): that input's problem is the one reported, not this file's.
+    blocked_by: str | None = None
 
     @property
     def usable(self) -> bool:
@@ -93,8 +97,24 @@ class TableLoad:
         if self.source == "shipped":
             entry["source"] = "shipped default"
         if self.error:
-            entry = {"file": self.file_name, "error": self.error}
+            # Counts stay when rows were read (every one of them set aside).
+            entry = {**(entry if self.rows else {"file": self.file_name}), "error": self.error}
         return entry
+
+
+@dataclass(frozen=True)
+class InputProblem:
+    """Why an input keeps stages from running, and what that does to the run.
+
+    ``fails_run``: a present input that is unusable (or a missing profile.yaml)
+    fails the whole run; otherwise (an absent file, a shipped default that does not
+    serve the country) only ``stages`` are skipped and the run is partial.
+    """
+
+    file: str
+    reason: str
+    stages: tuple[str, ...]
+    fails_run: bool
 
 
 @dataclass
@@ -118,22 +138,39 @@ class CountryData:
             raise StageSkipped(load.error or f"{load.file_name} is missing")
         return load.valid
 
-    def problems_for(self, stage: str) -> list[str]:
-        """Why ``stage`` cannot run (empty when it can)."""
+    def input_problems(self) -> list[InputProblem]:
+        """Every problem of the country's inputs, classified: the one place that
+        decides between a run that fails (a present input unusable, the profile
+        missing) and one that skips stages (a required file absent)."""
+        every_stage = tuple(STAGE_INPUTS)
         problems = []
         if self.profile is None:
-            problems.append(self.profile_error or "profile.yaml is unusable")
-        if stage in ("gaps", "business_case") and self.framework is None:
-            problems.append(self.framework_error or "framework.yaml is unusable")
-        for name in STAGE_INPUTS[stage]["required"]:
-            load = self.tables[name]
+            problems.append(InputProblem(
+                "profile.yaml", self.profile_error or "profile.yaml is unusable",
+                every_stage, fails_run=True))
+        if self.framework is None:
+            problems.append(InputProblem(
+                "framework.yaml", self.framework_error or "framework.yaml is unusable",
+                ("gaps", "business_case"), fails_run=True))
+        for name, load in self.tables.items():
+            needed_by = tuple(s for s, inputs in STAGE_INPUTS.items() if name in inputs["required"])
             if load.source == "absent":
-                problems.append(f"{load.file_name} is missing (it is required for this stage)")
-            elif load.error:
-                problems.append(load.error)
-            elif load.valid.empty:
-                problems.append(f"{load.file_name} has no valid rows")
+                if needed_by:
+                    problems.append(InputProblem(
+                        load.file_name, f"{load.file_name} is missing (it is required for this stage)",
+                        needed_by, fails_run=False))
+            elif load.error and load.blocked_by is None:
+                problems.append(InputProblem(load.file_name, load.error, needed_by,
+                                             fails_run=load.source != "shipped"))
         return problems
+
+    def unusable_inputs(self) -> list[InputProblem]:
+        """The problems that fail a run (and make ``workbench validate`` exit 2)."""
+        return [p for p in self.input_problems() if p.fails_run]
+
+    def problems_for(self, stage: str) -> list[str]:
+        """Why ``stage`` cannot run (empty when it can)."""
+        return [p.reason for p in self.input_problems() if stage in p.stages]
 
     def require(self, stage: str) -> None:
         """Raise StageSkipped with every reason ``stage`` cannot run."""
@@ -823,6 +860,7 @@ def load_country(folder: str | Path, tables: tuple[str, ...] | None = None) -> C
             loads[name] = _load_framework_table(folder, name, framework, framework_error, loads)
         else:
             loads[name] = load_table(folder, name)
+        _require_usable_rows(loads[name], framework)
 
     if "entities" in loads and loads["entities"].usable:
         national = loads["entities"].valid["entity_id"] == vocab.NATIONAL_ENTITY_ID
@@ -851,21 +889,56 @@ def _load_framework_table(
 ) -> TableLoad:
     """Tables whose rows reference the framework (and, for some, entities.csv)."""
     fallback = paths.SHIPPED_INTERVENTIONS if name == "interventions" else None
-    try:
-        own = find_table_file(folder, name)
-    except DataFileError as exc:  # the file's own problem comes first
-        return TableLoad(name, folder / exc.file, error=str(exc))
     if framework is None:
-        return TableLoad(name, own or fallback, error=f"cannot be checked: {framework_error}")
+        return _blocked_table(folder, name, "framework", framework_error or "framework.yaml is unusable",
+                              fallback)
     entities = loads.get("entities")
     entity_frame = entities.valid if entities is not None and entities.usable else None
     if name == "capability_assessment":
         if entity_frame is None:
-            return TableLoad(name, own, error="cannot be checked: entities.csv is unusable")
+            missing = entities is None or entities.source == "absent"
+            return _blocked_table(folder, name, "entities",
+                                  f"entities.csv is {'missing' if missing else 'unusable'}")
         return load_table(folder, name, [_assessment_rules(entity_frame, framework)])
     if name == "targets":
         return load_table(folder, name, [_target_rules(entity_frame, framework)])
     return load_table(folder, name, [_intervention_rules(framework)], fallback=fallback)
+
+
+def _blocked_table(folder: Path, name: str, blocked_by: str, why: str,
+                   fallback: Path | None = None) -> TableLoad:
+    """A table that cannot be checked because the input ``blocked_by`` is absent or
+    unusable (that input's problem is the one reported); absent when it is absent."""
+    try:
+        path = find_table_file(folder, name)
+    except DataFileError as exc:
+        return TableLoad(name, folder / f"{name}.csv", error=str(exc))
+    if path is None and fallback is None:
+        return TableLoad(name, None, source="absent",
+                         error=None if name in OPTIONAL_TABLES else f"{name}.csv is missing")
+    return TableLoad(name, path or fallback, source="country" if path else "shipped",
+                     error=f"cannot be checked: {why}", blocked_by=blocked_by)
+
+
+def _require_usable_rows(load: TableLoad, framework: Framework | None) -> None:
+    """A present file none of whose rows is usable is unusable (DATA.md): a header
+    with no rows, or every row set aside. The shipped catalogue that has nothing
+    for the country's framework only skips the business case."""
+    if load.error or load.source == "absent" or not load.valid.empty:
+        return
+    if load.source == "shipped":
+        framework_id = framework.id if framework else "in use"
+        load.error = (f"{load.file_name} (the shipped catalogue): none of its {load.rows} "
+                      f"interventions applies to framework {framework_id}; put the country's own "
+                      "interventions.csv in its folder (docs/business-case.md)")
+    elif load.rows == 0:
+        load.error = str(DataFileError(load.file_name, "the file has a header but no rows"))
+    else:
+        first = load.quarantine.iloc[0]
+        load.error = str(DataFileError(
+            load.file_name,
+            f"no usable row: all {load.rows} rows were set aside "
+            f"(row {first[ROW_COLUMN]}: {first[REASON_COLUMN]})"))
 
 
 def write_quarantine(country: CountryData, out_dir: Path) -> list[Path]:
@@ -876,7 +949,7 @@ def write_quarantine(country: CountryData, out_dir: Path) -> list[Path]:
         if load.quarantine.empty:
             continue
         target = out_dir / f"{load.name}.csv"
-        load.quarantine.to_csv(target, index=False)
+        write_atomic(target, lambda path, rows=load.quarantine: rows.to_csv(path, index=False))
         written.append(target)
     return written
 
@@ -901,10 +974,9 @@ def quality_table(country: CountryData) -> pd.DataFrame:
 
 
 def file_problems(country: CountryData) -> list[str]:
-    """Every file-level problem of the country's folder, one line each."""
-    problems = [p for p in (country.profile_error, country.framework_error) if p]
-    problems += [load.error for load in country.tables.values() if load.error]
-    return problems
+    """Every problem that makes the country's folder unusable (a run of it fails),
+    one line each naming the file: what ``workbench validate`` reports."""
+    return [problem.reason for problem in country.unusable_inputs()]
 
 
 def write_data_quality(country: CountryData, target: Path) -> Path:
@@ -912,5 +984,4 @@ def write_data_quality(country: CountryData, target: Path) -> Path:
     import json
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(country.data_quality(), indent=2))
-    return target
+    return write_text_atomic(target, json.dumps(country.data_quality(), indent=2))

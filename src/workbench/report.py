@@ -116,6 +116,18 @@ def _skip_html(section: Section) -> str:
             f"{html.escape(section.skipped or '')}</div>")
 
 
+def partial_notice_html(sections: Sequence[Section]) -> str:
+    """The notice at the top of a partial report: which stages were not run, and why."""
+    skipped = [s for s in sections if s.skipped and not s.failed]
+    if not skipped:
+        return ""
+    items = "".join(f"<li><a href='#{html.escape(s.stage)}'>{html.escape(s.title)}</a>: "
+                    f"{html.escape(s.skipped or '')}</li>" for s in skipped)
+    return ("<div class='wb-partial' role='note'><strong>Partial report.</strong> "
+            "These parts were not run, each for the reason given; the rest of the "
+            f"report is complete.<ul>{items}</ul></div>")
+
+
 _CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;margin:0;color:#1b1b1b;
 background:#f6f7f9;line-height:1.45}
@@ -132,6 +144,8 @@ th,td{border-bottom:1px solid #dde3e8;padding:4px 10px;text-align:left;vertical-
 th{background:#f0f3f5}
 .wb-skip{background:#eef1f4;border-left:4px solid #6c7a89;padding:10px 14px;margin:10px 0}
 .wb-failed{border-left-color:#b3261e;background:#fbeaea}
+.wb-partial{background:#fff3cd;border-left:4px solid #b58105;padding:10px 28px;margin:0}
+.wb-partial ul{margin:4px 0 0 0}
 .wb-error{color:#b3261e}
 footer{padding:16px 28px;color:#555;font-size:.85em}
 pre{white-space:pre-wrap}
@@ -184,6 +198,7 @@ def render_report(
         body.append(f"<section class='wb-section' id='{section.stage}'>"
                     f"<h2>{html.escape(section.title)}</h2>{inner}</section>")
     banner = synthetic_banner_html() if synthetic else ""
+    partial = partial_notice_html(sections)
     name = html.escape(country_name)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -197,6 +212,7 @@ def render_report(
 <p>Country code {html.escape(country_code)} &middot; generated {generated} &middot; workbench {__version__}</p>
 </header>
 {banner}
+{partial}
 <nav class="wb-toc">{toc}</nav>
 <main>
 {''.join(body)}

@@ -51,6 +51,13 @@ from workbench.countries import country_folder
 from workbench.errors import WorkbenchError
 from workbench.loading import load_country, write_quarantine
 from workbench.notebook import STAGES_SUBDIR
+from workbench.output_files import (
+    WRITE_ERRNOS,
+    OutputWriteError,
+    cannot_write,
+    os_error_line,
+    write_text_atomic,
+)
 
 SUMMARY_NAME = "summary.json"
 REPORT_NAME = "report.html"
@@ -69,39 +76,68 @@ _LEFTOVER = re.compile(r"^\.(staging|old)-([A-Z]{2})-(\d+)@(.+)-([0-9a-f]{8})$")
 OTHER_HOST_LEFTOVER_AGE = dt.timedelta(hours=24)
 
 
+# Run outcomes (docs/operations.md): every stage ran; a stage was skipped because
+# its inputs are absent (the report is published and says which); or nothing new
+# was published because an input is unusable or a stage broke.
+OK, PARTIAL, FAILED = "ok", "partial", "failed"
+
+
 @dataclass
 class RunOutcome:
     """What one country's run did, for the CLI, the batch manifest and the index."""
 
     country: str
-    ok: bool
+    ok: bool  # a report was published (the run is ok or partial)
     out_dir: Path
     seconds: float = 0.0
     stages: dict[str, str] = field(default_factory=dict)  # stage -> ok / skipped / failed
     failed_stage: str | None = None
     error: str | None = None
     summary: dict[str, Any] | None = None
+    # Partial: why each skipped stage was skipped; failed: every unusable input (or
+    # the error). One line each, naming the file.
+    reasons: list[str] = field(default_factory=list)
+    # Failed: the last good report, left in place (None: there was none).
+    last_good_report: Path | None = None
+
+    @property
+    def status(self) -> str:
+        """``ok``, ``partial`` or ``failed``."""
+        if not self.ok:
+            return FAILED
+        return PARTIAL if any(state == "skipped" for state in self.stages.values()) else OK
 
     def one_line(self) -> str:
-        if self.ok:
-            skipped = [s for s, state in self.stages.items() if state == "skipped"]
-            note = f"; skipped: {', '.join(skipped)}" if skipped else ""
-            return f"{self.country}: ok in {self.seconds:.1f} s{note} -> {self.out_dir / REPORT_NAME}"
-        where = f"stage {self.failed_stage}" if self.failed_stage else "setup"
-        return (f"{self.country}: FAILED at {where}: {self.error} "
-                f"(previous report, if any, left in place)")
+        status = self.status
+        if status != FAILED:
+            note = f"; {'; '.join(self.reasons)}" if status == PARTIAL else ""
+            return (f"{self.country}: {status} in {self.seconds:.1f} s{note} "
+                    f"-> {self.out_dir / REPORT_NAME}")
+        where = f" at stage {self.failed_stage}" if self.failed_stage else ""
+        more = len(self.reasons) - 1
+        others = (f" (and {more} more unusable input{'s' if more > 1 else ''}: "
+                  "`workbench validate` lists them)") if more > 0 else ""
+        kept = (f"last good report kept: {self.last_good_report}" if self.last_good_report
+                else "no earlier report")
+        return f"{self.country}: FAILED{where}: {self.error}{others} ({kept})"
 
     def to_json(self) -> dict[str, Any]:
         """The outcome as JSON-ready values (the summary is left out: it is on disk)."""
         values = asdict(self)
         values["out_dir"] = str(self.out_dir)
+        values["last_good_report"] = (None if self.last_good_report is None
+                                      else str(self.last_good_report))
         values["summary"] = None
+        values["status"] = self.status
         return values
 
     @classmethod
     def from_json(cls, values: dict[str, Any]) -> RunOutcome:
         """The inverse of :meth:`to_json`."""
-        return cls(**{**values, "out_dir": Path(values["out_dir"])})
+        values = {k: v for k, v in values.items() if k != "status"}
+        kept = values.get("last_good_report")
+        return cls(**{**values, "out_dir": Path(values["out_dir"]),
+                      "last_good_report": Path(kept) if kept else None})
 
 
 def notebook_parameters(
@@ -165,6 +201,8 @@ def method_sha256() -> str:
 
 
 def _error_line(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.filename:
+        return os_error_line(exc)  # the file, and e.g. "No space left on device"
     if isinstance(exc, PapermillExecutionError):
         value = (exc.evalue or "").strip().splitlines()
         return f"{exc.ename}: {value[0] if value else ''} (cell {exc.cell_index + 1})"
@@ -295,8 +333,9 @@ def run_country(
             the workbench did before, kept for comparison and as a fallback for a
             notebook that needs a pristine process).
 
-    Raises WorkbenchError for a bad country code or a missing folder; any failure
-    after that is reported in the returned outcome (``ok`` False).
+    Raises WorkbenchError for a bad country code, a missing folder or an output
+    folder that cannot be written; any failure after that is reported in the
+    returned outcome (status ``failed``, the last good report left in place).
     """
     started = time.perf_counter()
     data_root = Path(data_root).resolve()
@@ -306,15 +345,23 @@ def run_country(
         raise WorkbenchError(f"{folder} does not exist (expected one folder per country)")
     notebooks_dir = Path(paths.NOTEBOOKS_DIR)
     final = out_root / country
-    out_root.mkdir(parents=True, exist_ok=True)
-    clean_leftovers(out_root, country)
     staging = out_root / _owned_name(STAGING_PREFIX, country)
-    staging.mkdir()
+    try:
+        out_root.mkdir(parents=True, exist_ok=True)
+        clean_leftovers(out_root, country)
+        staging.mkdir()
+    except OSError as exc:  # a full disk, a read-only folder: the run cannot start
+        raise OutputWriteError(os_error_line(exc)) from None
     outcome = RunOutcome(country=country, ok=False, out_dir=final)
     kernel: StageKernel | None = None
     try:
         kernel = StageKernel(cwd=notebooks_dir)
         data = load_country(folder)
+        unusable = data.unusable_inputs()
+        if unusable:  # nothing new is published: the last good report stays
+            outcome.error = unusable[0].reason
+            outcome.reasons = [problem.reason for problem in unusable]
+            return outcome
         write_quarantine(data, staging / QUARANTINE_SUBDIR)
         params = notebook_parameters(country, data_root, staging, budget_usd_per_year, horizon_years)
         states = []
@@ -324,6 +371,7 @@ def run_country(
                 problems = [f"this stage is not built yet ({notebook_name} is not installed)"]
             if problems:
                 outcome.stages[stage] = "skipped"
+                outcome.reasons.append(f"{stage} skipped: {'; '.join(problems)}")
                 states.append((stage, None, "; ".join(problems), None))
                 _write_stage_block(staging, stage, {"skipped": "; ".join(problems)})
                 continue
@@ -336,21 +384,23 @@ def run_country(
                 kernel = StageKernel(cwd=notebooks_dir)
             try:
                 kernel.execute(notebooks_dir / notebook_name, executed, params, cell_timeout)
-            except Exception as exc:  # a failing cell, a dead kernel, a timeout
+            except Exception as exc:  # a failing cell, a dead kernel, a timeout, a full disk
+                if isinstance(exc, OSError) and not exc.filename and exc.errno in WRITE_ERRNOS:
+                    exc = cannot_write(executed, exc)  # papermill saving the executed notebook
                 outcome.stages[stage] = "failed"
-                outcome.failed_stage, outcome.error = stage, _error_line(exc)
-                if keep_failed_in is not None and executed.exists():
-                    kept = Path(keep_failed_in) / f"{country}-{notebook_name}"
-                    kept.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(executed, kept)
+                outcome.failed_stage = stage
+                outcome.error = _failure_line(exc, staging, final)
+                outcome.reasons = [outcome.error]
+                _keep_failed_notebook(executed, keep_failed_in, f"{country}-{notebook_name}")
                 return outcome
             outcome.stages[stage] = "ok"
             states.append((stage, executed, None, None))
-        summary = assemble_summary(data, staging)
+        status = PARTIAL if outcome.reasons else OK
+        summary = assemble_summary(data, staging, status=status, reasons=outcome.reasons)
         summary["generated"]["parameters"] = run_parameters(
             budget_usd_per_year, horizon_years, plotly_js)
         summary["generated"]["method_sha256"] = method_sha256()
-        (staging / SUMMARY_NAME).write_text(json.dumps(summary, indent=2, allow_nan=False))
+        write_text_atomic(staging / SUMMARY_NAME, json.dumps(summary, indent=2, allow_nan=False))
         profile = data.profile
         page = report.render_report(
             country_name=profile.name if profile else country,
@@ -360,15 +410,17 @@ def run_country(
             sections=report.section_list(states),
             plotly_js=plotly_js,
         )
-        (staging / REPORT_NAME).write_text(page, encoding="utf-8")
+        write_text_atomic(staging / REPORT_NAME, page)
         _swap_in(staging, final)
         outcome.ok, outcome.summary = True, summary
         return outcome
-    except WorkbenchError as exc:
-        outcome.error = str(exc)
+    except WorkbenchError as exc:  # an output that could not be written (a full disk)
+        outcome.error = str(exc).replace(str(staging), str(final))
+        outcome.reasons = [outcome.error]
         return outcome
     except Exception as exc:  # the kernel would not start, a disk filled up ...
-        outcome.error = _error_line(exc)
+        outcome.error = _failure_line(exc, staging, final)
+        outcome.reasons = [outcome.error]
         return outcome
     finally:
         if kernel is not None:
@@ -379,16 +431,45 @@ def run_country(
         outcome.seconds = time.perf_counter() - started
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+        if not outcome.ok and (final / REPORT_NAME).is_file():
+            outcome.last_good_report = final / REPORT_NAME
+
+
+def _failure_line(exc: BaseException, staging: Path, final: Path) -> str:
+    """The one-line error of a failed run, naming the report folder rather than the
+    staging folder that stood in for it (which is gone by the time anyone reads it)."""
+    return _error_line(exc).replace(str(staging), str(final))
+
+
+def _keep_failed_notebook(executed: Path, keep_in: Path | str | None, name: str) -> None:
+    """Copy a failed stage's executed notebook (its traceback) for whoever is on call.
+
+    A courtesy: when even that cannot be written (a full disk), the run's own error
+    is what gets reported.
+    """
+    if keep_in is None or not executed.exists():
+        return
+    kept = Path(keep_in) / name
+    try:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(executed, kept)
+    except OSError:
+        kept.unlink(missing_ok=True)
 
 
 def _write_stage_block(staging: Path, stage: str, block: dict[str, Any]) -> None:
     target = staging / STAGES_SUBDIR / f"{stage}.json"
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(block, indent=2))
+    write_text_atomic(target, json.dumps(block, indent=2))
 
 
-def assemble_summary(data: Any, staging: Path) -> dict[str, Any]:
-    """summary.json from the stage blocks the notebooks published."""
+def assemble_summary(data: Any, staging: Path, *, status: str = OK,
+                     reasons: list[str] | None = None) -> dict[str, Any]:
+    """summary.json from the stage blocks the notebooks published.
+
+    ``status`` is ``ok`` or ``partial`` (a failed run publishes no summary);
+    ``reasons`` (one line per skipped stage, naming the file) is kept unless ok.
+    """
     blocks = {}
     for stage, _ in paths.STAGE_NOTEBOOKS:
         path = staging / STAGES_SUBDIR / f"{stage}.json"
@@ -397,6 +478,8 @@ def assemble_summary(data: Any, staging: Path) -> dict[str, Any]:
     profile = data.profile
     summary: dict[str, Any] = {
         "country": data.code,
+        "status": status,
+        **({"reasons": list(reasons or [])} if status != OK else {}),
         "name": profile.name if profile else None,
         "framework": data.framework.id if data.framework else None,
         "synthetic": bool(profile and profile.synthetic),
@@ -529,7 +612,7 @@ def main(argv: list[str] | None = None) -> int:
     except WorkbenchError as exc:
         _emit({"event": "outcome", "outcome": RunOutcome(
             country=args.country, ok=False, out_dir=args.out / args.country,
-            error=str(exc)).to_json()})
+            error=str(exc), reasons=[str(exc)]).to_json()})
         return 2
     _emit({"event": "outcome", "outcome": outcome.to_json()})
     return 0 if outcome.ok else 1
