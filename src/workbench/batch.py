@@ -14,7 +14,12 @@ How a batch keeps one country from hurting the others:
   stage or ends, and always describes what is on disk: if the batch itself is
   killed, the countries it was running read "stale" (or "failed" when there was no
   earlier report) with the stage they were in;
-- the next batch removes the staging folders killed runs left behind.
+- the country processes end with the batch, even when it is killed with SIGKILL
+  (:mod:`workbench.lifetime`);
+- the next batch removes the staging folders killed runs left behind, and corrects
+  the manifest entries a killed batch left running (:func:`reconcile_interrupted`);
+- one batch or run at a time writes to an output folder, which must be apart from
+  the data (:mod:`workbench.out_guard`).
 
 A country is skipped as unchanged when its input files, the run's parameters, the
 workbench version, and the stage notebooks and shipped reference data

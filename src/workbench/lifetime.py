@@ -8,6 +8,10 @@ when its parent dies (Linux: ``prctl(PR_SET_PDEATHSIG)``; elsewhere a thread tha
 watches the parent). Its Jupyter kernel follows by itself: ipykernel exits within
 a second of losing its parent. What the killed run leaves (its staging folder) is
 removed by the next run or batch (:func:`workbench.runner.clean_leftovers`).
+
+Linux sends the signal when the *thread* that started the process ends; the
+batch's thread waits for its run (:func:`workbench.batch.run_in_subprocess`), so
+that happens only when the batch (or the Dask worker running it) dies.
 """
 
 from __future__ import annotations
