@@ -189,21 +189,26 @@ def writer_lock(out_root: Path | str, holder: str) -> Iterator[None]:
     Raises:
         WorkbenchError: another run or batch holds the lock (at once, no waiting).
     """
-    out_root = Path(out_root)
-    handle = (out_root / LOCK_NAME).open("a+", encoding="utf-8")
+    path = Path(out_root) / LOCK_NAME
+    try:
+        handle = path.open("a+", encoding="utf-8")
+    except OSError as exc:
+        raise WorkbenchError(f"cannot lock {path}: {exc.strerror or exc}") from None
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"{holder}, pid {os.getpid()} on {socket.gethostname()} since {_now()}\n")
+            handle.flush()
         except BlockingIOError:
             handle.seek(0)
             other = " ".join(handle.read().split()) or "holder unknown"
             raise WorkbenchError(
                 f"another workbench process is writing to {out_root} ({other}); "
                 "wait for it to end") from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{holder}, pid {os.getpid()} on {socket.gethostname()} since {_now()}\n")
-        handle.flush()
+        except OSError as exc:  # a file system without locks, a full disk
+            raise WorkbenchError(f"cannot lock {path}: {exc.strerror or exc}") from None
         yield
     finally:
         handle.close()  # releases the lock
