@@ -143,8 +143,9 @@ def test_an_output_folder_beside_the_countries_in_the_data_root_is_allowed(data:
     out_guard.check_out_apart_from_data(data, data.parent / "reports")
 
 
-@pytest.mark.parametrize("out", ["data/FJ", "data/FJ/check", "data", "data/KE"])
+@pytest.mark.parametrize("out", ["data/FJ", "data/FJ/check", "data", "data/KE", "link/check"])
 def test_validate_refuses_an_output_overlapping_data(out: str, data: Path, tmp_path: Path) -> None:
+    (tmp_path / "link").symlink_to(data / "FJ")
     before = tree_state(tmp_path)
     result = CliRunner().invoke(app, ["validate", str(data / "FJ"), "--out", str(tmp_path / out)])
     assert result.exit_code == 2, result.output
@@ -166,6 +167,7 @@ def _import(source: Path, out: Path, *extra: str, country: str = "KE"):
 
 @pytest.mark.parametrize("case, match", [
     ("another input of the country", "would replace a file of KE's data folder"),
+    ("another input through a link", "would replace a file of KE's data folder"),
     ("another country's incidents", "in the data folder of FJ, not of KE"),
     ("the source itself", "is the VERIS input"),
     ("inside the source folder", "is inside the VERIS input"),
@@ -179,8 +181,10 @@ def test_import_refuses_to_overwrite_inputs(case: str, match: str, data: Path,
     source.mkdir()
     (source / "records.json").write_bytes(next(VERIS_FIXTURES.glob("*.json")).read_bytes())
     incidents = data / "KE" / "incidents.csv"
+    (tmp_path / "link").symlink_to(data / "KE")
     out, extra = {
         "another input of the country": (data / "KE" / "survey_responses.csv", ()),
+        "another input through a link": (tmp_path / "link" / "survey_responses.csv", ()),
         "another country's incidents": (data / "FJ" / "incidents.csv", ()),
         "the source itself": (source / "records.json", ()),
         "inside the source folder": (source / "incidents.csv", ()),
