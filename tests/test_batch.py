@@ -24,7 +24,7 @@ from conftest import write_country
 from rich.console import Console
 from typer.testing import CliRunner
 
-from workbench import batch, index_page, paths, report, runner
+from workbench import batch, index_page, lifetime, out_guard, paths, report, runner
 from workbench.cli import app
 from workbench.errors import WorkbenchError
 from workbench.parameters_cell import PARAMETERS_SOURCE
@@ -358,9 +358,110 @@ def test_leftovers_of_dead_runs_are_removed_and_a_half_swapped_report_restored(t
 def test_second_batch_on_the_same_folder_is_refused(tmp_path: Path) -> None:
     write_country(tmp_path / "data", "KE")
     (tmp_path / "out").mkdir()
-    with batch._batch_lock(tmp_path / "out"):
-        with pytest.raises(WorkbenchError, match="another workbench batch is writing"):
+    with out_guard.writer_lock(tmp_path / "out", "workbench batch"):
+        with pytest.raises(WorkbenchError, match="another workbench process is writing to .*"
+                                                 "workbench batch, pid"):
             batch.run_batch(tmp_path / "data", tmp_path / "out")
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux: from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # ended while being read
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_kill_9_of_a_batch_ends_its_runs_and_their_kernels_and_the_next_batch_tells_the_truth(
+        tmp_path: Path, notebooks: Path) -> None:
+    data, out = tmp_path / "data", tmp_path / "out"
+    write_country(data, "KE", files={"mode.txt": "sleep"})  # its run hangs in gaps
+    write_country(data, "FJ", name="Fiji", currency="FJD")
+    command = [str(Path(sys.executable).parent / "workbench"), "batch", "--data", str(data),
+               "--out", str(out), "--countries", "KE", "--workers", "1"]
+    env = dict(os.environ, WORKBENCH_NOTEBOOKS=str(notebooks))
+    killed = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    entry: dict = {}
+    kernels: list[int] = []
+    try:
+        deadline = time.monotonic() + 300  # a safety net, not a timing assertion
+        while entry.get("stage") != "gaps" or not kernels:
+            assert killed.poll() is None and time.monotonic() < deadline
+            time.sleep(0.2)
+            try:
+                entry = _manifest(out)["countries"]["KE"]
+            except (OSError, ValueError, KeyError):
+                entry = {}
+            kernels = _children(entry["pid"]) if entry.get("pid") else []
+        run_pid = entry["pid"]
+        assert entry["state"] == "running"
+        # kill -9 of the batch process alone: its run is in a session of its own.
+        os.kill(killed.pid, signal.SIGKILL)
+        killed.wait()
+        deadline = time.monotonic() + 120  # a safety net, not a timing assertion
+        while any(lifetime.process_running(pid) for pid in [run_pid, *kernels]):
+            assert time.monotonic() < deadline, "the batch's run or its kernel outlived it"
+            time.sleep(0.1)
+    finally:
+        for pid in [killed.pid, entry.get("pid"), *kernels]:
+            if pid and lifetime.process_running(pid):
+                os.kill(pid, signal.SIGKILL)
+    left = _leftovers(out)
+    assert len(left) == 1 and left[0].startswith(f".staging-KE-{run_pid}@")
+    assert not (out / "KE").exists()
+
+    # The next batch, of another country, corrects what the killed one left "running".
+    following = batch.run_batch(data, out, countries=["FJ"], workers=1)
+    assert [o.status for o in following.outcomes] == ["ok"]
+    assert following.cleaned == [f"removed {left[0]} (left by a run that did not finish)"]
+    assert _leftovers(out) == []
+    ke = _manifest(out)["countries"]["KE"]
+    assert (ke["state"], ke["status"], ke["in_this_batch"], ke["report"]) == (
+        "done", "failed", False, None)
+    assert ke["error"].startswith("interrupted")
+    index = (out / "index.html").read_text()
+    assert "being rebuilt" not in index and "FAILED</span>" in index
+
+
+def _report_on_disk(out: Path, code: str, at: str, inputs: dict) -> None:
+    (out / code).mkdir(parents=True)
+    (out / code / "report.html").write_text("<html></html>")
+    (out / code / "summary.json").write_text(json.dumps({"country": code, "generated": {
+        "at": at, "workbench_version": "1.0", "input_sha256": inputs,
+        "parameters": {"plotly_js": "embed"}, "method_sha256": "m"}}))
+
+
+def test_an_entry_a_killed_batch_left_running_is_corrected_from_the_disk(tmp_path: Path) -> None:
+    inputs = {"profile.yaml": "a1"}
+    _report_on_disk(tmp_path, "KE", "2026-03-02T02:20:00+00:00", inputs)
+    running = {"status": "stale", "state": "running", "stage": "gaps", "pid": 4250,
+               "started_at": "2026-03-02T02:15:00+00:00", "error": "interrupted: the batch ...",
+               "failed_stage": "gaps", "inputs_sha256": inputs,
+               "parameters": {"plotly_js": "embed"}, "workbench_version": "1.0",
+               "method_sha256": "m", "last_good_run": "2026-03-01T02:17:02+00:00",
+               "report": "KE/report.html"}
+    # Its run finished after the batch died (a Dask worker's run goes on): that report.
+    finished = batch.reconcile_interrupted(tmp_path, "KE", running)
+    assert (finished["status"], finished["state"], finished["error"], finished["stage"]) == (
+        "ok", "done", None, None)
+    assert finished["last_good_run"] == "2026-03-02T02:20:00+00:00"
+    # The report on disk is older than the run, or from other inputs: the run died.
+    for changed in ({"started_at": "2026-03-02T02:25:00+00:00"},
+                    {"inputs_sha256": {"profile.yaml": "b2"}}, {"started_at": None}):
+        died = batch.reconcile_interrupted(tmp_path, "KE", {**running, **changed})
+        assert (died["status"], died["state"], died["report"]) == ("stale", "done",
+                                                                    "KE/report.html")
+        assert died["error"].startswith("interrupted")
+    # No report at all.
+    gone = batch.reconcile_interrupted(tmp_path, "GH", running)
+    assert (gone["status"], gone["report"], gone["last_good_run"]) == ("failed", None, None)
 
 
 # --------------------------------------------------------------------------- incremental

@@ -13,7 +13,7 @@ import nbformat
 import pytest
 from conftest import SURVEY_HEADER, SURVEY_ROWS, write_country
 
-from workbench import paths, report, runner
+from workbench import out_guard, paths, report, runner
 from workbench.errors import InvalidCountryCode, WorkbenchError
 
 pytestmark = pytest.mark.notebooks
@@ -42,8 +42,9 @@ def test_run_writes_every_output(finished_run: runner.RunOutcome) -> None:
     expected = sorted(name for _, name in paths.STAGE_NOTEBOOKS
                       if (paths.NOTEBOOKS_DIR / name).exists())
     assert executed == expected
-    # Nothing half-written is left beside the report.
-    assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]
+    # Nothing half-written is left beside the report (the lock file stays: an flock).
+    assert [p.name for p in out.parent.iterdir() if p.name.startswith(".")] == [
+        out_guard.LOCK_NAME]
 
 
 def test_summary_has_data_quality_for_every_file(finished_run: runner.RunOutcome) -> None:
@@ -123,7 +124,9 @@ def test_failing_stage_keeps_last_good_report(tmp_path: Path, monkeypatch: pytes
     assert not bad.ok and bad.failed_stage == "gaps"
     assert "ValueError: assessment totals do not add up" in bad.one_line()
     assert (tmp_path / "out" / "KE" / "summary.json").read_text() == before
-    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
+    # Nothing of the failed run is left (the output folder's lock file stays: an flock).
+    assert [p.name for p in (tmp_path / "out").iterdir() if p.name.startswith(".")] == [
+        out_guard.LOCK_NAME]
 
 
 def test_stage_without_inputs_is_skipped_with_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

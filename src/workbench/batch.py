@@ -14,7 +14,12 @@ How a batch keeps one country from hurting the others:
   stage or ends, and always describes what is on disk: if the batch itself is
   killed, the countries it was running read "stale" (or "failed" when there was no
   earlier report) with the stage they were in;
-- the next batch removes the staging folders killed runs left behind.
+- the country processes end with the batch, even when it is killed with SIGKILL
+  (:mod:`workbench.lifetime`);
+- the next batch removes the staging folders killed runs left behind, and corrects
+  the manifest entries a killed batch left running (:func:`reconcile_interrupted`);
+- one batch or run at a time writes to an output folder, which must be apart from
+  the data (:mod:`workbench.out_guard`).
 
 A country is skipped as unchanged when its input files, the run's parameters, the
 workbench version, and the stage notebooks and shipped reference data
@@ -25,7 +30,6 @@ summary.json (``generated``); ``force`` re-runs it anyway.
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import json
 import os
 import signal
@@ -45,7 +49,7 @@ from typing import IO, Any, Protocol
 from plotly.offline import get_plotlyjs
 from rich.console import Console
 
-from workbench import __version__, index_page, paths, runner
+from workbench import __version__, index_page, out_guard, paths, runner
 from workbench.countries import validate_country_code
 from workbench.errors import InvalidCountryCode, WorkbenchError
 from workbench.output_files import (
@@ -59,7 +63,6 @@ from workbench.runner import REPORT_NAME, SUMMARY_NAME, RunOutcome
 
 MANIFEST_NAME = "manifest.json"
 INDEX_NAME = "index.html"
-LOCK_NAME = ".batch.lock"
 LOGS_SUBDIR = "logs"
 MANIFEST_VERSION = 1
 # The country pages of a batch share one plotly.js next to the index (see
@@ -268,7 +271,9 @@ def run_in_subprocess(
         raise cannot_write(log_path, exc) from None
     command = [sys.executable, "-m", "workbench.runner", country,
                "--data", settings.data_root, "--out", settings.out_root,
-               "--plotly-js", settings.plotly_js, "--keep-failed-in", str(logs)]
+               "--plotly-js", settings.plotly_js, "--keep-failed-in", str(logs),
+               # The batch holds the output folder's lock; the run dies with this process.
+               "--batch-holds-lock", "--parent-pid", str(os.getpid())]
     if settings.budget_usd_per_year is not None:
         command += ["--budget-usd-per-year", repr(float(settings.budget_usd_per_year))]
     if settings.horizon_years is not None:
@@ -508,6 +513,40 @@ def read_manifest(out_root: Path) -> dict[str, Any]:
     return manifest if isinstance(manifest, dict) else {}
 
 
+def reconcile_interrupted(out_root: Path, code: str, entry: dict[str, Any]) -> dict[str, Any]:
+    """A manifest entry a killed batch left ``queued`` or ``running``, made true of
+    the disk again (the caller holds the output folder's lock: that batch is gone).
+
+    Its run may have ended after the batch: died with it (a local run, see
+    :mod:`workbench.lifetime`; the report on disk is the last good one), or
+    finished and published a report (a run on a Dask worker is not stopped with
+    the batch). A report made from exactly the inputs, parameters and method that
+    run was given, after it started, is that run's: the entry reads ``ok``.
+    Otherwise it reads ``stale`` (``failed`` without a report), as interrupted.
+    """
+    summary = read_summary(out_root / code)
+    has_report = summary is not None and (out_root / code / REPORT_NAME).is_file()
+    generated = (summary or {}).get("generated") or {}
+    made_by_that_run = has_report and entry.get("started_at") is not None and all(
+        generated.get(source) == entry.get(name) for name, source in (
+            ("inputs_sha256", "input_sha256"), ("parameters", "parameters"),
+            ("workbench_version", "workbench_version"), ("method_sha256", "method_sha256")))
+    if made_by_that_run:
+        try:
+            made_by_that_run = (dt.datetime.fromisoformat(str(generated.get("at")))
+                                >= dt.datetime.fromisoformat(str(entry["started_at"])))
+        except ValueError:
+            made_by_that_run = False
+    fixed = {**entry, "state": "done", "stage": None,
+             "last_good_run": generated.get("at") if has_report else None,
+             "report": f"{code}/{REPORT_NAME}" if has_report else None}
+    if made_by_that_run:
+        fixed.update(status=OK, failed_stage=None, error=None)
+    else:
+        fixed.update(status=STALE if has_report else FAILED)
+    return fixed
+
+
 class _BatchState:
     """The manifest being kept true of the disk while the batch runs (thread-safe)."""
 
@@ -530,7 +569,8 @@ class _BatchState:
                     self.entries[code] = {**entry, "in_this_batch": False}
                     if entry.get("state") in ("queued", "running"):
                         # Left so by a batch that was killed (this one holds the lock).
-                        self.entries[code]["state"] = "done"
+                        self.entries[code] = reconcile_interrupted(out_root, code,
+                                                                   self.entries[code])
         self.manifest: dict[str, Any] = {
             "manifest_version": MANIFEST_VERSION,
             "workbench_version": __version__,
@@ -819,29 +859,6 @@ def default_workers() -> int:
 
 
 @contextmanager
-def _batch_lock(out_root: Path) -> Iterator[None]:
-    """One batch at a time per output folder (a slow night must not overlap the next)."""
-    path = out_root / LOCK_NAME
-    handle = path.open("a+", encoding="utf-8")
-    try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "unknown"
-            raise WorkbenchError(
-                f"another workbench batch is writing to {out_root} ({holder}); "
-                "wait for it to end") from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()} on {socket.gethostname()} since {_now()}")
-        handle.flush()
-        yield
-    finally:
-        handle.close()  # releases the lock
-
-
-@contextmanager
 def _stop_runs_on_exit() -> Iterator[None]:
     """On Ctrl-C or SIGTERM, kill the country runs (they have sessions of their own)."""
     previous = None
@@ -894,9 +911,11 @@ def run_batch(
         progress: receives progress as it happens.
 
     Raises:
-        WorkbenchError: the batch cannot start (no countries, a bad code, another
-            batch writing to ``out_root``, an unreachable scheduler).
+        WorkbenchError: the batch cannot start (no countries, a bad code, an
+            ``out_root`` overlapping a data country folder, another run or batch
+            writing to ``out_root``, an unreachable scheduler).
     """
+    given_out = out_root
     data_root, out_root = Path(data_root).resolve(), Path(out_root).resolve()
     if not data_root.is_dir():
         raise WorkbenchError(f"{data_root} is not a folder")
@@ -905,6 +924,7 @@ def run_batch(
         raise WorkbenchError(f"--workers must be at least 1, got {workers}")
     workers = workers or default_workers()
     progress = progress or NoProgress()
+    out_guard.check_out_apart_from_data(data_root, given_out)
     out_root.mkdir(parents=True, exist_ok=True)
     notebooks_dir = Path(paths.NOTEBOOKS_DIR)
     settings = RunSettings(
@@ -917,7 +937,9 @@ def run_batch(
     )
     result = BatchResult()
     _STOPPING.clear()
-    with _batch_lock(out_root), _stop_runs_on_exit():
+    # One writer at a time per output folder: a slow night must not overlap the next,
+    # nor a `workbench run` swap a report in under the batch.
+    with out_guard.writer_lock(out_root, "workbench batch"), _stop_runs_on_exit():
         result.cleaned = runner.clean_leftovers(out_root)
         for line in result.cleaned:
             progress.note(line)

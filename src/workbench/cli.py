@@ -75,6 +75,13 @@ def validate(
         validate_country_code(folder.resolve().name)
     except WorkbenchError as exc:
         fail(f"{folder}: the folder must be named by the country code ({exc})")
+    if out is not None:
+        from workbench import out_guard
+
+        try:  # its parent holds the country folders, as --data does for run
+            out_guard.check_out_apart_from_data(folder.resolve().parent, out, with_private=False)
+        except WorkbenchError as exc:
+            fail(str(exc))
     country = loading.load_country(folder)
     table = Table(title=f"{folder.resolve().name}: data contract check")
     for column in ("file", "status", "rows", "valid", "quarantined"):
@@ -172,12 +179,13 @@ def import_veris(
     reason (and listed with --skipped). Exit 2 when the input cannot be read or the
     country code is invalid.
     """
-    from workbench import veris
+    from workbench import out_guard, veris
     from workbench.countries import validate_country_code
     from workbench.profile import load_profile
 
     try:
         country = validate_country_code(country)
+        out_guard.check_import_targets(source, out, country, skipped)
         if profile is not None:
             loaded = load_profile(profile)
             if loaded.country != country:

@@ -21,6 +21,7 @@ take the others down.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -46,7 +47,7 @@ from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 from papermill.exceptions import PapermillExecutionError
 
-from workbench import __version__, loading, paths, report
+from workbench import __version__, lifetime, loading, out_guard, paths, report
 from workbench.countries import country_folder
 from workbench.errors import WorkbenchError
 from workbench.loading import load_country, write_quarantine
@@ -315,6 +316,7 @@ def run_country(
     cell_timeout: float | None = None,
     keep_failed_in: Path | str | None = None,
     kernel_per_stage: bool = False,
+    batch_holds_lock: bool = False,
 ) -> RunOutcome:
     """Run every stage notebook for ``country`` and publish ``<out_root>/<CC>/``.
 
@@ -332,17 +334,52 @@ def run_country(
         kernel_per_stage: a fresh kernel for every stage notebook (slower; what
             the workbench did before, kept for comparison and as a fallback for a
             notebook that needs a pristine process).
+        batch_holds_lock: this is a batch's country run, and the batch holds the
+            output folder's lock; otherwise the run takes the lock itself.
 
-    Raises WorkbenchError for a bad country code, a missing folder or an output
-    folder that cannot be written; any failure after that is reported in the
-    returned outcome (status ``failed``, the last good report left in place).
+    Raises WorkbenchError for a bad country code, a missing folder, an output
+    folder that overlaps a data country folder, or one another run or batch is
+    writing to (:mod:`workbench.out_guard`), all before anything is written, and for
+    an output folder that cannot be written; any failure after that is reported in
+    the returned outcome (status ``failed``, the last good report left in place).
     """
-    started = time.perf_counter()
+    given_out = out_root
     data_root = Path(data_root).resolve()
     out_root = Path(out_root).resolve()
     folder = country_folder(data_root, country)  # refuses a bad code before any path use
     if not folder.is_dir():
         raise WorkbenchError(f"{folder} does not exist (expected one folder per country)")
+    out_guard.check_out_apart_from_data(data_root, given_out)
+    try:
+        out_root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a full disk, a read-only folder: the run cannot start
+        raise OutputWriteError(os_error_line(exc)) from None
+    lock = (contextlib.nullcontext() if batch_holds_lock
+            else out_guard.writer_lock(out_root, f"workbench run {country}"))
+    with lock:
+        return _run_country_locked(
+            country, data_root=data_root, out_root=out_root,
+            budget_usd_per_year=budget_usd_per_year, horizon_years=horizon_years,
+            plotly_js=plotly_js, on_stage=on_stage, cell_timeout=cell_timeout,
+            keep_failed_in=keep_failed_in, kernel_per_stage=kernel_per_stage)
+
+
+def _run_country_locked(
+    country: str,
+    *,
+    data_root: Path,
+    out_root: Path,
+    budget_usd_per_year: float | None,
+    horizon_years: int | None,
+    plotly_js: str,
+    on_stage: Callable[[str, str], None] | None,
+    cell_timeout: float | None,
+    keep_failed_in: Path | str | None,
+    kernel_per_stage: bool,
+) -> RunOutcome:
+    """:func:`run_country` once its paths are checked and the output folder is locked."""
+    started = time.perf_counter()
+    folder = data_root / country
     notebooks_dir = Path(paths.NOTEBOOKS_DIR)
     final = out_root / country
     staging = out_root / _owned_name(STAGING_PREFIX, country)
@@ -515,22 +552,7 @@ def _owner_alive(pid: int, host: str) -> bool | None:
     """Whether the owning process still runs (None: on another machine, unknown)."""
     if host != _host():
         return None
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's live process
-        return True
-    proc = Path(f"/proc/{pid}")
-    if proc.is_dir():  # Linux: a killed process nobody has reaped yet is not running
-        try:
-            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except (OSError, IndexError):
-            return False
-        return state not in ("Z", "X")
-    return True
+    return lifetime.process_running(pid)
 
 
 def clean_leftovers(out_root: Path | str, country: str | None = None) -> list[str]:
@@ -597,7 +619,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cell-timeout", type=float, default=None)
     parser.add_argument("--keep-failed-in", type=Path, default=None)
     parser.add_argument("--kernel-per-stage", action="store_true")
+    # Set by a batch for its country runs (workbench.batch.run_in_subprocess).
+    parser.add_argument("--batch-holds-lock", action="store_true",
+                        help="the batch that started this run holds the output folder's lock")
+    parser.add_argument("--parent-pid", type=int, default=None,
+                        help="end this run when that process (its parent) ends")
     args = parser.parse_args(argv)
+    if args.parent_pid is not None and not lifetime.end_with_parent(args.parent_pid):
+        return 2  # the batch that wanted this run is gone already: nobody to report to
 
     def stage_started(country: str, stage: str) -> None:
         _emit({"event": "stage", "country": country, "stage": stage})
@@ -608,6 +637,7 @@ def main(argv: list[str] | None = None) -> int:
             budget_usd_per_year=args.budget_usd_per_year, horizon_years=args.horizon_years,
             plotly_js=args.plotly_js, on_stage=stage_started, cell_timeout=args.cell_timeout,
             keep_failed_in=args.keep_failed_in, kernel_per_stage=args.kernel_per_stage,
+            batch_holds_lock=args.batch_holds_lock,
         )
     except WorkbenchError as exc:
         _emit({"event": "outcome", "outcome": RunOutcome(
