@@ -8,6 +8,7 @@ with a cap of three kernels (the preheated one included).
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import io
 import json
@@ -33,6 +34,7 @@ from typer.testing import CliRunner
 
 from workbench import dashboard_server, page_kernel, paths
 from workbench.cli import app
+from workbench.dashboard_voila import CappedKernelManager, KernelCapReached
 from workbench.errors import WorkbenchError
 
 PUBLIC_HOST = "dashboard.gov.example"
@@ -99,6 +101,35 @@ def test_cli_dashboard_refuses_a_public_name_with_a_scheme(tmp_path: Path) -> No
     result = CliRunner().invoke(app, ["dashboard", "--data", str(tmp_path / "data"),
                                       "--public-host", "http://dashboard.gov.example"])
     assert result.exit_code == 2 and "not a host name" in result.output
+
+
+def test_the_cap_counts_kernels_running_starting_and_promised_to_the_pool() -> None:
+    async def scenario() -> None:
+        manager = CappedKernelManager(max_kernels=3)
+        warm = asyncio.create_task(asyncio.sleep(0, result={"kernel_id": "pool"}))
+        await warm  # a preheated kernel, ready
+        promised = asyncio.create_task(asyncio.Event().wait())  # one Voilà has asked for
+        try:
+            manager._starting = {"a", "b"}  # two pages' kernels
+            assert manager.admits_page("nb")  # a third page may start its kernel
+            manager._pools = {"nb": [promised]}
+            assert manager.places_promised_to_the_pool() == 1
+            # The page would take the promised kernel: it fits (2 + 1 <= 3) ...
+            assert manager.admits_page("nb")
+            # ... but a page starting its own kernel would take the pool's place.
+            with pytest.raises(KernelCapReached):
+                await manager.start_kernel(kernel_name="python3", env={})
+            assert manager.list_kernel_ids() == [] and manager._starting == {"a", "b"}
+            manager._starting = {"a", "b", "c"}
+            assert not manager.admits_page("nb")  # the pool's kernel waits for a place
+            manager._pools = {"nb": [warm]}
+            assert manager.admits_page("nb")  # a ready preheated kernel is there to take
+            manager._pools = {}
+            assert not manager.admits_page("nb")
+        finally:
+            promised.cancel()
+
+    asyncio.run(scenario())
 
 
 # --------------------------------------------------------------------------- kernel side
