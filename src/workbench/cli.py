@@ -329,7 +329,7 @@ def dashboard(
         str, typer.Option(help="Path prefix behind a reverse proxy, e.g. /dashboard/.")
     ] = "/",
     max_kernels: Annotated[
-        int, typer.Option(help="Most page kernels alive at once, the preheated pool included "
+        int, typer.Option(help="Most kernels alive at once, the preheated pool included "
                           "(each takes 300-370 MB); further pages get a 'busy' page.")
     ] = 16,
     abandoned_seconds: Annotated[
@@ -339,8 +339,8 @@ def dashboard(
     public_host: Annotated[
         list[str] | None,
         typer.Option(help="Host name visitors use behind a reverse proxy, e.g. "
-                     "dashboard.gov.example (repeatable). Other names than this machine's "
-                     "are refused."),
+                     "dashboard.gov.example (repeatable). On 127.0.0.1, names other than "
+                     "these and this machine's are refused."),
     ] = None,
 ) -> None:
     """Serve the ministers' dashboard with Voilà (docs/dashboard.md).
