@@ -57,7 +57,7 @@ DEFAULT_IP = "127.0.0.1"
 TOKEN_ENV = "WORKBENCH_DASHBOARD_TOKEN"
 PASSWORD_HASH_ENV = "WORKBENCH_DASHBOARD_PASSWORD_HASH"
 # A kernel with the dashboard loaded takes 300-370 MB (docs/dashboard.md): 16 of them
-# about 6 GB, a quarter of a 24 GB server, and as many pages as two cores can draw.
+# about 6 GB, a quarter of a 24 GB server; more open pages than two cores keep quick.
 DEFAULT_MAX_KERNELS = 16
 LOOPBACK_NAMES = ("localhost",)  # loopback addresses (127.0.0.1, ::1) are accepted as such
 _HOST_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)"
