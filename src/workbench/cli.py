@@ -357,6 +357,20 @@ def dashboard(
     base_url: Annotated[
         str, typer.Option(help="Path prefix behind a reverse proxy, e.g. /dashboard/.")
     ] = "/",
+    max_kernels: Annotated[
+        int, typer.Option(help="Most kernels alive at once, the preheated pool included "
+                          "(each takes 300-370 MB); further pages get a 'busy' page.")
+    ] = 16,
+    abandoned_seconds: Annotated[
+        int, typer.Option(help="Shut down a kernel this many idle seconds after its page went "
+                          "away (or never connected).")
+    ] = 60,
+    public_host: Annotated[
+        list[str] | None,
+        typer.Option(help="Host name visitors use behind a reverse proxy, e.g. "
+                     "dashboard.gov.example (repeatable). On 127.0.0.1, names other than "
+                     "these and this machine's are refused."),
+    ] = None,
 ) -> None:
     """Serve the ministers' dashboard with Voilà (docs/dashboard.md).
 
@@ -369,6 +383,8 @@ def dashboard(
         data_root=data, port=port, ip=ip, token=token or None,
         hashed_password=password_hash or None, preheat=preheat, pool_size=pool_size,
         idle_timeout_seconds=int(round(idle_minutes * 60)), base_url=base_url,
+        max_kernels=max_kernels, abandoned_timeout_seconds=abandoned_seconds,
+        public_hosts=tuple(public_host or ()),
     )
     try:
         dashboard_server.serve(options)

@@ -7,9 +7,16 @@
 * it listens on 127.0.0.1 unless told otherwise, and refuses any other address
   without a token or a password (put it behind a reverse proxy with TLS to share it:
   docs/dashboard.md);
-* kernels of pages left idle are shut down; a small pool of preheated kernels, which
-  have already imported the workbench and worked out the default country, makes the
-  first page appear fast;
+* at most ``max_kernels`` kernels run at once, the preheated pool included; a page
+  beyond that gets a plain "busy, try again in a minute" page (HTTP 503) and starts
+  no kernel; a kernel whose page never connected or went away is shut down after
+  ``abandoned_timeout_seconds``, one left idle after ``idle_timeout_seconds``
+  (dashboard_voila);
+* only requests for this machine's host names (or a configured public name behind a
+  proxy) are served, so a page under another name (DNS rebinding) gets nothing;
+* a kernel sends its page no log, warning or traceback (page_kernel);
+* a small pool of preheated kernels, which have already imported the workbench and
+  worked out the default country, makes the first page appear fast;
 * the page is the workbench's own Voilà template: Voilà's "lab" page without the
   fonts it would fetch from a public CDN, so it draws on a network with no internet,
   and with the dashboard's own small plotly.js (plotly_bundle), served locally;
@@ -26,6 +33,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -48,6 +56,12 @@ DEFAULT_PORT = 8866
 DEFAULT_IP = "127.0.0.1"
 TOKEN_ENV = "WORKBENCH_DASHBOARD_TOKEN"
 PASSWORD_HASH_ENV = "WORKBENCH_DASHBOARD_PASSWORD_HASH"
+# A kernel with the dashboard loaded takes 300-370 MB (docs/dashboard.md): 16 of them
+# about 6 GB, a quarter of a 24 GB server; more open pages than two cores keep quick.
+DEFAULT_MAX_KERNELS = 16
+LOOPBACK_NAMES = ("localhost",)  # loopback addresses (127.0.0.1, ::1) are accepted as such
+_HOST_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)"
+                        r"(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
 
 
 @dataclass(frozen=True)
@@ -67,6 +81,11 @@ class ServeOptions:
             activity, even with the page still open (0: never).
         cull_interval_seconds: how often idle kernels are looked for.
         base_url: path prefix when served behind a reverse proxy, e.g. ``/dashboard/``.
+        max_kernels: most kernels alive at once, the preheated pool included.
+        abandoned_timeout_seconds: shut a kernel down after this long idle with no
+            page connected to it (its page never opened its connection, or went away).
+        public_hosts: host names the dashboard answers to besides this machine's
+            (the name visitors use behind a reverse proxy), e.g. ``dashboard.gov.example``.
     """
 
     data_root: Path
@@ -77,8 +96,11 @@ class ServeOptions:
     preheat: bool = True
     pool_size: int = 1
     idle_timeout_seconds: int = 1200
-    cull_interval_seconds: int = 60
+    cull_interval_seconds: int = 15
     base_url: str = "/"
+    max_kernels: int = DEFAULT_MAX_KERNELS
+    abandoned_timeout_seconds: int = 60
+    public_hosts: tuple[str, ...] = ()
 
 
 def is_loopback(ip: str) -> bool:
@@ -115,6 +137,32 @@ def check_options(options: ServeOptions) -> None:
         raise WorkbenchError("the token must be at least 16 characters long")
     if not (options.base_url.startswith("/") and options.base_url.endswith("/")):
         raise WorkbenchError(f"the base URL must start and end with '/', got {options.base_url!r}")
+    pool = options.pool_size if options.preheat else 0
+    if options.max_kernels < pool + 1:
+        raise WorkbenchError(f"--max-kernels must be at least the pool size plus one ({pool + 1}): "
+                             f"got {options.max_kernels}")
+    if options.abandoned_timeout_seconds < 1:
+        raise WorkbenchError("the time after which a page that went away loses its kernel must "
+                             "be at least 1 second")
+    for host in options.public_hosts:
+        if not _HOST_NAME.match(host.lower()):
+            raise WorkbenchError(f"--public-host {host!r} is not a host name (give the name only, "
+                                 "e.g. dashboard.gov.example: no scheme, port or path)")
+
+
+def host_check_settings(options: ServeOptions) -> dict[str, object]:
+    """jupyter_server's host check (``JupyterHandler.check_host``) as tornado settings.
+
+    On a loopback address only requests naming this machine (a loopback address,
+    ``localhost``) or one of the public names are served: a page of another site whose
+    name has been pointed at 127.0.0.1 (DNS rebinding) gets a 403. On any other
+    address the check is off, as in Jupyter: the token or password required there
+    guards it, and jupyter_server's check cannot accept a non-loopback address.
+    """
+    if not is_loopback(options.ip):
+        return {"allow_remote_access": True}
+    return {"allow_remote_access": False,
+            "local_hostnames": [*LOOPBACK_NAMES, *(h.lower() for h in options.public_hosts)]}
 
 
 def voila_config(options: ServeOptions) -> Config:
@@ -143,11 +191,21 @@ def voila_config(options: ServeOptions) -> Config:
     vc.file_denylist = [".*"]
     vc.preheat_kernel = options.preheat and options.pool_size > 0
     vc.default_pool_size = options.pool_size if options.preheat else 0
-    config.MappingKernelManager.cull_idle_timeout = options.idle_timeout_seconds
-    config.MappingKernelManager.cull_interval = options.cull_interval_seconds
-    # A page left open in a browser keeps its connection: cull it anyway once idle.
-    config.MappingKernelManager.cull_connected = True
-    config.MappingKernelManager.cull_busy = False
+    config.Voila.tornado_settings = host_check_settings(options)
+    vc.multi_kernel_manager_class = "workbench.dashboard_voila.CappedKernelManager"
+    config.CappedKernelManager.max_kernels = options.max_kernels
+    config.CappedKernelManager.abandoned_timeout = options.abandoned_timeout_seconds
+    kernels = config.MappingKernelManager
+    kernels.cull_interval = options.cull_interval_seconds
+    kernels.cull_busy = False
+    if options.idle_timeout_seconds > 0:
+        kernels.cull_idle_timeout = options.idle_timeout_seconds
+        # A page left open in a browser keeps its connection: cull it anyway once idle.
+        kernels.cull_connected = True
+    else:
+        # Never cull a page that is open; the culler still runs for pages that went away.
+        kernels.cull_idle_timeout = options.abandoned_timeout_seconds
+        kernels.cull_connected = False
     return config
 
 
@@ -202,7 +260,7 @@ def serve(options: ServeOptions) -> None:
     note = plotly_bundle_note()
     if note is not None:
         print(note, file=sys.stderr)
-    from voila.app import Voila
+    from workbench.dashboard_voila import WorkbenchVoila
 
     # Plans worked out by one page's kernel, read by the others (plan_store); private
     # to this user (mkdtemp makes it 0700) and removed when the server stops. Every
@@ -213,7 +271,7 @@ def serve(options: ServeOptions) -> None:
                               stdin=subprocess.DEVNULL)
     threading.Thread(target=filler.wait, name="shared-plans", daemon=True).start()  # reaps it
     try:
-        Voila.launch_instance(argv=[str(notebook)], config=voila_config(options))
+        WorkbenchVoila.launch_instance(argv=[str(notebook)], config=voila_config(options))
     finally:
         filler.terminate()
         filler.wait()
