@@ -256,7 +256,7 @@ def test_unusable_input_fails_the_run_and_keeps_the_last_good_report(
     assert "\n" not in line
     # Nothing new published: the last good report is untouched, nothing left beside it.
     assert {p.name: p.read_bytes() for p in (out / "KE").iterdir() if p.is_file()} == before
-    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [out_guard.LOCK_NAME]
 
 
 def test_failed_run_without_an_earlier_report_says_so(tmp_path: Path, stand_ins: Path,
@@ -343,4 +343,5 @@ def test_full_disk_fails_the_run_naming_the_file_and_leaves_nothing_behind(
     assert outcome.one_line().startswith(
         f"KE: FAILED: cannot write {out.resolve() / 'KE' / 'summary.json'}: No space left")
     assert (out / "KE" / "summary.json").read_bytes() == before
-    assert not [p for p in out.rglob("*") if p.name.startswith(".") or p.stat().st_size == 0]
+    assert not [p for p in out.rglob("*") if p.name != out_guard.LOCK_NAME
+                and (p.name.startswith(".") or p.stat().st_size == 0)]
