@@ -27,7 +27,7 @@ import pyarrow as pa_lib
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from workbench import paths, schemas, vocab
+from workbench import paths, safe_tables, schemas, vocab
 from workbench.errors import DataFileError, StageSkipped
 from workbench.framework import Framework, load_framework
 from workbench.profile import Profile, load_profile
@@ -843,15 +843,18 @@ def _load_framework_table(
 
 
 def write_quarantine(country: CountryData, out_dir: Path) -> list[Path]:
-    """Write every table's rejected rows to ``out_dir/<file>.csv``; returns the files."""
+    """Write every table's rejected rows to ``out_dir/<file>.csv``; returns the files.
+
+    These hold whole rows as read (respondents' answers): write them only to an
+    analyst's private place, never beside a report that is shared. Cells a
+    spreadsheet would run as formulas get a leading quote (``safe_tables``).
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for load in country.tables.values():
         if load.quarantine.empty:
             continue
-        target = out_dir / f"{load.name}.csv"
-        load.quarantine.to_csv(target, index=False)
-        written.append(target)
+        written.append(safe_tables.write_csv(load.quarantine, out_dir / f"{load.name}.csv"))
     return written
 
 
