@@ -621,7 +621,7 @@ def impact_cards(view: CountryView) -> list[Card]:
     period = view.period_label
     suppressed = set(s.get("suppressed", []))
     threshold = s.get("min_cell_size", impact.MIN_CELL_SIZE)
-    withheld = f"not published: fewer than {threshold} respondents answered"
+    withheld = f"not published: fewer than {threshold} respondents are behind it"
     cards = []
 
     prev = s["prevalence"]
@@ -962,7 +962,7 @@ def headline_table(cards: Sequence[Card], period_label: str) -> pd.DataFrame:
 def _group_table(result: ImpactResult) -> pd.DataFrame:
     groups = result.groups
     words = np.where(groups["suppressed"].to_numpy(dtype=bool),
-                     f"suppressed: fewer than {result.min_cell_size} respondents", "published")
+                     impact.SUPPRESSED_TEXT, "published")
     return pd.DataFrame({
         "By": groups["dimension"].map({"sector": "sector", "size_band": "size of organisation"}),
         "Group": groups["group"].astype(str).str.replace("_", " "),

@@ -3,7 +3,7 @@
 Every chart takes an ``ImpactResult`` and returns a ``plotly.graph_objects.Figure``:
 plain-words title, the data period in the subtitle, units on the axes, 95% intervals
 as error bars, and groups suppressed by disclosure control drawn as a light hatched
-grey bar labelled "suppressed: fewer than N respondents" (never left out). Colours
+grey bar labelled "suppressed to protect respondents" (never left out). Colours
 are the Okabe-Ito colour-blind-safe palette.
 """
 
@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 
 from workbench import chart_style, vocab
 from workbench.chart_style import BLUE, GREEN, ORANGE, SKY, VERMILLION, format_usd
-from workbench.impact import ImpactResult
+from workbench.impact import SUPPRESSED_TEXT, ImpactResult
 
 BLACK = "#000000"
 SUPPRESSED_GREY = "#BBBBBB"
@@ -73,7 +73,7 @@ def _group_label(dimension: str, group: str) -> str:
 
 
 def _suppressed_text(result: ImpactResult) -> str:
-    return f"suppressed: fewer than {result.min_cell_size} respondents"
+    return SUPPRESSED_TEXT
 
 
 def _layout(
@@ -219,7 +219,7 @@ def _suppressed_legend(result: ImpactResult, horizontal: bool, group: str) -> go
     takes no room among grouped bars; plotly lists a bar trace only if it has a point)."""
     return go.Bar(
         x=[None], y=[None], orientation="h" if horizontal else "v", offsetgroup=group,
-        name=f"Suppressed: fewer than {result.min_cell_size} respondents",
+        name=SUPPRESSED_TEXT[0].upper() + SUPPRESSED_TEXT[1:],
         marker={"color": SUPPRESSED_GREY, "opacity": 0.45, "pattern": {"shape": "/"}},
         showlegend=True, hoverinfo="skip",
     )
