@@ -9,8 +9,6 @@ are the Okabe-Ito colour-blind-safe palette.
 
 from __future__ import annotations
 
-import html
-
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -88,9 +86,9 @@ def _layout(
 ) -> go.Figure:
     # The place and period stay on one line: a reader must never have to piece a date
     # together across a line break.
-    place = html.escape(f"{result.country_name}, {result.period_label}")
-    lines = chart_style.wrap_with_tail(html.escape(subtitle), place)
-    title_block, top = chart_style.title_layout(html.escape(title), lines)
+    place = chart_style.plotly_text(f"{result.country_name}, {result.period_label}")
+    lines = chart_style.wrap_with_tail(chart_style.plotly_text(subtitle), place)
+    title_block, top = chart_style.title_layout(chart_style.plotly_text(title), lines)
     fig.update_layout(
         title=title_block,
         xaxis_title=x_title,
@@ -110,7 +108,7 @@ def _message(result: ImpactResult, title: str, message: str) -> go.Figure:
     """A figure that says in words why there is nothing to draw."""
     fig = go.Figure()
     fig.add_annotation(
-        text=html.escape(message), showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
+        text=chart_style.plotly_text(message), showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
         font={"size": 16},
     )
     fig.update_xaxes(visible=False)
@@ -177,7 +175,7 @@ def _share_bar(
         "textangle": 0,
         "customdata": custom,
         "hovertemplate": "%{customdata[0]}<br>respondents: %{customdata[1]}<extra>"
-        + html.escape(name)
+        + chart_style.plotly_text(name)
         + "</extra>",
         "marker": {
             "color": np.where(suppressed, SUPPRESSED_GREY, colour).tolist(),
