@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from workbench import __version__
-from workbench.errors import WorkbenchError
+from workbench.errors import WorkbenchError, printable
 
 app = typer.Typer(
     name="workbench",
@@ -29,9 +29,16 @@ console = Console()
 err_console = Console(stderr=True)
 
 
+def say(message: str, *, error: bool = False) -> None:
+    """Print one line as it is (no rich markup), control characters from the inputs
+    (a file name, a cell) written out visibly instead of reaching the terminal."""
+    (err_console if error else console).print(
+        printable(message), markup=False, highlight=False, soft_wrap=True)
+
+
 def fail(message: str, code: int = 2) -> None:
     """Print a one-line reason on stderr and exit with ``code``."""
-    err_console.print(f"workbench: {message}", markup=False, highlight=False, soft_wrap=True)
+    say(f"workbench: {message}", error=True)
     raise typer.Exit(code)
 
 
@@ -87,16 +94,14 @@ def validate(
     console.print(table)
     problems = loading.file_problems(country)
     for problem in problems:
-        err_console.print(f"  unusable: {problem}", markup=False, highlight=False, soft_wrap=True)
+        say(f"  unusable: {problem}", error=True)
     if country.quarantined_rows:
-        console.print(
-            f"{country.quarantined_rows} rows quarantined"
-            + (f": see {out / 'quarantine'}" if out else " (use --out to write them with their reasons)")
-        )
+        say(f"{country.quarantined_rows} rows quarantined"
+            + (f": see {out / 'quarantine'}" if out else " (use --out to write them with their reasons)"))
     if out is not None:
         written = loading.write_quarantine(country, out / "quarantine")
         loading.write_data_quality(country, out / "data_quality.json")
-        console.print(f"wrote {len(written)} quarantine file(s) and data_quality.json to {out}")
+        say(f"wrote {len(written)} quarantine file(s) and data_quality.json to {out}")
     if problems:
         fail(problems[0])
 
@@ -114,7 +119,8 @@ def run(
     ] = None,
 ) -> None:
     """Execute the country's parameterised notebooks with papermill and write
-    summary.json, report.html, the executed notebooks and quarantine/."""
+    summary.json, report.html and the executed notebooks to <out>/<CC>/; the rows set
+    aside go to the analyst-only <out>.private/<CC>/quarantine/."""
     from workbench import runner
 
     try:
@@ -126,7 +132,7 @@ def run(
         fail(str(exc))
     if not outcome.ok:
         fail(outcome.one_line(), code=1)
-    console.print(outcome.one_line())
+    say(outcome.one_line())
 
 
 @app.command("import-veris")
@@ -255,8 +261,7 @@ def batch(
     except WorkbenchError as exc:
         fail(str(exc))
     for outcome in result.outcomes:
-        (console if outcome.ok else err_console).print(
-            outcome.one_line(), markup=False, highlight=False, soft_wrap=True)
+        say(outcome.one_line(), error=not outcome.ok)
     console.print(f"index: {out / batch_module.INDEX_NAME}", markup=False, highlight=False,
                   soft_wrap=True)
     if result.failed:
