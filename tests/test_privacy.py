@@ -206,13 +206,19 @@ def kenya() -> tuple[pd.DataFrame, pd.DataFrame, object]:
     return data.table("survey_responses"), data.table("business_population"), data.profile
 
 
-def _three_energy_respondents_all_breached(survey: pd.DataFrame) -> pd.DataFrame:
-    energy = survey.index[survey["sector"] == "energy"]
-    assert len(energy) > 3
-    kept = survey.drop(energy[3:]).copy()
-    kept.loc[energy[:3], "breached_12m"] = True
-    kept.loc[energy[:3], "breaches_12m"] = 1
-    return kept.reset_index(drop=True)
+def _three_energy_respondents_all_breached(
+    survey: pd.DataFrame, register: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Kenya with its energy sector down to three micro organisations' answers, all
+    breached (and the register's energy organisations all micro, as the survey's)."""
+    is_energy = survey["sector"] == "energy"
+    energy = survey.index[is_energy & (survey["size_band"] == "micro")]
+    assert len(energy) == 3
+    kept = survey.drop(survey.index[is_energy].difference(energy)).copy()
+    kept.loc[energy, "breached_12m"] = True
+    kept.loc[energy, "breaches_12m"] = 1
+    frame = register[(register["sector"] != "energy") | (register["size_band"] == "micro")]
+    return kept.reset_index(drop=True), frame.reset_index(drop=True)
 
 
 def _derive_by_differencing(summary: dict, register: pd.DataFrame) -> dict[str, float]:
@@ -233,7 +239,7 @@ def _derive_by_differencing(summary: dict, register: pd.DataFrame) -> dict[str, 
 
 def test_a_suppressed_sector_cannot_be_worked_out_from_the_total(kenya) -> None:
     survey, register, profile = kenya
-    attacked = _three_energy_respondents_all_breached(survey)
+    attacked, register = _three_energy_respondents_all_breached(survey, register)
     summary = impact.assess_impact(attacked, register, profile, replicates=10).summary
     assert summary["by_sector"]["energy"]["suppressed"] is True  # n = 3
     assert summary["prevalence"]["estimate"] is not None
@@ -249,7 +255,7 @@ def test_a_suppressed_sector_cannot_be_worked_out_from_the_total(kenya) -> None:
 
 def test_suppressed_groups_show_as_suppressed_in_the_chart(kenya) -> None:
     survey, register, profile = kenya
-    result = impact.assess_impact(_three_energy_respondents_all_breached(survey), register,
+    result = impact.assess_impact(*_three_energy_respondents_all_breached(survey, register),
                                   profile, replicates=10)
     chart = impact_charts.prevalence_by_group_chart(result, "sector")
     bars = chart.data[0]
