@@ -262,8 +262,7 @@ def batch(
         fail(str(exc))
     for outcome in result.outcomes:
         say(outcome.one_line(), error=not outcome.ok)
-    console.print(f"index: {out / batch_module.INDEX_NAME}", markup=False, highlight=False,
-                  soft_wrap=True)
+    say(f"index: {out / batch_module.INDEX_NAME}")
     if result.failed:
         raise typer.Exit(1)
 
