@@ -248,7 +248,7 @@ def test_index_shows_status_headline_figures_and_comparison_chart(tmp_path: Path
     current = [t for t in figure.data if t.legendgroup == "current"]
     stale = [t for t in figure.data if t.legendgroup == "stale"]
     assert len(current) == 4 and len(stale) == 4  # one of each per panel
-    assert list(current[0].y) == ["Kenya"] and list(stale[0].y) == ["Ghana <b>"]
+    assert list(current[0].y) == ["Kenya"] and list(stale[0].y) == ["Ghana &lt;b&gt;"]  # drawn as text
     # Breached share in percent, whiskers the 95% interval: 40 - 35.6 and 44.6 - 40.
     assert current[0].x[0] == pytest.approx(40.0)
     assert current[0].error_x.arrayminus[0] == pytest.approx(4.4)

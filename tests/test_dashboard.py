@@ -18,7 +18,16 @@ import pytest
 from conftest import SURVEY_HEADER, SURVEY_ROWS, write_country
 from typer.testing import CliRunner
 
-from workbench import business_case, dashboard, dashboard_server, gaps, impact, paths, plan_store
+from workbench import (
+    business_case,
+    dashboard,
+    dashboard_server,
+    gaps,
+    impact,
+    paths,
+    plan_store,
+    safe_tables,
+)
 from workbench.cli import app
 from workbench.errors import WorkbenchError
 from workbench.loading import load_country
@@ -39,12 +48,12 @@ EXTRA_BREACHED = [
 
 @pytest.mark.parametrize("text", ["=1+1", "+41 22", "-2+3", "@SUM(A1)", "\tx", "\rx", EVIL])
 def test_cells_a_spreadsheet_would_run_get_a_leading_quote(text: str) -> None:
-    assert dashboard.neutralise_cell(text) == "'" + text
+    assert safe_tables.neutralise_cell(text) == "'" + text
 
 
 @pytest.mark.parametrize("value", ["Ministry of Finance", "", " =not first", "a=b", 3, -2.5, None])
 def test_other_cells_are_left_alone(value: object) -> None:
-    assert dashboard.neutralise_cell(value) == value
+    assert safe_tables.neutralise_cell(value) == value
 
 
 def test_neutralise_frame_covers_text_mixed_columns_and_headers_without_touching_input() -> None:
@@ -55,7 +64,7 @@ def test_neutralise_frame_covers_text_mixed_columns_and_headers_without_touching
         "=header": ["a", "b", "c", "d"],
     })
     original = frame.copy()
-    out = dashboard.neutralise_frame(frame)
+    out = safe_tables.neutralise_frame(frame)
     assert out["name"].tolist()[:2] == ["'=cmd", "ok"] and pd.isna(out["name"].iloc[2])
     assert out["name"].iloc[3] == "'-x"
     assert out["mixed"].tolist()[:2] == ["'+1", 7] and out["mixed"].iloc[3] == "safe"

@@ -295,9 +295,14 @@ def test_suppression_below_five_respondents(hand_survey, hand_register):
         "n": 2, "estimate": None, "ci_low": None, "ci_high": None, "suppressed": True,
     }
     assert s["by_sector"]["ict"]["suppressed"] is True  # in the register, no respondent
-    assert s["by_sector"]["trade"]["suppressed"] is False
     assert s["by_size_band"]["small"]["suppressed"] is True  # n = 4
-    assert s["by_size_band"]["micro"]["suppressed"] is False  # n = 6
+    # Trade (n = 8) and micro (n = 6) have respondents enough, but only 2 and 3 of
+    # them were breached: a numerator of 1-4 organisations is withheld too.
+    assert s["by_sector"]["trade"]["suppressed"] is True
+    assert s["by_size_band"]["micro"]["suppressed"] is True
+    # The rule: fewer than 5 respondents, or 1-4 of them with the attribute (0 is fine).
+    assert impact.too_few_to_publish([4, 8, 8, 8, 8], [0, 0, 2, 4, 5], 5).tolist() == [
+        True, False, True, True, False]
     # The mean cost rests on 3 respondents: it and the annual cost are withheld.
     assert s["mean_cost_usd"] is None
     assert s["annual_cost_usd"] == {"estimate": None, "p05": None, "p50": None, "p95": None}
@@ -336,7 +341,10 @@ def test_controls_by_band_and_with_without(hand_survey, hand_register):
     # With the default threshold small bands and splits of fewer than 5 are withheld.
     default = impact.assess_impact(hand_survey, hand_register, profile(), replicates=20)
     assert default.summary["controls_prevalence"]["mfa"]["with"]["suppressed"] is True
-    assert default.summary["controls"]["mfa"]["micro"]["suppressed"] is False
+    # "without" is withheld too: the national figure would give "with" back.
+    assert default.summary["controls_prevalence"]["mfa"]["without"]["suppressed"] is True
+    # micro: n = 5, but only 3 have MFA (a numerator of 1-4).
+    assert default.summary["controls"]["mfa"]["micro"]["suppressed"] is True
     assert default.summary["controls"]["backups"]["micro"]["n"] == 0
 
 
@@ -446,19 +454,19 @@ def test_charts_build_and_mark_suppressed_groups(hand_survey, hand_register):
     bars = sector.data[0]
     labels = list(bars.y)
     finance = labels.index("Finance (n=2)")
-    assert bars.text[finance] == "suppressed: fewer than 5 respondents"
+    assert bars.text[finance] == impact.SUPPRESSED_TEXT
     assert bars.marker.pattern.shape[finance] == "/"
     assert bars.error_x.array[finance] == 0
-    assert any(t.name == "Suppressed: fewer than 5 respondents" for t in sector.data)
-    trade = labels.index("Trade (n=8)")
-    assert bars.text[trade] != "suppressed: fewer than 5 respondents"
+    assert any(t.name == "Suppressed to protect respondents" for t in sector.data)
+    trade = labels.index("Trade (n=8)")  # only 2 breached: withheld, and hatched
+    assert bars.text[trade] == impact.SUPPRESSED_TEXT and bars.marker.pattern.shape[trade] == "/"
     # A hatch pattern only on a trace with a suppressed bar (plotly.js warns about a
     # per-bar pattern with per-bar colours even where it draws none).
     for chart in (sector, impact_charts.prevalence_by_group_chart(result, "size_band"),
                   impact_charts.attack_mix_chart(result)):
         for trace in chart.data:
             if trace.type == "bar" and trace.text is not None and not isinstance(trace.text, str):
-                hatched = any(t == "suppressed: fewer than 5 respondents" for t in trace.text)
+                hatched = any(t == impact.SUPPRESSED_TEXT for t in trace.text)
                 assert (trace.marker.pattern.shape is not None) == hatched
     assert "1 Jan 2025 to 31 Dec 2025" in sector.layout.title.subtitle.text
     # The cost is withheld here: the chart says so in words instead of drawing.
@@ -510,7 +518,7 @@ def test_no_incidents_file_gives_a_plain_message(hand_survey, hand_register):
 def test_chart_presentation_legend_small_values_and_money_ticks(hand_survey, hand_register):
     result = impact.assess_impact(hand_survey, hand_register, profile(), replicates=10)
     sector = impact_charts.prevalence_by_group_chart(result, "sector")
-    legend = next(t for t in sector.data if t.name == "Suppressed: fewer than 5 respondents")
+    legend = next(t for t in sector.data if t.name == "Suppressed to protect respondents")
     # Plotly lists a bar trace in the legend only if it has a point, even an empty one.
     assert list(legend.x) == [None] and legend.showlegend
     # The bars' own legend swatch is a separate entry in the bar colour, not grey.

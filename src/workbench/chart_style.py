@@ -8,9 +8,11 @@ so the charts wrap their subtitles here and label money axes with their own tick
 
 from __future__ import annotations
 
+import html
 import math
 import re
 import textwrap
+from collections.abc import Iterable
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -42,6 +44,24 @@ def _house_template() -> go.layout.Template:
 
 
 pio.templates[TEMPLATE] = _house_template()
+
+
+def plotly_text(value: object) -> str:
+    """Text from the inputs (a country's name, an organisation, an indicator, evidence)
+    made safe for any plotly title, label, tick, legend or hover text.
+
+    Plotly renders a subset of HTML in all of them (``<a href>`` becomes a live link,
+    ``<b>``, ``<br>`` ... take effect), so ``<``, ``>`` and ``&`` are escaped and the
+    text shows as written. None and NaN give "".
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return html.escape(str(value), quote=False)
+
+
+def plotly_texts(values: Iterable[object]) -> list[str]:
+    """:func:`plotly_text` of each value."""
+    return [plotly_text(v) for v in values]
 
 
 def format_usd(value: float | None) -> str:

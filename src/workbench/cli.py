@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from workbench import __version__
-from workbench.errors import WorkbenchError
+from workbench.errors import WorkbenchError, printable
 from workbench.output_files import os_error_line
 
 app = typer.Typer(
@@ -30,9 +30,16 @@ console = Console()
 err_console = Console(stderr=True)
 
 
+def say(message: str, *, error: bool = False) -> None:
+    """Print one line as it is (no rich markup), control characters from the inputs
+    (a file name, a cell) written out visibly instead of reaching the terminal."""
+    (err_console if error else console).print(
+        printable(message), markup=False, highlight=False, soft_wrap=True)
+
+
 def fail(message: str, code: int = 2) -> None:
     """Print a one-line reason on stderr and exit with ``code``."""
-    err_console.print(f"workbench: {message}", markup=False, highlight=False, soft_wrap=True)
+    say(f"workbench: {message}", error=True)
     raise typer.Exit(code)
 
 
@@ -97,15 +104,12 @@ def validate(
     # absent ones skip the stages that need them.
     problems = loading.file_problems(country)
     for problem in problems:
-        err_console.print(f"  unusable: {problem}", markup=False, highlight=False, soft_wrap=True)
+        say(f"  unusable: {problem}", error=True)
     for absent in (p for p in country.input_problems() if not p.fails_run):
-        console.print(f"  a run skips {', '.join(absent.stages)}: {absent.reason}",
-                      markup=False, highlight=False, soft_wrap=True)
+        say(f"  a run skips {', '.join(absent.stages)}: {absent.reason}")
     if country.quarantined_rows:
-        console.print(
-            f"{country.quarantined_rows} rows quarantined"
-            + (f": see {out / 'quarantine'}" if out else " (use --out to write them with their reasons)")
-        )
+        say(f"{country.quarantined_rows} rows quarantined"
+            + (f": see {out / 'quarantine'}" if out else " (use --out to write them with their reasons)"))
     if out is not None:
         try:
             written = loading.write_quarantine(country, out / "quarantine")
@@ -114,7 +118,7 @@ def validate(
             fail(str(exc))
         except OSError as exc:
             fail(os_error_line(exc))
-        console.print(f"wrote {len(written)} quarantine file(s) and data_quality.json to {out}")
+        say(f"wrote {len(written)} quarantine file(s) and data_quality.json to {out}")
     if problems:
         fail(problems[0])
 
@@ -132,7 +136,8 @@ def run(
     ] = None,
 ) -> None:
     """Execute the country's parameterised notebooks with papermill and write
-    summary.json, report.html, the executed notebooks and quarantine/.
+    summary.json, report.html and the executed notebooks to <out>/<CC>/; the rows set
+    aside go to the analyst-only <out>.private/<CC>/quarantine/.
 
     Exit 0 when the run is ok or partial (a stage skipped: its input files are
     absent), 1 when it failed (an input unusable, or a stage broke: one line naming
@@ -149,7 +154,7 @@ def run(
         fail(str(exc))
     if not outcome.ok:
         fail(outcome.one_line(), code=1)
-    console.print(outcome.one_line(), markup=False, highlight=False, soft_wrap=True)
+    say(outcome.one_line())
 
 
 @app.command("import-veris")
@@ -282,12 +287,10 @@ def batch(
     except OSError as exc:  # the output folder cannot be made or locked (a full disk)
         fail(os_error_line(exc))
     for outcome in result.outcomes:
-        (console if outcome.ok else err_console).print(
-            outcome.one_line(), markup=False, highlight=False, soft_wrap=True)
-    console.print(f"index: {out / batch_module.INDEX_NAME}", markup=False, highlight=False,
-                  soft_wrap=True)
+        say(outcome.one_line(), error=not outcome.ok)
+    say(f"index: {out / batch_module.INDEX_NAME}")
     for problem in result.write_errors:
-        err_console.print(f"workbench: {problem}", markup=False, highlight=False, soft_wrap=True)
+        say(f"workbench: {problem}", error=True)
     if result.failed or result.write_errors:
         raise typer.Exit(1)
 

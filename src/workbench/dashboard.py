@@ -15,10 +15,8 @@ stderr: in a Voilà page anything written there would reach the minister's scree
 from __future__ import annotations
 
 import base64
-import csv
 import dataclasses
 import html
-import io
 import json
 import math
 import os
@@ -57,6 +55,7 @@ from workbench.live_chart import LiveChart
 from workbench.loading import CountryData, load_country
 from workbench.notebook import synthetic_banner_html, table_html
 from workbench.profile import load_profile
+from workbench.safe_tables import csv_bytes, xlsx_bytes
 
 # The server passes the data folder to the page's kernel in this variable; the page
 # address can never name a folder.
@@ -65,9 +64,6 @@ DATA_ROOT_ENV = "WORKBENCH_DASHBOARD_DATA"
 URL_PARAMETERS = ("country", "budget_usd_per_year", "horizon_years")
 MAX_HORIZON_YEARS = 15
 MAX_BUDGET_USD_PER_YEAR = 1e12
-# A spreadsheet reads a cell starting with one of these as a formula (OWASP,
-# "CSV Injection"); tab and carriage return are on OWASP's list too.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # Not "responsive": that makes a chart fill its container, which has no height here.
 CHART_CONFIG = {"displaylogo": False}
 # Subtitles longer than this are wrapped; the room a legend at the foot needs (px).
@@ -625,7 +621,7 @@ def impact_cards(view: CountryView) -> list[Card]:
     period = view.period_label
     suppressed = set(s.get("suppressed", []))
     threshold = s.get("min_cell_size", impact.MIN_CELL_SIZE)
-    withheld = f"not published: fewer than {threshold} respondents answered"
+    withheld = f"not published: fewer than {threshold} respondents are behind it"
     cards = []
 
     prev = s["prevalence"]
@@ -948,59 +944,6 @@ def slider_budgets_usd(bounds: SliderRange, current_usd: float) -> list[float]:
 # --------------------------------------------------------------------------- downloads
 
 
-def neutralise_cell(value: object) -> object:
-    """A cell a spreadsheet will not run: text starting with =, +, -, @, tab or
-    carriage return gets a leading single quote (OWASP CSV-injection guidance).
-    Numbers and everything else are returned unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` whose text cells and column names are neutralised."""
-    out = frame.copy()
-    for column in out.columns:
-        series = out[column]
-        if pd.api.types.is_string_dtype(series):
-            risky = series.str.startswith(FORMULA_PREFIXES, na=False)
-            if risky.any():
-                out[column] = series.where(~risky, "'" + series.astype(str))
-        elif series.dtype == object:
-            # Text mixed with other values: checked cell by cell.
-            out[column] = series.map(neutralise_cell)
-    out.columns = [neutralise_cell(str(c)) for c in out.columns]
-    return out
-
-
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """The table as CSV (UTF-8 with byte-order mark, which spreadsheets need to read
-    accents), every text cell neutralised."""
-    return neutralise_frame(frame).to_csv(
-        index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n").encode("utf-8-sig")
-
-
-def _sheet_name(title: str, used: set[str]) -> str:
-    name = "".join(ch for ch in title if ch not in '[]:*?/\\')[:31] or "Sheet"
-    base, n = name, 2
-    while name in used:
-        suffix = f" {n}"
-        name, n = base[: 31 - len(suffix)] + suffix, n + 1
-    used.add(name)
-    return name
-
-
-def xlsx_bytes(tables: Mapping[str, pd.DataFrame]) -> bytes:
-    """An Excel workbook with one sheet per table, every text cell neutralised (openpyxl
-    would otherwise store a text starting with = as a formula)."""
-    buffer = io.BytesIO()
-    used: set[str] = set()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for title, frame in tables.items():
-            neutralise_frame(frame).to_excel(writer, sheet_name=_sheet_name(title, used), index=False)
-    return buffer.getvalue()
-
-
 def headline_table(cards: Sequence[Card], period_label: str) -> pd.DataFrame:
     """The headline cards as a table of numbers with their units."""
     return pd.DataFrame({
@@ -1019,7 +962,7 @@ def headline_table(cards: Sequence[Card], period_label: str) -> pd.DataFrame:
 def _group_table(result: ImpactResult) -> pd.DataFrame:
     groups = result.groups
     words = np.where(groups["suppressed"].to_numpy(dtype=bool),
-                     f"suppressed: fewer than {result.min_cell_size} respondents", "published")
+                     impact.SUPPRESSED_TEXT, "published")
     return pd.DataFrame({
         "By": groups["dimension"].map({"sector": "sector", "size_band": "size of organisation"}),
         "Group": groups["group"].astype(str).str.replace("_", " "),

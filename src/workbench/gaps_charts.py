@@ -8,14 +8,12 @@ scale YlOrRd; "not assessed" is always grey with a "?" so it never reads as a ga
 
 from __future__ import annotations
 
-import html
-
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from workbench import chart_style, gaps
-from workbench.chart_style import BLUE, ORANGE, PURPLE, SKY, VERMILLION
+from workbench.chart_style import BLUE, ORANGE, PURPLE, SKY, VERMILLION, plotly_text, plotly_texts
 
 GREY = "#BBBBBB"
 DARK_GREY = "#555555"
@@ -30,24 +28,15 @@ ENTITY_TYPE_WORDS = {
 NIST_ORDER = ("GV", "ID", "PR", "DE", "RS", "RC")
 
 
-def _text(value: object) -> str:
-    """Free text made safe for plotly, whose text renderer interprets tags."""
-    return html.escape(str(value), quote=False)
-
-
-def _esc(values: pd.Series | list) -> list[str]:
-    return ["" if v is None or (isinstance(v, float) and np.isnan(v)) else _text(v) for v in values]
-
-
 def _title(text: str, subtitle: str) -> dict:
     """Escaped title and subtitle; a newline in ``text`` becomes a line break and a
     long subtitle is wrapped (plotly would let it run off the chart)."""
-    return chart_style.title_layout(_text(text).replace("\n", "<br>"), _text(subtitle), x=0.02)[0]
+    return chart_style.title_layout(plotly_text(text).replace("\n", "<br>"), plotly_text(subtitle), x=0.02)[0]
 
 
 def _top(text: str, subtitle: str) -> int:
     """Top margin that keeps the plot below the title of ``_title(text, subtitle)``."""
-    return chart_style.title_layout(_text(text).replace("\n", "<br>"), _text(subtitle))[1]
+    return chart_style.title_layout(plotly_text(text).replace("\n", "<br>"), plotly_text(subtitle))[1]
 
 
 def _subtitle(result: gaps.GapResult, extra: str = "") -> str:
@@ -64,7 +53,7 @@ def pillar_radar(result: gaps.GapResult) -> go.Figure:
     rather than drawn as zero.
     """
     table = result.pillar_scores
-    labels = _esc(table["pillar_title"].tolist())
+    labels = plotly_texts(table["pillar_title"].tolist())
     closed = labels + labels[:1]
 
     def loop(values: pd.Series) -> list[float | None]:
@@ -125,19 +114,19 @@ def gap_heatmap(result: gaps.GapResult) -> go.Figure:
 
     names = entity_order["entity_name"].tolist()
     # The national row's name already says "national level"; others carry their type.
-    row_labels = _esc([
+    row_labels = plotly_texts([
         n if t == "national" else f"{n} ({ENTITY_TYPE_WORDS.get(t, t.replace('_', ' '))})"
         for n, t in zip(names, entity_order["entity_type"])
     ])
     hover_level = cell_text("level", lambda v: "not assessed" if v is None or pd.isna(v) else str(int(v)))
     hover_target = cell_text("target", lambda v: "" if v is None or pd.isna(v) else str(int(v)))
     hover_evidence = cell_text(
-        "evidence", lambda v: _text(str(v)[:160]) if isinstance(v, str) and v else "none recorded")
+        "evidence", lambda v: plotly_text(str(v)[:160]) if isinstance(v, str) and v else "none recorded")
     titles = dict(zip(pairs["indicator_id"], pairs["indicator_title"]))
-    hover_title = np.tile(np.array([_text(titles[i]) for i in indicator_order], dtype=object),
+    hover_title = np.tile(np.array([plotly_text(titles[i]) for i in indicator_order], dtype=object),
                           (len(row_labels), 1))
     custom = np.dstack([hover_level, hover_target, hover_evidence, hover_title])
-    col_labels = indicator_order
+    col_labels = plotly_texts(indicator_order)
     fig = go.Figure()
     fig.add_trace(go.Heatmap(
         z=z, x=col_labels, y=row_labels, zmin=0, zmax=5, colorscale=GAP_SCALE, xgap=1, ygap=1,
@@ -180,7 +169,7 @@ def top_gaps_table(result: gaps.GapResult) -> go.Figure:
     view = gaps.escaped(gaps.evidence_view(result.top_gaps))
     fig = go.Figure(go.Table(
         columnwidth=[0.5, 2, 3, 1.3, 1, 1, 1, 3],
-        header=dict(values=[f"<b>{_text(c)}</b>" for c in view.columns], fill_color=BLUE,
+        header=dict(values=[f"<b>{plotly_text(c)}</b>" for c in view.columns], fill_color=BLUE,
                     font=dict(color="white", size=13), align="left"),
         cells=dict(values=[view[c].astype("str").tolist() for c in view.columns],
                    align="left", fill_color="white", height=26),
@@ -196,7 +185,7 @@ def top_gaps_table(result: gaps.GapResult) -> go.Figure:
 def coverage_chart(result: gaps.GapResult) -> go.Figure:
     """How many of the expected checks were assessed, per pillar (stacked bars)."""
     table = result.pillar_scores
-    labels = _esc(table["pillar_title"].tolist())
+    labels = plotly_texts(table["pillar_title"].tolist())
     missing = table["expected"] - table["assessed"]
     pct = (100 * table["coverage"]).round(0)
     fig = go.Figure()
@@ -241,7 +230,7 @@ def crosswalk_chart(result: gaps.GapResult, scheme: str = "cmm") -> go.Figure:
         rank = {code: i for i, code in enumerate(NIST_ORDER)}
         table = table.sort_values("group", key=lambda g: g.map(lambda c: rank.get(c, len(rank))),
                                   kind="stable")
-    labels = _esc([f"{g} {t}" if t != g else g for g, t in zip(table["group"], table["group_title"])])
+    labels = plotly_texts([f"{g} {t}" if t != g else g for g, t in zip(table["group"], table["group_title"])])
     scored = table["score"].notna()
     fig = go.Figure()
     fig.add_trace(go.Bar(
@@ -288,7 +277,7 @@ def peer_chart(peers: pd.DataFrame, subtitle: str = "") -> go.Figure:
         "ITU GCI 2020: same region": SKY,
         "ITU GCI 2020: similar income": PURPLE,
     }
-    labels = [f"{_text(n)} - this assessment" if w else _text(n)
+    labels = [f"{plotly_text(n)} - this assessment" if w else plotly_text(n)
               for n, w in zip(ordered["name"], is_workbench)]
     fig = go.Figure()
     for name, colour in colours.items():

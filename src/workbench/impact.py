@@ -15,8 +15,12 @@ reproduced by hand from the survey, the business register and the incidents file
   the "dark figure" (breaches the survey estimates against incidents reported);
 * the mix of attack kinds and the controls organisations have in place.
 
-Disclosure control: any published group resting on fewer than ``min_cell_size``
-respondents (unweighted) carries no estimate and no interval, only ``suppressed``.
+Disclosure control (docs/methods.md): a published share carries no estimate and no
+interval, only ``suppressed``, when its group rests on fewer than ``min_cell_size``
+respondents (unweighted), or when fewer than ``min_cell_size`` but more than none of
+them have the attribute (the numerator); and when one group of a breakdown whose
+total is published is suppressed, the next smallest is suppressed too (secondary
+suppression), so that no group can be worked out from the total and the others.
 Every function here is pure: DataFrames in, DataFrames / dicts out; inputs are never
 modified.
 """
@@ -38,7 +42,11 @@ from workbench.profile import Profile
 
 # Two-sided 95% normal quantile used by the Wilson interval (1.959964...).
 Z_95: float = float(stats.norm.ppf(0.975))
+# Disclosure control: the one threshold of every rule (see too_few_to_publish and
+# protect_breakdown).
 MIN_CELL_SIZE: int = 5
+# What a chart or table says in place of a suppressed figure (whichever rule hid it).
+SUPPRESSED_TEXT = "suppressed to protect respondents"
 DEFAULT_REPLICATES: int = 1000
 DEFAULT_SEED: int = 20250101
 # Victims whose incidents count against the survey's population.
@@ -253,6 +261,7 @@ def _proportions(
     sums = pd.DataFrame(
         {
             "n": np.bincount(c, minlength=size),
+            "n_yes": np.bincount(c, weights=y, minlength=size),
             "sum_w": np.bincount(c, weights=w, minlength=size),
             "sum_wy": np.bincount(c, weights=w * y, minlength=size),
             "sum_w2": np.bincount(c, weights=w * w, minlength=size),
@@ -273,12 +282,53 @@ def _yes(series: pd.Series) -> np.ndarray:
     return _bool(series).to_numpy(dtype="float64", na_value=np.nan)
 
 
+def too_few_to_publish(
+    n: np.ndarray | int, n_yes: np.ndarray | int, min_cell_size: int
+) -> np.ndarray:
+    """Whether a share must be suppressed on its own (primary suppression).
+
+    ``n``: respondents the share rests on; ``n_yes``: how many of them have the
+    attribute (both unweighted). Fewer than ``min_cell_size`` respondents, or a
+    numerator of 1 to ``min_cell_size - 1`` organisations, would let a reader learn
+    about identifiable respondents. A numerator of 0 is published (nobody is
+    described by it).
+    """
+    n, n_yes = np.asarray(n), np.asarray(n_yes)
+    return (n < min_cell_size) | ((n_yes > 0) & (n_yes < min_cell_size))
+
+
+def protect_breakdown(groups: pd.DataFrame) -> pd.DataFrame:
+    """Secondary suppression of one breakdown whose total is also published.
+
+    ``groups``: one row per group of a partition (sectors, size bands ...), with
+    ``n`` and ``suppressed``. When exactly one group that has respondents is
+    suppressed, the total and the other groups would give it back by differencing
+    (with the register's counts as weights): the next smallest group with
+    respondents is suppressed too. Returns a copy; suppressed rows lose their
+    estimate, interval and effective size.
+    """
+    out = groups.copy()
+    answered = out["n"].to_numpy() > 0
+    suppressed = out["suppressed"].to_numpy(dtype=bool)
+    if (answered & suppressed).sum() == 1:
+        candidates = out.loc[answered & ~suppressed, "n"]
+        if not candidates.empty:
+            # Ties broken by the breakdown's own order, so the choice is reproducible.
+            out.loc[candidates.index[int(np.argmin(candidates.to_numpy()))], "suppressed"] = True
+    hidden = out["suppressed"].to_numpy(dtype=bool)
+    for column in ("estimate", "ci_low", "ci_high", "n_eff"):
+        if column in out:
+            out.loc[hidden, column] = np.nan
+    return out
+
+
 def _finish_proportions(sums: pd.DataFrame, min_cell_size: int) -> pd.DataFrame:
     with np.errstate(divide="ignore", invalid="ignore"):
         estimate = np.where(sums["sum_w"] > 0, sums["sum_wy"] / sums["sum_w"], np.nan)
         n_eff = np.where(sums["sum_w2"] > 0, sums["sum_w"] ** 2 / sums["sum_w2"], np.nan)
     low, high = wilson_interval(estimate, n_eff)
-    suppressed = sums["n"].to_numpy() < min_cell_size
+    suppressed = too_few_to_publish(
+        sums["n"].to_numpy(), np.rint(sums["n_yes"].to_numpy()), min_cell_size)
     out = pd.DataFrame(
         {
             "n": sums["n"].astype("int64").to_numpy(),
@@ -511,7 +561,9 @@ def _headline(prep: _Prepared, covered_entities: float, min_cell_size: int) -> _
     r_known = ~np.isnan(prep.r)
     reporting = float(_ratio(np.sum(prep.w[r_known] * prep.r[r_known]), np.sum(prep.w[r_known])))
     suppressed = []
-    if n_prev < min_cell_size:
+    n_breached = int((prep.y == 1.0).sum())
+    n_reported = int((prep.r == 1.0).sum())
+    if too_few_to_publish(n_prev, n_breached, min_cell_size):
         prevalence = math.nan
         suppressed.append("prevalence")
     if n_breaches < min_cell_size:
@@ -520,7 +572,7 @@ def _headline(prep: _Prepared, covered_entities: float, min_cell_size: int) -> _
     if n_cost < min_cell_size:
         mean_cost = math.nan
         suppressed.append("mean_cost_usd")
-    if n_rep < min_cell_size:
+    if too_few_to_publish(n_rep, n_reported, min_cell_size):
         reporting = math.nan
         suppressed.append("reporting_rate")
     return _Headline(
@@ -529,7 +581,7 @@ def _headline(prep: _Prepared, covered_entities: float, min_cell_size: int) -> _
         n_cost=n_cost,
         n_reporting=n_rep,
         prevalence=prevalence,
-        n_eff=kish_effective_n(prep.w[y_known]) if n_prev >= min_cell_size else math.nan,
+        n_eff=kish_effective_n(prep.w[y_known]) if math.isfinite(prevalence) else math.nan,
         estimated_breaches=breaches,
         mean_cost_usd=mean_cost,
         reporting_rate=reporting,
@@ -810,8 +862,11 @@ def assess_impact(
     )
     sector_codes = _codes(data["sector"], sectors)
     band_codes = _codes(data["size_band"], bands)
-    by_sector = _proportions(prep.y, prep.w, sector_codes, pd.Index(sectors), min_cell_size)
-    by_band = _proportions(prep.y, prep.w, band_codes, pd.Index(bands), min_cell_size)
+    # The national prevalence is published: each breakdown of it is protected.
+    by_sector = protect_breakdown(
+        _proportions(prep.y, prep.w, sector_codes, pd.Index(sectors), min_cell_size))
+    by_band = protect_breakdown(
+        _proportions(prep.y, prep.w, band_codes, pd.Index(bands), min_cell_size))
     groups = pd.concat(
         [
             _frame_of(by_sector, ["group"]).assign(dimension="sector"),
@@ -841,15 +896,16 @@ def assess_impact(
         has = _yes(data[control])
         band_parts[control] = pd.concat(
             [
-                _proportions(has, prep.w, band_codes, pd.Index(bands), min_cell_size),
+                protect_breakdown(
+                    _proportions(has, prep.w, band_codes, pd.Index(bands), min_cell_size)),
                 _proportions(has, prep.w, one_group, pd.Index(["all"]), min_cell_size),
             ]
         )
         # group 0 = has the control, 1 = does not, -1 = unknown (left out)
         split = np.where(np.isnan(has), -1, np.where(has == 1.0, 0, 1)).astype(np.intp)
-        split_parts[control] = _proportions(
+        split_parts[control] = protect_breakdown(_proportions(
             prep.y, prep.w, split, pd.Index(["with", "without"]), min_cell_size
-        )
+        ))
     controls_by_band = _frame_of(_stack(band_parts, "control"), ["control", "size_band"])
     controls_prevalence = _frame_of(_stack(split_parts, "control"), ["control", "status"])
 

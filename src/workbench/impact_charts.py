@@ -3,13 +3,11 @@
 Every chart takes an ``ImpactResult`` and returns a ``plotly.graph_objects.Figure``:
 plain-words title, the data period in the subtitle, units on the axes, 95% intervals
 as error bars, and groups suppressed by disclosure control drawn as a light hatched
-grey bar labelled "suppressed: fewer than N respondents" (never left out). Colours
+grey bar labelled "suppressed to protect respondents" (never left out). Colours
 are the Okabe-Ito colour-blind-safe palette.
 """
 
 from __future__ import annotations
-
-import html
 
 import numpy as np
 import pandas as pd
@@ -17,7 +15,7 @@ import plotly.graph_objects as go
 
 from workbench import chart_style, vocab
 from workbench.chart_style import BLUE, GREEN, ORANGE, SKY, VERMILLION, format_usd
-from workbench.impact import ImpactResult
+from workbench.impact import SUPPRESSED_TEXT, ImpactResult
 
 BLACK = "#000000"
 SUPPRESSED_GREY = "#BBBBBB"
@@ -73,7 +71,7 @@ def _group_label(dimension: str, group: str) -> str:
 
 
 def _suppressed_text(result: ImpactResult) -> str:
-    return f"suppressed: fewer than {result.min_cell_size} respondents"
+    return SUPPRESSED_TEXT
 
 
 def _layout(
@@ -88,9 +86,9 @@ def _layout(
 ) -> go.Figure:
     # The place and period stay on one line: a reader must never have to piece a date
     # together across a line break.
-    place = html.escape(f"{result.country_name}, {result.period_label}")
-    lines = chart_style.wrap_with_tail(html.escape(subtitle), place)
-    title_block, top = chart_style.title_layout(html.escape(title), lines)
+    place = chart_style.plotly_text(f"{result.country_name}, {result.period_label}")
+    lines = chart_style.wrap_with_tail(chart_style.plotly_text(subtitle), place)
+    title_block, top = chart_style.title_layout(chart_style.plotly_text(title), lines)
     fig.update_layout(
         title=title_block,
         xaxis_title=x_title,
@@ -110,7 +108,7 @@ def _message(result: ImpactResult, title: str, message: str) -> go.Figure:
     """A figure that says in words why there is nothing to draw."""
     fig = go.Figure()
     fig.add_annotation(
-        text=html.escape(message), showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
+        text=chart_style.plotly_text(message), showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
         font={"size": 16},
     )
     fig.update_xaxes(visible=False)
@@ -177,7 +175,7 @@ def _share_bar(
         "textangle": 0,
         "customdata": custom,
         "hovertemplate": "%{customdata[0]}<br>respondents: %{customdata[1]}<extra>"
-        + html.escape(name)
+        + chart_style.plotly_text(name)
         + "</extra>",
         "marker": {
             "color": np.where(suppressed, SUPPRESSED_GREY, colour).tolist(),
@@ -219,7 +217,7 @@ def _suppressed_legend(result: ImpactResult, horizontal: bool, group: str) -> go
     takes no room among grouped bars; plotly lists a bar trace only if it has a point)."""
     return go.Bar(
         x=[None], y=[None], orientation="h" if horizontal else "v", offsetgroup=group,
-        name=f"Suppressed: fewer than {result.min_cell_size} respondents",
+        name=SUPPRESSED_TEXT[0].upper() + SUPPRESSED_TEXT[1:],
         marker={"color": SUPPRESSED_GREY, "opacity": 0.45, "pattern": {"shape": "/"}},
         showlegend=True, hoverinfo="skip",
     )

@@ -18,6 +18,7 @@ from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
 from workbench import __version__
+from workbench.chart_style import plotly_text, plotly_texts
 from workbench.notebook import synthetic_banner_html
 
 # Okabe-Ito colours (colour-blind safe); a stale country's bars are grey and hatched.
@@ -160,7 +161,7 @@ def _bar_trace(rows: Sequence[IndexRow], key: str, stale: bool, *, low: str | No
         error = dict(type="data", symmetric=False, array=plus, arrayminus=minus,
                      color=ERROR_BAR_COLOUR, thickness=1.5, width=4)
     return go.Bar(
-        x=x, y=[r.name for r in chosen], orientation="h", error_x=error,
+        x=x, y=plotly_texts(r.name for r in chosen), orientation="h", error_x=error,
         marker=dict(color=STALE_COLOUR if stale else CURRENT_COLOUR,
                     pattern=dict(shape="/" if stale else "")),
         name="stale: figures of the last good report" if stale else "up to date",
@@ -201,12 +202,12 @@ def comparison_chart(rows: Sequence[IndexRow]) -> go.Figure | None:
                              row=1, col=column)
         for row in shown:
             if row.figures.get(key) is None:
-                figure.add_annotation(x=0, y=row.name, text="not available", showarrow=False,
+                figure.add_annotation(x=0, y=plotly_text(row.name), text="not available", showarrow=False,
                                       xanchor="left", font=dict(color="#555555", size=11),
                                       row=1, col=column)
         figure.update_xaxes(title_text=title, rangemode="tozero", row=1, col=column)
     periods = sorted({r.period for r in shown if r.period})
-    period_text = (f"data period {periods[0]}" if len(periods) == 1
+    period_text = (f"data period {plotly_text(periods[0])}" if len(periods) == 1
                    else "data periods differ by country (see the table)" if periods
                    else "data period unknown")
     synthetic = any(r.synthetic for r in shown)
@@ -223,7 +224,7 @@ def comparison_chart(rows: Sequence[IndexRow]) -> go.Figure | None:
         font=dict(family="system-ui, Arial, sans-serif"),
     )
     figure.update_yaxes(autorange="reversed", gridcolor="#eeeeee", categoryorder="array",
-                        categoryarray=[r.name for r in shown])
+                        categoryarray=plotly_texts(r.name for r in shown))
     figure.update_xaxes(gridcolor="#eeeeee", zerolinecolor="#999999")
     return figure
 

@@ -27,11 +27,11 @@ import pyarrow as pa_lib
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from workbench import paths, schemas, vocab
+from workbench import paths, safe_tables, schemas, vocab
 from workbench.errors import DataFileError, StageSkipped
 from workbench.framework import Framework, load_framework
 from workbench.input_files import checked_file, input_sha256
-from workbench.output_files import write_atomic, write_text_atomic
+from workbench.output_files import write_text_atomic
 from workbench.profile import Profile, load_profile
 from workbench.spreadsheet import SheetText, read_first_sheet
 
@@ -39,6 +39,8 @@ from workbench.spreadsheet import SheetText, read_first_sheet
 FIRST_DATA_ROW = 2
 ROW_COLUMN = "row"
 REASON_COLUMN = "reason"
+# The columns of TableLoad.set_aside: rows set aside by each rule, no cell values.
+SET_ASIDE_COLUMNS = ("column", "rule", "rows")
 
 # What each stage needs. A table in `optional` may be absent; a file-level error
 # in it is still reported but does not stop the stage.
@@ -70,6 +72,9 @@ class TableLoad:
     rows: int = 0
     valid: pd.DataFrame = field(default_factory=pd.DataFrame)
     quarantine: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # Rows set aside by each (column, rule): counts only, safe to publish.
+    set_aside: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(SET_ASIDE_COLUMNS)))
     error: str | None = None
     source: str = "country"  # "country", "shipped" (a default the workbench supplies) or "absent"
     # The input whose problem kept this file from being checked ("entities",
@@ -276,6 +281,36 @@ _NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 _NON_FINITE = r"^[+-]?(inf|infinity|nan)$"
 
 
+@dataclass(frozen=True)
+class _Reason:
+    """The reasons of one rule: the column and the rule, named without any cell value
+    (what may be published), and how to word each rejected row's reason (which may
+    quote the cells as read: analyst-only)."""
+
+    column: str
+    rule: str
+    build: Callable[[np.ndarray], list[str]]
+
+    def __call__(self, rows: np.ndarray) -> list[str]:
+        return self.build(rows)
+
+    @classmethod
+    def per_row(cls, column: str, rule: str, texts: pd.Series) -> _Reason:
+        """A rule whose reasons were worded for every row of the frame at once."""
+        values = texts.to_numpy(dtype=object)
+        return cls(column, rule, lambda rows: list(values[rows]))
+
+
+def _column_and_rule(reason: str | pd.Series | Callable) -> tuple[str, str]:
+    """What a reason given to ``_Rejections.add`` says without any cell value."""
+    if isinstance(reason, _Reason):
+        return reason.column, reason.rule
+    if isinstance(reason, str):  # a fixed text "<column>: <rule>"
+        column, _, rule = reason.partition(": ")
+        return (column, rule) if rule else ("", reason)
+    return "", "other check"
+
+
 class _Rejections:
     """Per-row reasons, gathered cheaply: work grows with the failures, not the rows.
 
@@ -289,6 +324,7 @@ class _Rejections:
     def __init__(self, n_rows: int) -> None:
         self.n_rows = n_rows
         self._found: list[tuple[np.ndarray, np.ndarray, int]] = []
+        self._counted: list[tuple[int, str, str, int]] = []  # rank, column, rule, rows
 
     def add(self, mask: np.ndarray | pd.Series, reason: str | pd.Series | Callable,
             rank: int = 1_000) -> None:
@@ -306,6 +342,16 @@ class _Rejections:
         else:
             texts = np.full(hit.size, reason, dtype=object)
         self._found.append((hit, texts, rank))
+        self._counted.append((rank, *_column_and_rule(reason), int(hit.size)))
+
+    def counts(self) -> pd.DataFrame:
+        """Rows set aside by each (column, rule), in the schema's column order."""
+        if not self._counted:
+            return pd.DataFrame(columns=list(SET_ASIDE_COLUMNS))
+        counted = pd.DataFrame(sorted(self._counted, key=lambda entry: entry[0]),
+                               columns=["rank", *SET_ASIDE_COLUMNS])
+        return (counted.groupby(["column", "rule"], sort=False, as_index=False)["rows"].sum()
+                .reset_index(drop=True))
 
     def reasons(self) -> pd.Series:
         """Rejected row position -> '; '-joined reasons, in row order."""
@@ -331,14 +377,14 @@ def _to_bool(array: pa_lib.ChunkedArray | pa_lib.Array) -> np.ndarray:
     return pc.fill_null(array, False).to_numpy(zero_copy_only=False)
 
 
-def _quoted(raw: pa_lib.ChunkedArray, column: str, problem: str) -> Callable[[np.ndarray], list[str]]:
+def _quoted(raw: pa_lib.ChunkedArray, column: str, problem: str) -> _Reason:
     """A reason builder quoting the rejected cells as they were read."""
 
     def build(rows: np.ndarray) -> list[str]:
         values = raw.take(pa_lib.array(rows)).to_pylist()
         return [f"{column}: {v!r} {problem}" for v in values]
 
-    return build
+    return _Reason(column, problem, build)
 
 
 def _blank_to_null(raw: pa_lib.ChunkedArray) -> pa_lib.ChunkedArray:
@@ -490,7 +536,7 @@ def _check_failures(check: pa.Check, typed: pa_lib.ChunkedArray) -> tuple[np.nda
 
 
 def _duplicates(frame: pd.DataFrame, keys: list[str],
-                row_numbers: np.ndarray) -> tuple[np.ndarray, Callable]:
+                row_numbers: np.ndarray) -> tuple[np.ndarray, _Reason]:
     """Rows whose key repeats an earlier row's key (the first one stays)."""
     complete = frame[keys].notna().all(axis=1)
     dup = (frame[keys].duplicated(keep="first") & complete).to_numpy()
@@ -510,7 +556,7 @@ def _duplicates(frame: pd.DataFrame, keys: list[str],
             reasons.append(f"{label}: {' / '.join(map(str, key))!r} repeats row {earlier}")
         return reasons
 
-    return dup, build
+    return dup, _Reason(label, "repeats an earlier row", build)
 
 
 def _has_repeats(column: pa_lib.ChunkedArray) -> bool:
@@ -539,8 +585,9 @@ def validate_table(
     model: type[pa.DataFrameModel],
     file_name: str,
     extra_rules: list[RowRule] | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Split a text table into (valid typed rows, quarantined rows as read, with reasons).
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Split a text table into (valid typed rows, quarantined rows as read, with reasons,
+    rows set aside by each column and rule).
 
     A bare table's rows are numbered from FIRST_DATA_ROW; a sheet carries its own
     row numbers and the cells that hold no value (formulas), each rejected as such.
@@ -600,7 +647,7 @@ def validate_table(
         typed = pa_lib.table({name: parsed[name] for name, _ in present})
         valid, quarantine = _split_rows(typed, raw, model, rejections, repeated, extra_rules, pool,
                                         sheet.row_numbers)
-    return valid, quarantine
+    return valid, quarantine, rejections.counts()
 
 
 def _reject_not_values(
@@ -620,7 +667,7 @@ def _reject_not_values(
         values = raw.take(pa_lib.array(rows)).to_pylist()
         return [f"{column}: {v!r} {cells[int(r)]}" for v, r in zip(values, rows)]
 
-    rejections.add(mask, build)
+    rejections.add(mask, _Reason(column, "a formula or an error value, not a value", build))
     return mask
 
 
@@ -717,15 +764,18 @@ def _assessment_rules(entities: pd.DataFrame, framework: Framework):
                | ((scopes == "organisation") & (types == "national")))
         )
         return [
-            (frame["entity_id"].notna() & ~known_entity,
-             "entity_id: '" + frame["entity_id"].astype(str) + "' is not in entities.csv"),
-            (frame["indicator_id"].notna() & ~known_indicator,
-             "indicator_id: '" + frame["indicator_id"].astype(str)
-             + f"' is not an indicator of framework {framework.id}"),
-            (out_of_scope,
-             "indicator_id: '" + frame["indicator_id"].astype(str) + "' is "
-             + scopes.astype(str) + "-scope and cannot be assessed for "
-             + frame["entity_id"].astype(str)),
+            (frame["entity_id"].notna() & ~known_entity, _Reason.per_row(
+                "entity_id", "is not in entities.csv",
+                "entity_id: '" + frame["entity_id"].astype(str) + "' is not in entities.csv")),
+            (frame["indicator_id"].notna() & ~known_indicator, _Reason.per_row(
+                "indicator_id", f"is not an indicator of framework {framework.id}",
+                "indicator_id: '" + frame["indicator_id"].astype(str)
+                + f"' is not an indicator of framework {framework.id}")),
+            (out_of_scope, _Reason.per_row(
+                "indicator_id", "is out of scope for the organisation's type",
+                "indicator_id: '" + frame["indicator_id"].astype(str) + "' is "
+                + scopes.astype(str) + "-scope and cannot be assessed for "
+                + frame["entity_id"].astype(str))),
         ]
 
     return rules
@@ -740,11 +790,15 @@ def _target_rules(entities: pd.DataFrame | None, framework: Framework):
     def rules(frame: pd.DataFrame) -> list[tuple[pd.Series, object]]:
         return [
             (frame["applies_to"].notna() & ~frame["applies_to"].isin(list(known_targets)),
-             "applies_to: '" + frame["applies_to"].astype(str)
-             + "' is neither an entity_type nor an entity_id of entities.csv"),
+             _Reason.per_row(
+                 "applies_to", "is neither an entity_type nor an entity_id of entities.csv",
+                 "applies_to: '" + frame["applies_to"].astype(str)
+                 + "' is neither an entity_type nor an entity_id of entities.csv")),
             (frame["indicator_id"].notna() & ~frame["indicator_id"].isin(indicator_ids),
-             "indicator_id: '" + frame["indicator_id"].astype(str)
-             + f"' is not an indicator of framework {framework.id}"),
+             _Reason.per_row(
+                 "indicator_id", f"is not an indicator of framework {framework.id}",
+                 "indicator_id: '" + frame["indicator_id"].astype(str)
+                 + f"' is not an indicator of framework {framework.id}")),
         ]
 
     return rules
@@ -767,14 +821,17 @@ def _intervention_rules(framework: Framework):
         unknown_req = requires.map(lambda xs: ", ".join(x for x in xs if x not in ids))
         return [
             (frame["pillar"].notna() & ~frame["pillar"].isin(list(pillar_ids)),
-             "pillar: '" + frame["pillar"].astype(str)
-             + f"' is not a pillar of framework {framework.id}"),
+             _Reason.per_row("pillar", f"is not a pillar of framework {framework.id}",
+                             "pillar: '" + frame["pillar"].astype(str)
+                             + f"' is not a pillar of framework {framework.id}")),
             (unknown_ind != "",
-             "indicators: " + unknown_ind + f" not in framework {framework.id}"),
+             _Reason.per_row("indicators", f"names indicators not in framework {framework.id}",
+                             "indicators: " + unknown_ind + f" not in framework {framework.id}")),
             (frame["indicators"].notna() & (indicators.map(len) == 0),
              "indicators: no indicator id given"),
             (unknown_req != "",
-             "requires: " + unknown_req + " not in this catalogue"),
+             _Reason.per_row("requires", "names interventions not in this catalogue",
+                             "requires: " + unknown_req + " not in this catalogue")),
         ]
 
     return rules
@@ -804,11 +861,11 @@ def load_table(
                          error=None if name in OPTIONAL_TABLES else f"{name}.csv is missing")
     try:
         sheet = read_text_table(path)
-        valid, quarantine = validate_table(sheet, model, path.name, extra_rules)
+        valid, quarantine, set_aside = validate_table(sheet, model, path.name, extra_rules)
     except DataFileError as exc:
         return TableLoad(name, path, source=source, error=str(exc))
     return TableLoad(name, path, rows=sheet.table.num_rows, valid=valid, quarantine=quarantine,
-                     source=source)
+                     set_aside=set_aside, source=source)
 
 
 def _check_survey_cells(survey: TableLoad, frame: TableLoad) -> None:
@@ -942,15 +999,18 @@ def _require_usable_rows(load: TableLoad, framework: Framework | None) -> None:
 
 
 def write_quarantine(country: CountryData, out_dir: Path) -> list[Path]:
-    """Write every table's rejected rows to ``out_dir/<file>.csv``; returns the files."""
+    """Write every table's rejected rows to ``out_dir/<file>.csv``; returns the files.
+
+    These hold whole rows as read (respondents' answers): write them only to an
+    analyst's private place, never beside a report that is shared. Cells a
+    spreadsheet would run as formulas get a leading quote (``safe_tables``).
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for load in country.tables.values():
         if load.quarantine.empty:
             continue
-        target = out_dir / f"{load.name}.csv"
-        write_atomic(target, lambda path, rows=load.quarantine: rows.to_csv(path, index=False))
-        written.append(target)
+        written.append(safe_tables.write_csv(load.quarantine, out_dir / f"{load.name}.csv"))
     return written
 
 
@@ -971,6 +1031,21 @@ def quality_table(country: CountryData) -> pd.DataFrame:
     for col in ("rows", "valid", "quarantined"):
         frame[col] = frame[col].astype("Int64")
     return frame
+
+
+def set_aside_table(country: CountryData) -> pd.DataFrame:
+    """Rows set aside in every file, by column and rule: file, column, rule, rows.
+
+    Counts only, never a cell's value: this is what a shared report shows of the
+    quarantine. A row breaking two rules counts under both.
+    """
+    frames = [load.set_aside.assign(file=load.file_name)
+              for load in country.tables.values() if not load.set_aside.empty]
+    if not frames:
+        return pd.DataFrame(columns=["file", *SET_ASIDE_COLUMNS])
+    table = pd.concat(frames, ignore_index=True)[["file", *SET_ASIDE_COLUMNS]]
+    table["rows"] = table["rows"].astype("int64")
+    return table
 
 
 def file_problems(country: CountryData) -> list[str]:

@@ -14,7 +14,7 @@ import plotly.io as pio
 
 from workbench import paths
 from workbench.countries import country_folder
-from workbench.loading import CountryData, load_country
+from workbench.loading import CountryData, load_country, set_aside_table
 
 STAGES_SUBDIR = "stages"
 
@@ -35,17 +35,18 @@ def open_country(
     return load_country(country_folder(paths.resolve(data_root), country), tables=tables)
 
 
-def publish(out_dir: str, stage: str, block: dict[str, Any]) -> Path | None:
+def publish(out_dir: str, stage: str, block: dict[str, Any]) -> None:
     """Write the stage's summary.json block to ``<out_dir>/stages/<stage>.json``.
 
-    ``out_dir`` empty (an analyst exploring in JupyterLab) writes nothing.
+    ``out_dir`` empty (an analyst exploring in JupyterLab) writes nothing. Returns
+    nothing on purpose: as a cell's last expression, a returned path would be shown
+    on the report page (the staging folder, with the process id and host name).
     """
     if not out_dir:
-        return None
+        return
     target = Path(out_dir) / STAGES_SUBDIR / f"{stage}.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(block, indent=2, allow_nan=False, default=_json_default))
-    return target
 
 
 def _json_default(value: Any) -> Any:
@@ -104,22 +105,17 @@ def table_html(frame: pd.DataFrame, *, caption: str = "", max_rows: int = 50) ->
     return HTML(cap + body + tail)
 
 
-def quarantine_html(country: CountryData, *, max_rows: int = 20) -> HTML:
-    """Every table's rejected rows (escaped): row number, the row's id and the reason.
+def set_aside_html(country: CountryData) -> HTML:
+    """How many rows of each file were set aside, by column and rule: counts only.
 
-    The full rows, as they were read, are in quarantine/<file>.csv next to the report.
+    The rows themselves hold respondents' answers and never appear on a page that is
+    shared; ``workbench run`` writes them to the analyst-only folder beside the
+    report folder (``<out>.private/<CC>/quarantine/``, see docs/operations.md).
     """
-    parts = []
-    for load in country.tables.values():
-        if load.quarantine.empty:
-            continue
-        frame = load.quarantine
-        key = [c for c in frame.columns[1:3] if c != "reason"][:1]
-        shown = frame[["row", *key, "reason"]]
-        parts.append(table_html(
-            shown, caption=f"{load.file_name}: {len(frame)} rows set aside "
-            f"(full rows in quarantine/{load.name}.csv)", max_rows=max_rows,
-        ).markup)
-    if not parts:
+    counts = set_aside_table(country)
+    if counts.empty:
         return HTML("<p>No rows were set aside: every row of every file passed its checks.</p>")
-    return HTML("\n".join(parts))
+    return table_html(
+        counts, caption="Rows set aside, by file, column and rule",
+        max_rows=len(counts),
+    )

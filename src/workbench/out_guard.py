@@ -27,21 +27,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from workbench import paths
 from workbench.countries import validate_country_code
 from workbench.errors import InvalidCountryCode, WorkbenchError
 
 LOCK_NAME = ".workbench.lock"
-PRIVATE_SUFFIX = ".private"
 # The only file of a country's data folder an import may write.
 IMPORTED_FILE = "incidents.csv"
 _KEEP_APART = "keep the output apart from the data"
-
-
-def private_root(out_root: Path) -> Path:
-    """``<out>.private``: the analyst-only folder beside the output folder
-    (``reports/`` -> ``reports.private/``)."""
-    out_root = Path(out_root)
-    return out_root.parent / f"{out_root.name}{PRIVATE_SUFFIX}"
 
 
 def _is_country_code(name: str) -> bool:
@@ -117,9 +110,9 @@ def check_out_apart_from_data(data_root: Path | str, out_root: Path | str, *,
     countries = data_country_folders(data_root)
     targets = [(f"the output folder {_shown(given, out_root)}", out_root)]
     if with_private:
-        private = private_root(out_root)
-        targets.append((f"the analyst-only folder {_shown(private_root(given), private)}",
-                        private))
+        private = paths.private_root(out_root)
+        given_private = given.parent / f"{given.name}{paths.PRIVATE_SUFFIX}"
+        targets.append((f"the analyst-only folder {_shown(given_private, private)}", private))
     for label, target in targets:
         problem = _overlap(label, target, data_root, countries)
         if problem:

@@ -35,3 +35,27 @@ def resolve(path: str | os.PathLike[str]) -> Path:
     """
     candidate = Path(path).expanduser()
     return candidate if candidate.is_absolute() else (PROJECT_ROOT / candidate).resolve()
+
+
+# Rows set aside by the checks hold respondents' answers: they go to a folder beside
+# the report folder, never inside what is shared (reports/ -> reports.private/).
+PRIVATE_SUFFIX = ".private"
+PRIVATE_MODE = 0o700
+
+
+def private_root(out_root: str | os.PathLike[str]) -> Path:
+    """The analyst-only folder that goes with the report folder ``out_root``.
+
+    ``<out_root>.private``: beside ``out_root`` and named after it, so that copying
+    or serving ``out_root`` never takes it along.
+    """
+    out = Path(out_root).expanduser().resolve()
+    return out.with_name(out.name + PRIVATE_SUFFIX)
+
+
+def make_private_dir(folder: Path) -> Path:
+    """Create ``folder`` (and missing parents) readable by its owner only (mode 0700,
+    whatever the umask); an existing folder is set to 0700 too."""
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(PRIVATE_MODE)
+    return folder

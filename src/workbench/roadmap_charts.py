@@ -8,7 +8,6 @@ the Okabe-Ito colour-blind-safe palette, one per pillar.
 
 from __future__ import annotations
 
-import html
 import math
 
 import numpy as np
@@ -65,7 +64,7 @@ def _layout(fig: go.Figure, title: str, subtitle: str, *, extra_top: int = 0,
             **kwargs) -> go.Figure:
     """Title, wrapped subtitle and house style; ``extra_top`` pixels more above the plot
     (room for subplot titles)."""
-    title_block, top = chart_style.title_layout(html.escape(title), html.escape(subtitle))
+    title_block, top = chart_style.title_layout(chart_style.plotly_text(title), chart_style.plotly_text(subtitle))
     height = kwargs.pop("height", 450)
     fig.update_layout(
         title=title_block,
@@ -97,11 +96,11 @@ def _wrapped_label(name: str, code: str, width: int = 44) -> str:
     if len(lines) > 2:
         lines = [lines[0], _short(" ".join(lines[1:]), width)]
     lines[-1] = f"{lines[-1]} ({code})"
-    return "<br>".join(html.escape(line) for line in lines)
+    return "<br>".join(chart_style.plotly_text(line) for line in lines)
 
 
 def _empty(fig: go.Figure, text: str) -> go.Figure:
-    fig.add_annotation(text=html.escape(text), showarrow=False, xref="paper", yref="paper",
+    fig.add_annotation(text=chart_style.plotly_text(text), showarrow=False, xref="paper", yref="paper",
                        x=0.5, y=0.5, font={"size": 14, "color": "#444444"})
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
@@ -139,7 +138,7 @@ def roadmap_gantt(roadmap: Roadmap, *, period_label: str | None = None) -> go.Fi
         rows = plan[plan["pillar"] == pillar]
         colour = pillar_colour(pillar, pillars)
         hover = [
-            f"{html.escape(str(row.name))}<br>built in years {row.start_year}-{row.end_year}"
+            f"{chart_style.plotly_text(str(row.name))}<br>built in years {row.start_year}-{row.end_year}"
             f"<br>{row.entities} entities<br>cost over the horizon {usd_words(row.cost_usd)}"
             for row in rows.itertuples(index=False)
         ]
@@ -147,7 +146,7 @@ def roadmap_gantt(roadmap: Roadmap, *, period_label: str | None = None) -> go.Fi
         fig.add_trace(go.Bar(
             y=rows["label"].tolist(), x=(rows["end_year"] - rows["start_year"] + 1).tolist(),
             base=(rows["start_year"] - 0.5).tolist(), orientation="h", marker={"color": colour},
-            name=html.escape(pillar.capitalize()), legendgroup=pillar, showlegend=True,
+            name=chart_style.plotly_text(pillar.capitalize()), legendgroup=pillar, showlegend=True,
             hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
         ))
         after = rows[rows["end_year"] < horizon]
@@ -179,9 +178,9 @@ def spend_chart(roadmap: Roadmap, *, period_label: str | None = None) -> go.Figu
         for pillar in [p for p in pillars if p in set(by["pillar"])]:
             values = by[by["pillar"] == pillar].set_index("year")["usd"].reindex(years, fill_value=0.0)
             fig.add_trace(go.Bar(
-                x=years, y=values.to_numpy(), name=html.escape(pillar.capitalize()),
+                x=years, y=values.to_numpy(), name=chart_style.plotly_text(pillar.capitalize()),
                 marker={"color": pillar_colour(pillar, pillars)},
-                hovertemplate="Year %{x}: USD %{y:,.0f}<extra>" + html.escape(pillar) + "</extra>",
+                hovertemplate="Year %{x}: USD %{y:,.0f}<extra>" + chart_style.plotly_text(pillar) + "</extra>",
             ))
     fig.add_trace(go.Scatter(
         x=[0.5, horizon + 0.5], y=[roadmap.budget_usd_per_year] * 2, mode="lines",
@@ -191,7 +190,7 @@ def spend_chart(roadmap: Roadmap, *, period_label: str | None = None) -> go.Figu
     # The budget line says what it is where it is drawn, not only in the legend.
     fig.add_annotation(
         x=horizon + 0.5, y=roadmap.budget_usd_per_year, xanchor="right", yanchor="bottom",
-        text=html.escape(f"budget {usd_words(roadmap.budget_usd_per_year)} a year"),
+        text=chart_style.plotly_text(f"budget {usd_words(roadmap.budget_usd_per_year)} a year"),
         showarrow=False, font={"color": BUDGET_COLOUR},
     )
     _year_axis(fig, horizon, range=[0.5, horizon + 0.5], title="Year of the roadmap")

@@ -1,10 +1,13 @@
 """`workbench run`: one country's notebooks executed with papermill, outputs swapped in
 only on success.
 
-Layout written to ``<out>/<CC>/``: summary.json, report.html, notebooks/ (the executed
-notebooks), quarantine/ (rejected rows with reasons). Everything is first written to
-a staging folder beside it; the previous report is replaced only when the whole run
-succeeded, so a failure (or a killed process) leaves the last good report in place.
+Layout written to ``<out>/<CC>/``, the shareable folder: summary.json, report.html,
+notebooks/ (the executed notebooks). The rows set aside by the checks hold respondents'
+answers; they go to the analyst-only ``<out>.private/<CC>/quarantine/`` (mode 0700,
+see ``paths.private_root``), never into the shareable folder. Everything is first
+written to staging folders beside them; the previous report and quarantine are
+replaced only when the whole run succeeded, so a failure (or a killed process) leaves
+the last good ones in place.
 
 The stage notebooks of one run are executed one after another in ONE kernel, its
 user namespace reset between notebooks: starting a kernel and importing pandas,
@@ -383,10 +386,11 @@ def _run_country_locked(
     notebooks_dir = Path(paths.NOTEBOOKS_DIR)
     final = out_root / country
     staging = out_root / _owned_name(STAGING_PREFIX, country)
+    private_staging = staging  # until the analyst-only staging folder exists
     try:
-        out_root.mkdir(parents=True, exist_ok=True)
         clean_leftovers(out_root, country)
         staging.mkdir()
+        private_staging = _private_staging(out_root, country)
     except OSError as exc:  # a full disk, a read-only folder: the run cannot start
         raise OutputWriteError(os_error_line(exc)) from None
     outcome = RunOutcome(country=country, ok=False, out_dir=final)
@@ -399,7 +403,7 @@ def _run_country_locked(
             outcome.error = unusable[0].reason
             outcome.reasons = [problem.reason for problem in unusable]
             return outcome
-        write_quarantine(data, staging / QUARANTINE_SUBDIR)
+        write_quarantine(data, private_staging / QUARANTINE_SUBDIR)
         params = notebook_parameters(country, data_root, staging, budget_usd_per_year, horizon_years)
         states = []
         for stage, notebook_name in paths.STAGE_NOTEBOOKS:
@@ -430,6 +434,7 @@ def _run_country_locked(
                 outcome.reasons = [outcome.error]
                 _keep_failed_notebook(executed, keep_failed_in, f"{country}-{notebook_name}")
                 return outcome
+            _name_final_folder(executed, staging, final)
             outcome.stages[stage] = "ok"
             states.append((stage, executed, None, None))
         status = PARTIAL if outcome.reasons else OK
@@ -448,6 +453,7 @@ def _run_country_locked(
             plotly_js=plotly_js,
         )
         write_text_atomic(staging / REPORT_NAME, page)
+        _swap_in(private_staging, paths.private_root(out_root) / country)
         _swap_in(staging, final)
         outcome.ok, outcome.summary = True, summary
         return outcome
@@ -466,8 +472,9 @@ def _run_country_locked(
             except Exception:  # a kernel that is already gone needs no stopping
                 pass
         outcome.seconds = time.perf_counter() - started
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+        for leftover in (staging, private_staging):
+            if leftover.exists():
+                shutil.rmtree(leftover, ignore_errors=True)
         if not outcome.ok and (final / REPORT_NAME).is_file():
             outcome.last_good_report = final / REPORT_NAME
 
@@ -492,6 +499,24 @@ def _keep_failed_notebook(executed: Path, keep_in: Path | str | None, name: str)
         shutil.copyfile(executed, kept)
     except OSError:
         kept.unlink(missing_ok=True)
+
+
+def _name_final_folder(executed: Path, staging: Path, final: Path) -> None:
+    """Write the report folder's path where the executed notebook names the staging
+    folder (its injected ``out_dir`` and papermill's metadata): the staging folder's
+    name carries the process id and host name, which a shared notebook must not."""
+    staged, published = (json.dumps(str(p))[1:-1] for p in (staging, final))
+    text = executed.read_text(encoding="utf-8")
+    if staged in text:
+        executed.write_text(text.replace(staged, published), encoding="utf-8")
+
+
+def _private_staging(out_root: Path, country: str) -> Path:
+    """A fresh staging folder for the run's analyst-only files (the rows set aside),
+    in ``<out_root>.private``; what killed runs left there is cleaned first."""
+    root = paths.make_private_dir(paths.private_root(out_root))
+    clean_leftovers(root, country)
+    return paths.make_private_dir(root / _owned_name(STAGING_PREFIX, country))
 
 
 def _write_stage_block(staging: Path, stage: str, block: dict[str, Any]) -> None:

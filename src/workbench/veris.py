@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench import paths, schemas
+from workbench import paths, safe_tables, schemas
 from workbench.countries import validate_country_code
 from workbench.errors import DataFileError
 
@@ -611,11 +611,9 @@ def write_incidents(result: ImportResult, out_path: str | Path, skipped_path: st
     rows = result.rows.copy()
     rows["reported_on"] = rows["reported_on"].dt.strftime("%Y-%m-%d")
     rows["cni"] = rows["cni"].map({True: "yes", False: "no"}, na_action="ignore")
-    rows.to_csv(out_path, index=False, float_format="%.2f")
+    safe_tables.write_csv(rows, out_path, float_format="%.2f")
     if skipped_path is not None:
-        skipped_path = Path(skipped_path)
-        skipped_path.parent.mkdir(parents=True, exist_ok=True)
-        result.skipped.to_csv(skipped_path, index=False)
+        safe_tables.write_csv(result.skipped, skipped_path)
     return out_path
 
 
