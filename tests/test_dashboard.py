@@ -7,7 +7,8 @@ import csv
 import io
 import json
 import math
-import time
+import os
+import threading
 from pathlib import Path
 
 import nbformat
@@ -28,6 +29,7 @@ from workbench import (
     plan_store,
     safe_tables,
 )
+from workbench.ahead import WorkAhead
 from workbench.cli import app
 from workbench.errors import WorkbenchError
 from workbench.loading import load_country
@@ -352,6 +354,27 @@ def test_figure_spec_is_plain_json_without_online_resources() -> None:
 
 # --------------------------------------------------------------------------- the page's widgets
 
+WAIT = 60  # seconds: only a guard against a hang, never a measure of speed
+
+
+@pytest.fixture(autouse=True)
+def work_ahead(monkeypatch: pytest.MonkeyPatch) -> WorkAhead:
+    """The slider's positions, worked out ahead only when a test says so
+    (``work_through``): no background thread runs on from one test into the next,
+    solving plans or writing shared files while it looks."""
+    ahead = WorkAhead(dashboard._roadmap_and_charts, name="roadmaps-ahead", background=False)
+    monkeypatch.setattr(dashboard, "ROADMAPS_AHEAD", ahead)
+    return ahead
+
+
+@pytest.fixture
+def few_positions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the budget slider's five positions nearest the current budget (of about
+    60): the same work ahead and sharing, a twelfth of the solving."""
+    every = dashboard.slider_budgets_usd
+    monkeypatch.setattr(dashboard, "slider_budgets_usd",
+                        lambda bounds, current_usd: every(bounds, current_usd)[:5])
+
 
 def _page(data_root: Path, country: str = "KE", **kwargs) -> dashboard.CountryDashboard:
     settings = dashboard.DashboardSettings(data_root, country, **kwargs)
@@ -387,14 +410,13 @@ def test_moving_the_budget_solves_the_roadmap_again(data_root: Path) -> None:
     assert page.roadmap.horizon_years == 2
 
 
-def test_the_slider_positions_are_worked_out_ahead_of_the_minister(data_root: Path) -> None:
+def test_the_slider_positions_are_worked_out_ahead_of_the_minister(
+        data_root: Path, work_ahead: WorkAhead, few_positions: None) -> None:
     page = _page(data_root)
     bounds = dashboard.budget_slider_range(1.0e6)
     keys = [(page.root, "KE", usd, 3) for usd in dashboard.slider_budgets_usd(bounds, 1.0e6)]
-    for _ in range(6000):  # at most a minute: a guard against a hang, not a measure
-        if dashboard.ROADMAPS_AHEAD.pending == 0:
-            break
-        time.sleep(0.01)
+    assert work_ahead.pending == len(keys)  # queued by the page, the shown one first
+    assert work_ahead.work_through() == len(keys)  # what the background thread does
     misses = (dashboard.roadmap_for.cache_info().misses,
               dashboard.roadmap_chart_json.cache_info().misses)
     assert all(dashboard.roadmap_for(*key) is not None for key in keys)
@@ -403,11 +425,56 @@ def test_the_slider_positions_are_worked_out_ahead_of_the_minister(data_root: Pa
     assert (dashboard.roadmap_for.cache_info().misses,
             dashboard.roadmap_chart_json.cache_info().misses) == misses  # all were ready
     page.tabs.selected_index = dashboard.ROADMAP_TAB
-    page.budget.value = 2.0  # a position worked out ahead: the very same plan and charts
-    assert page.roadmap is dashboard.roadmap_for(page.root, "KE", 2_000_000.0, 3)
-    gantt = json.loads(dashboard.roadmap_chart_json(page.root, "KE", 2_000_000.0, 3, 0))
+    assert (page.root, "KE", 1_100_000.0, 3) in keys
+    page.budget.value = 1.1  # a position worked out ahead: the very same plan and charts
+    assert page.roadmap is dashboard.roadmap_for(page.root, "KE", 1_100_000.0, 3)
+    gantt = json.loads(dashboard.roadmap_chart_json(page.root, "KE", 1_100_000.0, 3, 0))
     assert page.roadmap_charts[0].figure == gantt
-    assert "USD 2.0 million a year" in json.dumps(gantt["layout"]["title"])
+    assert "USD 1.1 million a year" in json.dumps(gantt["layout"]["title"])
+
+
+def test_a_move_never_waits_for_the_position_being_worked_out_ahead(
+        data_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a busy machine the background thread may take minutes over a position: a
+    minister moving the slider there gets it worked out at once instead."""
+    page = _page(data_root)
+    key = (page.root, "KE", 2_000_000.0, 3)
+    started, release = threading.Event(), threading.Event()
+
+    def held_on_key(position: dashboard.RoadmapKey) -> bool:
+        if position == key:
+            started.set()
+            assert release.wait(2 * WAIT)  # outlasts the guard below
+        return dashboard._roadmap_and_charts(position)
+
+    ahead = WorkAhead(held_on_key, name="roadmaps-ahead")  # a real background thread
+    monkeypatch.setattr(dashboard, "ROADMAPS_AHEAD", ahead)
+    ahead.plan([key])
+    try:
+        assert started.wait(WAIT)
+        moving = threading.Thread(target=lambda: setattr(page.budget, "value", 2.0))
+        moving.start()
+        moving.join(WAIT)  # a guard only: the move never waits for the held position
+        assert not moving.is_alive(), "the move waited for the background thread"
+        assert page.problem.value == ""
+        assert page.roadmap.summary["budget_usd_per_year"] == 2_000_000.0
+    finally:
+        ahead.cancel()  # the positions the move queued: not needed here
+        release.set()
+    assert ahead.wait_until_idle(WAIT)
+
+
+def test_a_preheated_kernel_warms_up_at_its_own_priority(
+        data_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A visitor who takes a preheated kernel before its warm-up is done waits for the
+    warm-up: it must not run in a thread left to starve at the lowest priority."""
+    ran: list[tuple[int, int]] = []
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    monkeypatch.setattr(dashboard, "_warm_up", lambda country, root: ran.append(
+        (threading.get_ident(), os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))))
+    dashboard.warm_up("KE", str(data_root))
+    assert ran == [(threading.get_ident(),
+                    os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))]
 
 
 def _forget_everything() -> None:
@@ -446,7 +513,7 @@ def test_kernels_of_one_server_share_the_plans_they_work_out(
 
 
 def test_every_countrys_slider_is_worked_out_once_for_the_whole_server(
-        data_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        data_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, few_positions: None) -> None:
     store = tmp_path / "plans"
     store.mkdir()
     monkeypatch.setenv(plan_store.STORE_ENV, str(store))
@@ -469,7 +536,7 @@ def test_every_countrys_slider_is_worked_out_once_for_the_whole_server(
 
 
 def test_a_country_that_cannot_be_planned_does_not_stop_the_others(
-        data_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        data_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, few_positions: None) -> None:
     store = tmp_path / "plans"
     store.mkdir()
     monkeypatch.setenv(plan_store.STORE_ENV, str(store))

@@ -8,11 +8,18 @@ while it works, so the page keeps answering meanwhile.
 
 ``compute`` must cache its own results (``functools.lru_cache``): the background
 thread only calls it early; ``get`` calls it again and finds the answer there.
+
+The foreground never waits for the background thread: ``get`` works a key out itself
+when it is not cached yet, even if the thread is on the same key (then it is worked
+out twice, once). The thread runs at the page's own CPU priority, not a lower one:
+it shares the process's locks with the page (Python's global lock, the locks of
+modules being imported), and a thread the machine starves while holding one of them
+would make the page wait after all. It gives way instead: inside ``paused()`` it
+starts no new key.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
@@ -23,32 +30,37 @@ Result = TypeVar("Result")
 
 
 class WorkAhead(Generic[Key, Result]):
-    """A queue of keys worked out one at a time by a daemon thread.
+    """A queue of keys worked out one at a time, ahead of being asked for.
 
     ``plan(keys)`` replaces what is queued (what the page shows has changed, so the
-    old guesses are dropped); ``get(key)`` returns ``compute(key)``, waiting for the
-    background thread if it is working on that very key rather than working it out
-    twice. Errors in the background are ignored: ``get`` meets them again and the
-    caller handles them as usual. Inside ``paused()`` the background thread starts no
-    new key, so that it does not compete with the foreground's own work.
+    old guesses are dropped) and starts the daemon thread that works through it;
+    ``get(key)`` returns ``compute(key)`` at once, computed in the caller's thread
+    when the background has not cached it. Errors in the background are ignored:
+    ``get`` meets them again and the caller handles them as usual.
+
+    ``background=False`` starts no thread: the queue is worked through only when
+    ``work_through()`` is called, in the caller's thread (for tests, and for a
+    caller that wants the work done now).
     """
 
-    def __init__(self, compute: Callable[[Key], Result], *, name: str = "work-ahead") -> None:
+    def __init__(self, compute: Callable[[Key], Result], *, name: str = "work-ahead",
+                 background: bool = True) -> None:
         self._compute = compute
         self._name = name
+        self._background = background
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
         self._queue: list[Key] = []
-        self._running: dict[Key, threading.Event] = {}
+        self._working = 0  # keys being worked out ahead right now
         self._thread: threading.Thread | None = None
-        self._resumed = threading.Condition(self._lock)
         self._pauses = 0
-        self.done_ahead = 0  # keys the background thread has worked out
+        self.done_ahead = 0  # keys worked out ahead (not asked for with get)
 
     def plan(self, keys: Iterable[Key]) -> None:
         """Work these keys out next, in this order, instead of whatever was queued."""
         with self._lock:
             self._queue = list(dict.fromkeys(keys))
-            if self._queue and self._thread is None:
+            if self._queue and self._background and self._thread is None:
                 self._thread = threading.Thread(target=self._work, name=self._name, daemon=True)
                 self._thread.start()
 
@@ -56,11 +68,12 @@ class WorkAhead(Generic[Key, Result]):
         """Drop every key not yet started (the one being worked on finishes)."""
         with self._lock:
             self._queue = []
+            self._changed.notify_all()
 
     @contextmanager
     def paused(self) -> Iterator[None]:
         """Hold the background thread back (after the key it is on) while the
-        foreground works; ``get`` inside still shares a key already being worked out."""
+        foreground works."""
         with self._lock:
             self._pauses += 1
         try:
@@ -68,75 +81,63 @@ class WorkAhead(Generic[Key, Result]):
         finally:
             with self._lock:
                 self._pauses -= 1
-                self._resumed.notify_all()
+                self._changed.notify_all()
 
     @property
     def pending(self) -> int:
-        """Keys queued or being worked out."""
+        """Keys queued or being worked out ahead."""
         with self._lock:
-            return len(self._queue) + len(self._running)
+            return len(self._queue) + self._working
+
+    def wait_until_idle(self, timeout: float | None = None) -> bool:
+        """Wait until nothing is queued or being worked out ahead (or ``timeout``
+        seconds have passed); whether it is idle. Nothing the page does calls this."""
+        with self._lock:
+            return self._changed.wait_for(lambda: not self._queue and not self._working, timeout)
 
     def get(self, key: Key, compute: Callable[[Key], Any] | None = None) -> Any:
-        """``compute(key)`` (by default the queue's own), sharing the background
-        thread's work on the same key: when it is working on ``key``, wait for it.
-        A ``compute`` of its own lets the foreground ask for only part of the work."""
+        """``compute(key)`` (by default the queue's own) worked out now, in the
+        caller's thread, unless the background has it cached already; the key leaves
+        the queue. A ``compute`` of its own lets the foreground ask for only part of
+        the work."""
         with self._lock:
             if key in self._queue:
                 self._queue.remove(key)
-            running = self._running.get(key)
-        if running is not None:
-            running.wait()
         return (compute or self._compute)(key)
 
-    def _work(self) -> None:
-        lower_priority()
-        while True:
-            with self._lock:
-                while self._pauses and self._queue:
-                    self._resumed.wait()
-                if not self._queue:
+    def work_through(self) -> int:
+        """Work every queued key out in the calling thread, as the background thread
+        would; how many were worked out."""
+        done = 0
+        while (key := self._next(in_background=False)) is not None:
+            done += self._work_out(key)
+        return done
+
+    def _next(self, *, in_background: bool) -> Key | None:
+        """The next queued key, counted as being worked out; None when none is left
+        (and then the background thread, which asks with ``in_background``, ends)."""
+        with self._lock:
+            while in_background and self._pauses and self._queue:
+                self._changed.wait()
+            if not self._queue:
+                if in_background:
                     self._thread = None
-                    return
-                key = self._queue.pop(0)
-                finished = threading.Event()
-                self._running[key] = finished
-            try:
-                self._compute(key)
-                self.done_ahead += 1
-            except Exception:  # the foreground meets it again and reports it
-                pass
-            finally:
-                with self._lock:
-                    del self._running[key]
-                finished.set()
+                return None
+            self._working += 1
+            return self._queue.pop(0)
 
-
-def lower_priority() -> None:
-    """Let everything else on the machine (the page's own thread, the browser, other
-    visitors' kernels) go first: on Linux each thread has its own nice value, and this
-    gives the calling thread the lowest. It cannot be raised again without privileges,
-    so call it only in a thread of its own."""
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-    except (AttributeError, OSError):  # not Linux: the thread runs at normal priority
-        pass
-
-
-def at_low_priority(work: Callable[[], Result]) -> Result:
-    """``work()`` run in a new thread of the lowest priority; waits for it and returns
-    its result or raises its exception. The calling thread keeps its priority."""
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        lower_priority()
+    def _work_out(self, key: Key) -> bool:
         try:
-            outcome["result"] = work()
-        except BaseException as exc:  # handed to the caller below
-            outcome["error"] = exc
+            self._compute(key)
+            worked = True
+        except Exception:  # the foreground meets it again and reports it
+            worked = False
+        with self._lock:
+            self._working -= 1
+            self.done_ahead += int(worked)
+            self._changed.notify_all()
+        return worked
 
-    thread = threading.Thread(target=run, name="low-priority", daemon=True)
-    thread.start()
-    thread.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["result"]
+    def _work(self) -> None:
+        while (key := self._next(in_background=True)) is not None:
+            self._work_out(key)

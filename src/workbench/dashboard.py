@@ -45,7 +45,7 @@ from workbench import (
     plan_store,
     roadmap_charts,
 )
-from workbench.ahead import WorkAhead, at_low_priority
+from workbench.ahead import WorkAhead
 from workbench.business_case import Roadmap
 from workbench.countries import validate_country_code
 from workbench.errors import WorkbenchError
@@ -514,13 +514,15 @@ def warm_up(country: str, data_root: str) -> None:
     """In a preheated kernel (waiting for its visitor), compute the default country
     and draw its charts once, so the page needs neither when it is asked for.
 
-    The work runs at the lowest priority: a pool kernel is started the moment a visitor
-    takes the previous one, and must not slow that visitor's page down.
+    The work runs in the notebook's own thread at the kernel's normal priority: a
+    visitor who takes this kernel before it is done waits for it, so it must not be
+    left to a thread the machine may starve. Its default-budget plan and charts are
+    usually read from the server's plan_store, worked out there beforehand.
     """
     if os.environ.get("VOILA_PREHEAT") != "True":
         return
     try:
-        at_low_priority(lambda: _warm_up(country, data_root))
+        _warm_up(country, data_root)
     except Exception:  # only a head start: the page works the figures out itself
         return
 

@@ -9,6 +9,9 @@ every other kernel reads it instead of solving again. Beside Voilà, the server 
 ``python -m workbench.plan_store <data folder>`` once, at the lowest CPU priority: it
 works out every country's slider positions into the folder and exits. Whoever starts a
 position first claims it, so no two processes work on the same one in the background.
+Nothing ever waits for that process (or for a claim): a page that needs a plan not yet
+in the folder works it out itself, at its own priority, so a busy machine starving the
+low-priority process only means less is ready ahead.
 
 A file's name holds the country, an identity of its input files as they are on disk
 (``inputs_id``), the budget and the horizon, so a country whose data change while the
