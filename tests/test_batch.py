@@ -140,6 +140,12 @@ def test_manifest_records_status_stage_error_and_what_the_run_was_made_from(fail
     assert gh["failed_stage"] == "gaps"
     assert gh["error"] == "ValueError: assessment totals do not add up (cell 3)"
     assert (out / gh["failed_notebook"]).is_file()  # the traceback, kept for whoever is on call
+    # Logs and tracebacks may quote the data: kept in the analyst-only folder, named
+    # relative to the output folder (no server path in the manifest).
+    private_logs = f"../{out.name}.private/logs/"
+    assert gh["failed_notebook"] == private_logs + "GH-03_gaps.ipynb"
+    assert jm["log"] == private_logs + "JM.log"
+    assert not (out / "logs").exists()
     assert jm["failed_stage"] == "impact" and "SIGKILL" in jm["error"]
     assert "killed by SIGKILL" in (out / jm["log"]).read_text()
     summary = json.loads((out / "KE" / "summary.json").read_text())
@@ -636,13 +642,14 @@ def test_full_disk_for_a_country_log_fails_that_country_naming_the_log(
         tmp_path: Path, notebooks: Path) -> None:
     data, out = tmp_path / "data", tmp_path / "out"
     write_country(data, "KE")
-    (out / "logs").mkdir(parents=True)
-    (out / "logs" / "KE.log").symlink_to("/dev/full")  # every write: No space left on device
+    logs = tmp_path / "out.private" / "logs"
+    logs.mkdir(parents=True)
+    (logs / "KE.log").symlink_to("/dev/full")  # every write: No space left on device
     result = CliRunner().invoke(app, ["batch", "--data", str(data), "--out", str(out)])
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     [line] = [line for line in result.stderr.splitlines() if line.startswith("KE: ")]
-    log = out.resolve() / "logs" / "KE.log"
+    log = logs.resolve() / "KE.log"
     assert line == (f"KE: FAILED: cannot write {log}: No space left on device; no earlier report")
     entry = _manifest(out)["countries"]["KE"]
     assert entry["status"] == "failed" and entry["reasons"] == [entry["error"]]

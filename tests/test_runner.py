@@ -13,7 +13,7 @@ import nbformat
 import pytest
 from conftest import SURVEY_HEADER, SURVEY_ROWS, write_country
 
-from workbench import out_guard, paths, report, runner
+from workbench import paths, report, runner
 from workbench.errors import InvalidCountryCode, WorkbenchError
 
 pytestmark = pytest.mark.notebooks
@@ -42,9 +42,9 @@ def test_run_writes_every_output(finished_run: runner.RunOutcome) -> None:
     expected = sorted(name for _, name in paths.STAGE_NOTEBOOKS
                       if (paths.NOTEBOOKS_DIR / name).exists())
     assert executed == expected
-    # Nothing half-written is left beside the report (the lock file stays: an flock).
-    assert [p.name for p in out.parent.iterdir() if p.name.startswith(".")] == [
-        out_guard.LOCK_NAME]
+    # Nothing half-written is left beside the report, and no lock file (it is kept in
+    # the analyst-only folder: it names a process and a host).
+    assert not [p.name for p in out.parent.iterdir() if p.name.startswith(".")]
 
 
 def test_summary_has_data_quality_for_every_file(finished_run: runner.RunOutcome) -> None:
@@ -126,9 +126,8 @@ def test_failing_stage_keeps_last_good_report(tmp_path: Path, monkeypatch: pytes
     assert not bad.ok and bad.failed_stage == "gaps"
     assert "ValueError: assessment totals do not add up" in bad.one_line()
     assert (tmp_path / "out" / "KE" / "summary.json").read_text() == before
-    # Nothing of the failed run is left (the output folder's lock file stays: an flock).
-    assert [p.name for p in (tmp_path / "out").iterdir() if p.name.startswith(".")] == [
-        out_guard.LOCK_NAME]
+    # Nothing of the failed run is left.
+    assert not [p.name for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
 
 
 def test_stage_without_inputs_is_skipped_with_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -258,7 +257,7 @@ def test_unusable_input_fails_the_run_and_keeps_the_last_good_report(
     assert "\n" not in line
     # Nothing new published: the last good report is untouched, nothing left beside it.
     assert {p.name: p.read_bytes() for p in (out / "KE").iterdir() if p.is_file()} == before
-    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [out_guard.LOCK_NAME]
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
 
 
 def test_failed_run_without_an_earlier_report_says_so(tmp_path: Path, stand_ins: Path,
@@ -345,5 +344,4 @@ def test_full_disk_fails_the_run_naming_the_file_and_leaves_nothing_behind(
     assert outcome.one_line().startswith(
         f"KE: FAILED: cannot write {out.resolve() / 'KE' / 'summary.json'}: No space left")
     assert (out / "KE" / "summary.json").read_bytes() == before
-    assert not [p for p in out.rglob("*") if p.name != out_guard.LOCK_NAME
-                and (p.name.startswith(".") or p.stat().st_size == 0)]
+    assert not [p for p in out.rglob("*") if p.name.startswith(".") or p.stat().st_size == 0]

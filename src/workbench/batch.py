@@ -260,8 +260,13 @@ def run_in_subprocess(
     """
     started = time.perf_counter()
     out_root = Path(settings.out_root)
-    logs = out_root / LOGS_SUBDIR
-    logs.mkdir(parents=True, exist_ok=True)
+    # Logs and failed notebooks may quote the data (a traceback, a kernel warning):
+    # they go to the analyst-only folder, never beside the reports that are shared.
+    logs = paths.private_root(out_root) / LOGS_SUBDIR
+    try:
+        paths.make_private_dir(logs)
+    except OSError as exc:  # a full disk: the country fails, naming its log folder
+        raise cannot_write(logs, exc) from None
     for old in logs.glob(f"{country}-*.ipynb"):
         old.unlink(missing_ok=True)
     log_path = logs / f"{country}.log"
@@ -692,10 +697,9 @@ class _BatchState:
     def _relative(self, path: str | None) -> str | None:
         if not path:
             return None
-        try:
-            return str(Path(path).relative_to(self.out_root))
-        except ValueError:
-            return path
+        # Relative to the output folder, so that the manifest names no server path
+        # (the analyst-only files are ``../<out>.private/...``).
+        return os.path.relpath(Path(path), Path(self.out_root).resolve())
 
     def _result(self, code: str, entry: dict[str, Any]) -> CountryResult:
         return CountryResult(

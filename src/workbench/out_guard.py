@@ -172,7 +172,10 @@ def _now() -> str:
 
 @contextmanager
 def writer_lock(out_root: Path | str, holder: str) -> Iterator[None]:
-    """Hold ``<out_root>/.workbench.lock`` while writing to ``out_root`` (which must exist).
+    """Hold the lock of ``out_root`` while writing to it (``out_root`` must exist).
+
+    The lock file is ``<out_root>.private/.workbench.lock``: it names a process and a
+    host, which have no place in the folder that is shared.
 
     ``holder`` says who holds it ("workbench batch", "workbench run KE"); it is
     written into the lock file with the process id, host and time, and named to
@@ -182,8 +185,9 @@ def writer_lock(out_root: Path | str, holder: str) -> Iterator[None]:
     Raises:
         WorkbenchError: another run or batch holds the lock (at once, no waiting).
     """
-    path = Path(out_root) / LOCK_NAME
+    path = paths.private_root(out_root) / LOCK_NAME
     try:
+        paths.make_private_dir(path.parent)
         handle = path.open("a+", encoding="utf-8")
     except OSError as exc:
         raise WorkbenchError(f"cannot lock {path}: {exc.strerror or exc}") from None
