@@ -581,8 +581,11 @@ def test_batch_tells_partial_stale_and_failed_apart_with_their_reasons(
     assert fj["reasons"] == [
         "impact skipped: survey_responses.csv is missing (it is required for this stage)"]
     assert fj["stages"]["impact"] == "skipped" and fj["error"] is None
-    assert my["error"].startswith("interventions.csv: no usable row: all 1 rows were set aside")
+    assert my["error"].startswith("interventions.csv: no usable row: its only row was set aside")
     assert my["report"] is None and not (out / "MY").exists()
+    # The shared manifest and index name the rule broken, never the cell's value.
+    assert "nopillar" not in (out / "manifest.json").read_text()
+    assert "nopillar" not in (out / "index.html").read_text()
     summary = json.loads((out / "FJ" / "summary.json").read_text())
     assert summary["status"] == "partial" and summary["reasons"] == fj["reasons"]
 

@@ -80,11 +80,12 @@ UNUSABLE = {
     "profile.yaml": ("country: KE\nname: [Kenya\n", "profile.yaml: not valid YAML"),
     "framework.yaml": ("id: x\npillars: [\n", "framework.yaml: not valid YAML"),
     "interventions.csv": (INTERVENTIONS_HEADER + "X1,Thing,nopillar,LEG-01,national,3,1,1,12,,0.1\n",
-                          "interventions.csv: no usable row: all 1 rows were set aside"),
+                          "interventions.csv: no usable row: its only row was set aside (pillar: is not "
+                          "a pillar of framework gca (1 row))"),
     "incidents.csv": ("incident_id,reported_on,category,victim_type,sector,cni,financial_loss,"
                       "status\n", "incidents.csv: the file has a header but no rows"),
     "targets.csv": ("applies_to,indicator_id,target\nnobody,TEC-13,5\n",
-                    "targets.csv: no usable row: all 1 rows were set aside (row 2: applies_to: "),
+                    "targets.csv: no usable row: its only row was set aside (applies_to: "),
 }
 
 

@@ -30,6 +30,7 @@ from workbench import (
     impact,
     impact_charts,
     index_page,
+    out_guard,
     paths,
     runner,
     safe_tables,
@@ -121,7 +122,8 @@ def test_rows_set_aside_go_to_the_private_folder_readable_by_the_owner_only(jama
     assert "JM-R00013" in {r["respondent_id"] for r in rows}
     # A cell a spreadsheet would run carries a leading quote.
     assert "'" + FORMULA_ID in {r["respondent_id"] for r in rows}
-    assert not [p for p in private.iterdir() if p.name.startswith(".")]
+    # Nothing of the run's staging is left; the writer's lock is the one hidden file.
+    assert [p.name for p in private.iterdir() if p.name.startswith(".")] == [out_guard.LOCK_NAME]
 
 
 def test_a_failed_run_keeps_the_last_rows_set_aside(tmp_path: Path, monkeypatch) -> None:
@@ -149,7 +151,7 @@ def test_a_failed_run_keeps_the_last_rows_set_aside(tmp_path: Path, monkeypatch)
     outcome = runner.run_country("KE", data_root=tmp_path / "data", out_root=out)
     assert not outcome.ok
     assert kept.read_text() == "the last good run's rows\n"
-    assert sorted(p.name for p in paths.private_root(out).iterdir()) == ["KE"]
+    assert sorted(p.name for p in paths.private_root(out).iterdir()) == [out_guard.LOCK_NAME, "KE"]
 
 
 def test_no_staging_path_process_or_host_on_a_shared_page(jamaica) -> None:
@@ -282,6 +284,18 @@ def test_a_share_resting_on_two_organisations_is_not_published(kenya) -> None:
              for label, text in zip(trace.y, trace.text)}
     assert [t for label, t in texts.items() if "ddos" in label.lower() or "denial" in label.lower()] \
         == [impact.SUPPRESSED_TEXT]
+
+
+def test_breaches_resting_on_three_organisations_are_not_published(kenya) -> None:
+    survey, register, profile = kenya
+    attacked = survey.copy()
+    breached = attacked.index[attacked["breached_12m"] == True]  # noqa: E712
+    kept = breached[:3]
+    attacked.loc[breached.difference(kept), ["breached_12m", "breaches_12m"]] = [False, 0]
+    result = impact.assess_impact(attacked, register, profile, replicates=10)
+    assert result.summary["prevalence"]["estimate"] is None
+    # The count of breaches rests on the same three organisations: withheld too.
+    assert result.summary["estimated_breaches"] is None
 
 
 # --------------------------------------------------------------------------- chart text

@@ -224,7 +224,9 @@ UNUSABLE_INPUTS = {
     "own catalogue with no usable row": (
         "interventions.csv",
         INTERVENTIONS_HEADER + "X1,Thing,nopillar,LEG-01,national,3,1,1,12,,0.1\n",
-        "interventions.csv: no usable row: all 1 rows were set aside (row 2: pillar: "),
+        "interventions.csv: no usable row: its only row was set aside (pillar: is not a "
+        "pillar of framework gca (1 row)); the rows and their reasons are in the analyst-only "
+        "quarantine"),
     "survey missing a required column": (
         "survey_responses.csv", _survey_without("breached_12m"),
         "survey_responses.csv, column 'breached_12m': required column missing"),

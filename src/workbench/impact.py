@@ -566,7 +566,10 @@ def _headline(prep: _Prepared, covered_entities: float, min_cell_size: int) -> _
     if too_few_to_publish(n_prev, n_breached, min_cell_size):
         prevalence = math.nan
         suppressed.append("prevalence")
-    if n_breaches < min_cell_size:
+    # The count of breaches rests on the organisations that had any: as few as the
+    # breached ones behind a suppressed prevalence, so the same rule applies.
+    n_with_breaches = int((prep.b > 0).sum())
+    if too_few_to_publish(n_breaches, n_with_breaches, min_cell_size):
         breaches = math.nan
         suppressed.append("estimated_breaches")
     if n_cost < min_cell_size:

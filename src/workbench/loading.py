@@ -969,7 +969,7 @@ def _blocked_table(folder: Path, name: str, blocked_by: str, why: str,
     try:
         path = find_table_file(folder, name)
     except DataFileError as exc:
-        return TableLoad(name, folder / f"{name}.csv", error=str(exc))
+        return TableLoad(name, folder / exc.file, error=str(exc))
     if path is None and fallback is None:
         return TableLoad(name, None, source="absent",
                          error=None if name in OPTIONAL_TABLES else f"{name}.csv is missing")
@@ -991,11 +991,20 @@ def _require_usable_rows(load: TableLoad, framework: Framework | None) -> None:
     elif load.rows == 0:
         load.error = str(DataFileError(load.file_name, "the file has a header but no rows"))
     else:
-        first = load.quarantine.iloc[0]
+        # The rules broken, never a cell's value: this line reaches the manifest and
+        # the index, which are shared.
+        rules = "; ".join(
+            f"{rule.column + ': ' if rule.column else ''}{rule.rule} ({_rows(rule.rows)})"
+            for rule in load.set_aside.head(3).itertuples(index=False))
+        every = "its only row was" if load.rows == 1 else f"all {load.rows} rows were"
         load.error = str(DataFileError(
             load.file_name,
-            f"no usable row: all {load.rows} rows were set aside "
-            f"(row {first[ROW_COLUMN]}: {first[REASON_COLUMN]})"))
+            f"no usable row: {every} set aside ({rules}); the rows and their reasons are "
+            "in the analyst-only quarantine"))
+
+
+def _rows(count: int) -> str:
+    return "1 row" if count == 1 else f"{count} rows"
 
 
 def write_quarantine(country: CountryData, out_dir: Path) -> list[Path]:
