@@ -436,10 +436,10 @@ def test_kill_9_of_a_batch_ends_its_runs_and_their_kernels_and_the_next_batch_te
     assert "being rebuilt" not in index and "FAILED</span>" in index
 
 
-def _report_on_disk(out: Path, code: str, at: str, inputs: dict) -> None:
+def _report_on_disk(out: Path, code: str, at: str, inputs: dict, **status: object) -> None:
     (out / code).mkdir(parents=True)
     (out / code / "report.html").write_text("<html></html>")
-    (out / code / "summary.json").write_text(json.dumps({"country": code, "generated": {
+    (out / code / "summary.json").write_text(json.dumps({"country": code, **status, "generated": {
         "at": at, "workbench_version": "1.0", "input_sha256": inputs,
         "parameters": {"plotly_js": "embed"}, "method_sha256": "m"}}))
 
@@ -468,6 +468,12 @@ def test_an_entry_a_killed_batch_left_running_is_corrected_from_the_disk(tmp_pat
     # No report at all.
     gone = batch.reconcile_interrupted(tmp_path, "GH", running)
     assert (gone["status"], gone["report"], gone["last_good_run"]) == ("failed", None, None)
+    # A partial report it published stays partial, with its reasons.
+    reasons = ["impact skipped: survey_responses.csv is missing (it is required for this stage)"]
+    _report_on_disk(tmp_path, "FJ", "2026-03-02T02:20:00+00:00", inputs,
+                    status="partial", reasons=reasons)
+    partial = batch.reconcile_interrupted(tmp_path, "FJ", running)
+    assert (partial["status"], partial["reasons"], partial["error"]) == ("partial", reasons, None)
 
 
 # --------------------------------------------------------------------------- incremental

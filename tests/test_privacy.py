@@ -174,6 +174,8 @@ def test_validate_out_neutralises_formula_cells(tmp_path: Path) -> None:
     with (tmp_path / "check" / "quarantine" / "survey_responses.csv").open(newline="") as handle:
         written = next(csv.DictReader(handle))
     assert written["respondent_id"] == "'=1+1" and written["cyber_insurance"] == "'-cmd"
+    # The rows are respondents' answers: the folder is its owner's only.
+    assert stat.S_IMODE((tmp_path / "check").stat().st_mode) == 0o700
 
 
 def test_import_veris_output_and_skipped_list_neutralise_formula_cells(tmp_path: Path) -> None:

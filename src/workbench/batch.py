@@ -545,8 +545,9 @@ def reconcile_interrupted(out_root: Path, code: str, entry: dict[str, Any]) -> d
     fixed = {**entry, "state": "done", "stage": None,
              "last_good_run": generated.get("at") if has_report else None,
              "report": f"{code}/{REPORT_NAME}" if has_report else None}
-    if made_by_that_run:
-        fixed.update(status=OK, failed_stage=None, error=None)
+    if made_by_that_run:  # the report says what it is: ok, or partial with its reasons
+        fixed.update(status=summary.get("status", OK), reasons=summary.get("reasons", []),
+                     failed_stage=None, error=None)
     else:
         fixed.update(status=STALE if has_report else FAILED)
     return fixed

@@ -73,7 +73,7 @@ def validate(
     """
     import pandas as pd
 
-    from workbench import loading
+    from workbench import loading, paths
     from workbench.countries import validate_country_code
 
     if not folder.is_dir():
@@ -112,6 +112,8 @@ def validate(
             + (f": see {out / 'quarantine'}" if out else " (use --out to write them with their reasons)"))
     if out is not None:
         try:
+            # The rows set aside hold respondents' answers: the folder is the owner's only.
+            paths.make_private_dir(out)
             written = loading.write_quarantine(country, out / "quarantine")
             loading.write_data_quality(country, out / "data_quality.json")
         except WorkbenchError as exc:  # a full disk: the file named, nothing half-written
@@ -212,7 +214,7 @@ def import_veris(
     except WorkbenchError as exc:
         fail(str(exc))
     except OSError as exc:
-        fail(f"cannot write: {exc}")
+        fail(os_error_line(exc))
     table = Table(title=f"VERIS import for {country}")
     table.add_column("records")
     table.add_column("count", justify="right")
@@ -323,7 +325,7 @@ def samples(
     except (WorkbenchError, KeyError, ValueError) as exc:
         fail(str(exc).strip("'\""))
     except OSError as exc:
-        fail(f"cannot write: {exc}")
+        fail(os_error_line(exc))
     console.print(f"wrote {len(written)} files for {', '.join(codes)} to {out}")
 
 
