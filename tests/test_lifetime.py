@@ -56,13 +56,37 @@ def test_a_child_in_its_own_session_dies_when_its_parent_is_killed() -> None:
             os.kill(child, signal.SIGKILL)
 
 
+# A parent that starts a run's process and ends at once. The run waits until its
+# parent has ended (the end of its standard input), then starts as a batch's run
+# would, naming that parent, and writes its exit code to a file.
+SHORT_LIVED_PARENT = """
+import os, subprocess, sys
+subprocess.Popen([sys.executable, "-c", sys.argv[1], str(os.getpid()), *sys.argv[2:]],
+                 stdin=subprocess.PIPE)
+"""
+RUN_AFTER_PARENT = """
+import os, sys
+parent, exit_code, *arguments = sys.argv[1:]
+sys.stdin.read()  # end of input: the parent has ended
+from workbench import runner
+code = runner.main([*arguments, "--parent-pid", parent])
+with open(exit_code + ".tmp", "w") as handle:
+    handle.write(str(code))
+os.replace(exit_code + ".tmp", exit_code)
+"""
+
+
 def test_a_run_whose_parent_is_already_gone_does_nothing(tmp_path: Path) -> None:
     write_country(tmp_path / "data", "KE")
-    gone = subprocess.Popen([sys.executable, "-c", "pass"])
-    gone.wait()
-    result = subprocess.run(
-        [sys.executable, "-m", "workbench.runner", "KE", "--data", str(tmp_path / "data"),
-         "--out", str(tmp_path / "out"), "--batch-holds-lock", "--parent-pid", str(gone.pid)],
-        env=_env(), capture_output=True, text=True)
-    assert result.returncode == 2, result.stderr
+    exit_code = tmp_path / "exit-code"
+    subprocess.run(
+        [sys.executable, "-c", SHORT_LIVED_PARENT, RUN_AFTER_PARENT, str(exit_code),
+         "KE", "--data", str(tmp_path / "data"), "--out", str(tmp_path / "out"),
+         "--batch-holds-lock"],
+        env=_env(), check=True)
+    deadline = time.monotonic() + 300  # a safety net, not a timing assertion
+    while not exit_code.exists():
+        assert time.monotonic() < deadline, "the orphaned run never ended"
+        time.sleep(0.05)
+    assert exit_code.read_text() == "2"  # nobody to report to: it did nothing
     assert not (tmp_path / "out").exists()
