@@ -49,7 +49,7 @@ from typing import IO, Any, Protocol
 from plotly.offline import get_plotlyjs
 from rich.console import Console
 
-from workbench import __version__, index_page, out_guard, paths, runner
+from workbench import __version__, index_page, loading, out_guard, paths, runner
 from workbench.countries import validate_country_code
 from workbench.errors import InvalidCountryCode, WorkbenchError
 from workbench.output_files import (
@@ -108,7 +108,7 @@ class RunSettings:
 def run_key(country_dir: Path, settings: RunSettings) -> dict[str, Any]:
     """What a report depends on; equal keys mean an identical report."""
     return {
-        "input_sha256": runner.input_sha256(country_dir),
+        "input_sha256": loading.input_sha256(country_dir),
         "parameters": settings.parameters(),
         "workbench_version": __version__,
         "method_sha256": runner.method_sha256(),
@@ -504,11 +504,6 @@ def make_progress(console: Console) -> BatchProgress:
 # --------------------------------------------------------------------------- manifest
 
 
-def _write_atomic(target: Path, text: str) -> None:
-    """Write ``target`` whole or not at all; OutputWriteError names it when it cannot be."""
-    write_text_atomic(target, text)
-
-
 def read_manifest(out_root: Path) -> dict[str, Any]:
     """The manifest of the last batch in ``out_root`` (empty when none or unreadable)."""
     try:
@@ -723,7 +718,7 @@ class _BatchState:
                 totals[status] = totals.get(status, 0) + 1
             self.manifest["totals"] = totals
             try:
-                _write_atomic(self.out_root / MANIFEST_NAME,
+                write_text_atomic(self.out_root / MANIFEST_NAME,
                               json.dumps(self.manifest, indent=2, allow_nan=False))
                 if index:
                     write_index(self.out_root, self.manifest,
@@ -799,7 +794,7 @@ def write_index(out_root: Path, manifest: dict[str, Any] | None = None, *,
     if plotly_js != "embed" and not (out_root / plotly_js).is_file():
         write_shared_plotly_js(out_root)
     target = out_root / INDEX_NAME
-    _write_atomic(target, index_page.render_index(rows, plotly_js=plotly_js, batch_note=note))
+    write_text_atomic(target, index_page.render_index(rows, plotly_js=plotly_js, batch_note=note))
     return target
 
 
@@ -813,7 +808,7 @@ def write_shared_plotly_js(out_root: Path) -> Path:
     except OSError:
         current = None
     if current != bundle:
-        _write_atomic(target, bundle)
+        write_text_atomic(target, bundle)
     return target
 
 

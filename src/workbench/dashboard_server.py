@@ -46,6 +46,7 @@ from traitlets.config import Config
 
 from workbench import paths, plan_store, plotly_bundle
 from workbench.dashboard import DATA_ROOT_ENV, list_countries
+from workbench.dashboard_voila import DEFAULT_ABANDONED_SECONDS, DEFAULT_MAX_KERNELS
 from workbench.errors import WorkbenchError
 
 DASHBOARD_NOTEBOOK = "country_dashboard.ipynb"
@@ -56,9 +57,6 @@ DEFAULT_PORT = 8866
 DEFAULT_IP = "127.0.0.1"
 TOKEN_ENV = "WORKBENCH_DASHBOARD_TOKEN"
 PASSWORD_HASH_ENV = "WORKBENCH_DASHBOARD_PASSWORD_HASH"
-# A kernel with the dashboard loaded takes 300-370 MB (docs/dashboard.md): 16 of them
-# about 6 GB, a quarter of a 24 GB server; more open pages than two cores keep quick.
-DEFAULT_MAX_KERNELS = 16
 LOOPBACK_NAMES = ("localhost",)  # loopback addresses (127.0.0.1, ::1) are accepted as such
 _HOST_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)"
                         r"(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
@@ -99,7 +97,7 @@ class ServeOptions:
     cull_interval_seconds: int = 15
     base_url: str = "/"
     max_kernels: int = DEFAULT_MAX_KERNELS
-    abandoned_timeout_seconds: int = 60
+    abandoned_timeout_seconds: int = DEFAULT_ABANDONED_SECONDS
     public_hosts: tuple[str, ...] = ()
 
 

@@ -38,6 +38,10 @@ from voila.tornado.handler import TornadoVoilaHandler
 
 # How long a visitor who got the busy page is asked to wait (seconds).
 RETRY_AFTER_SECONDS = 60
+# A kernel with the dashboard loaded takes 300-370 MB (docs/dashboard.md): 16 of them
+# about 6 GB, a quarter of a 24 GB server; more open pages than two cores keep quick.
+DEFAULT_MAX_KERNELS = 16
+DEFAULT_ABANDONED_SECONDS = 60
 BUSY_PAGE = """<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><title>Dashboard busy</title></head>
@@ -65,11 +69,11 @@ class CappedKernelManager(AsyncMappingKernelManager):
     """Jupyter's kernel manager with a cap on kernels and quick reclaiming of the
     kernels of pages that went away (see the module notes)."""
 
-    max_kernels = Integer(16, config=True,
+    max_kernels = Integer(DEFAULT_MAX_KERNELS, config=True,
                           help="Most kernels alive at once, the preheated pool included.")
     abandoned_timeout = Integer(
-        60, config=True,
-        help="Shut down a kernel with no page connected after this many idle seconds (0: never).")
+        DEFAULT_ABANDONED_SECONDS, config=True,
+        help="Shut down a kernel with no page connected after this many idle seconds.")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

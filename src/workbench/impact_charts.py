@@ -70,10 +70,6 @@ def _group_label(dimension: str, group: str) -> str:
     return group.replace("_", " ").capitalize()
 
 
-def _suppressed_text(result: ImpactResult) -> str:
-    return SUPPRESSED_TEXT
-
-
 def _layout(
     fig: go.Figure,
     result: ImpactResult,
@@ -247,7 +243,7 @@ def prevalence_by_group_chart(result: ImpactResult, dimension: str = "sector") -
     fig = go.Figure(
         _share_bar(
             frame, labels, name=name, colour=BLUE, horizontal=True,
-            suppressed_text=_suppressed_text(result),
+            suppressed_text=SUPPRESSED_TEXT,
         )
     )
     if frame["suppressed"].any():
@@ -283,7 +279,7 @@ def attack_mix_chart(result: ImpactResult) -> go.Figure:
     fig = go.Figure(
         _share_bar(
             frame, labels, name=name, colour=ORANGE, horizontal=True,
-            suppressed_text=_suppressed_text(result),
+            suppressed_text=SUPPRESSED_TEXT,
         )
     )
     if frame["suppressed"].any():
@@ -468,7 +464,7 @@ def controls_prevalence_chart(result: ImpactResult) -> go.Figure:
         fig.add_traces(
             _share_bar(
                 part, labels, name=words, colour=colour, horizontal=True,
-                suppressed_text=_suppressed_text(result),
+                suppressed_text=SUPPRESSED_TEXT,
             )
         )
     if frame["suppressed"].any():

@@ -50,7 +50,7 @@ from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 from papermill.exceptions import PapermillExecutionError
 
-from workbench import __version__, lifetime, loading, out_guard, paths, report
+from workbench import __version__, lifetime, out_guard, paths, report
 from workbench.countries import country_folder
 from workbench.errors import WorkbenchError
 from workbench.loading import load_country, write_quarantine
@@ -174,11 +174,6 @@ def run_parameters(
         "horizon_years": None if horizon_years is None else int(horizon_years),
         "plotly_js": plotly_js,
     }
-
-
-def input_sha256(folder: Path) -> dict[str, str]:
-    """SHA-256 of every file of a country folder, as ``load_country`` records them."""
-    return loading.input_sha256(folder)
 
 
 def _method_sha256(notebooks_dir: Path) -> str:
