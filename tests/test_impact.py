@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench import impact, impact_charts, schemas, vocab
+from workbench import disclosure, impact, impact_charts, schemas, vocab
 from workbench.errors import DataFileError
 from workbench.profile import Profile
 
@@ -301,7 +301,7 @@ def test_suppression_below_five_respondents(hand_survey, hand_register):
     assert s["by_sector"]["trade"]["suppressed"] is True
     assert s["by_size_band"]["micro"]["suppressed"] is True
     # The rule: fewer than 5 respondents, or 1-4 of them with the attribute (0 is fine).
-    assert impact.too_few_to_publish([4, 8, 8, 8, 8], [0, 0, 2, 4, 5], 5).tolist() == [
+    assert disclosure.too_few_to_publish([4, 8, 8, 8, 8], [0, 0, 2, 4, 5], 5).tolist() == [
         True, False, True, True, False]
     # The mean cost rests on 3 respondents: it and the annual cost are withheld.
     assert s["mean_cost_usd"] is None
@@ -454,19 +454,19 @@ def test_charts_build_and_mark_suppressed_groups(hand_survey, hand_register):
     bars = sector.data[0]
     labels = list(bars.y)
     finance = labels.index("Finance (n=2)")
-    assert bars.text[finance] == impact.SUPPRESSED_TEXT
+    assert bars.text[finance] == disclosure.SUPPRESSED_TEXT
     assert bars.marker.pattern.shape[finance] == "/"
     assert bars.error_x.array[finance] == 0
     assert any(t.name == "Suppressed to protect respondents" for t in sector.data)
     trade = labels.index("Trade (n=8)")  # only 2 breached: withheld, and hatched
-    assert bars.text[trade] == impact.SUPPRESSED_TEXT and bars.marker.pattern.shape[trade] == "/"
+    assert bars.text[trade] == disclosure.SUPPRESSED_TEXT and bars.marker.pattern.shape[trade] == "/"
     # A hatch pattern only on a trace with a suppressed bar (plotly.js warns about a
     # per-bar pattern with per-bar colours even where it draws none).
     for chart in (sector, impact_charts.prevalence_by_group_chart(result, "size_band"),
                   impact_charts.attack_mix_chart(result)):
         for trace in chart.data:
             if trace.type == "bar" and trace.text is not None and not isinstance(trace.text, str):
-                hatched = any(t == impact.SUPPRESSED_TEXT for t in trace.text)
+                hatched = any(t == disclosure.SUPPRESSED_TEXT for t in trace.text)
                 assert (trace.marker.pattern.shape is not None) == hatched
     assert "1 Jan 2025 to 31 Dec 2025" in sector.layout.title.subtitle.text
     # The cost is withheld here: the chart says so in words instead of drawing.

@@ -25,6 +25,7 @@ from test_veris import record
 from typer.testing import CliRunner
 
 from workbench import (
+    disclosure,
     gaps,
     gaps_charts,
     impact,
@@ -265,7 +266,7 @@ def test_suppressed_groups_show_as_suppressed_in_the_chart(kenya) -> None:
     chart = impact_charts.prevalence_by_group_chart(result, "sector")
     bars = chart.data[0]
     hatched = {label.split(" (n=")[0] for label, text in zip(bars.y, bars.text)
-               if text == impact.SUPPRESSED_TEXT}
+               if text == disclosure.SUPPRESSED_TEXT}
     assert len(hatched) == 2 and "Energy" in hatched
     for label, shape in zip(bars.y, bars.marker.pattern.shape):
         assert (shape == "/") == (label.split(" (n=")[0] in hatched)
@@ -285,7 +286,7 @@ def test_a_share_resting_on_two_organisations_is_not_published(kenya) -> None:
     texts = {label: text for trace in chart.data if trace.type == "bar" and trace.text is not None
              for label, text in zip(trace.y, trace.text)}
     assert [t for label, t in texts.items() if "ddos" in label.lower() or "denial" in label.lower()] \
-        == [impact.SUPPRESSED_TEXT]
+        == [disclosure.SUPPRESSED_TEXT]
 
 
 def test_breaches_resting_on_three_organisations_are_not_published(kenya) -> None:

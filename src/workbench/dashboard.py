@@ -37,6 +37,7 @@ import plotly.io as pio
 
 from workbench import (
     business_case,
+    disclosure,
     gaps,
     gaps_charts,
     impact,
@@ -622,7 +623,7 @@ def impact_cards(view: CountryView) -> list[Card]:
     s = view.impact.summary
     period = view.period_label
     suppressed = set(s.get("suppressed", []))
-    threshold = s.get("min_cell_size", impact.MIN_CELL_SIZE)
+    threshold = s.get("min_cell_size", disclosure.MIN_CELL_SIZE)
     withheld = f"not published: fewer than {threshold} respondents are behind it"
     cards = []
 
@@ -964,7 +965,7 @@ def headline_table(cards: Sequence[Card], period_label: str) -> pd.DataFrame:
 def _group_table(result: ImpactResult) -> pd.DataFrame:
     groups = result.groups
     words = np.where(groups["suppressed"].to_numpy(dtype=bool),
-                     impact.SUPPRESSED_TEXT, "published")
+                     disclosure.SUPPRESSED_TEXT, "published")
     return pd.DataFrame({
         "By": groups["dimension"].map({"sector": "sector", "size_band": "size of organisation"}),
         "Group": groups["group"].astype(str).str.replace("_", " "),

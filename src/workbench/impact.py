@@ -37,16 +37,16 @@ from scipy import stats
 
 from workbench import vocab
 from workbench.chart_style import format_usd
+from workbench.disclosure import (
+    MIN_CELL_SIZE,
+    protect_breakdown,
+    too_few_to_publish,
+)
 from workbench.errors import DataFileError
 from workbench.profile import Profile
 
 # Two-sided 95% normal quantile used by the Wilson interval (1.959964...).
 Z_95: float = float(stats.norm.ppf(0.975))
-# Disclosure control: the one threshold of every rule (see too_few_to_publish and
-# protect_breakdown).
-MIN_CELL_SIZE: int = 5
-# What a chart or table says in place of a suppressed figure (whichever rule hid it).
-SUPPRESSED_TEXT = "suppressed to protect respondents"
 DEFAULT_REPLICATES: int = 1000
 DEFAULT_SEED: int = 20250101
 # Victims whose incidents count against the survey's population.
@@ -280,46 +280,6 @@ def _codes(values: pd.Series | np.ndarray, categories: list[str]) -> np.ndarray:
 def _yes(series: pd.Series) -> np.ndarray:
     """A yes/no column as 1.0 / 0.0, NaN when unknown."""
     return _bool(series).to_numpy(dtype="float64", na_value=np.nan)
-
-
-def too_few_to_publish(
-    n: np.ndarray | int, n_yes: np.ndarray | int, min_cell_size: int
-) -> np.ndarray:
-    """Whether a share must be suppressed on its own (primary suppression).
-
-    ``n``: respondents the share rests on; ``n_yes``: how many of them have the
-    attribute (both unweighted). Fewer than ``min_cell_size`` respondents, or a
-    numerator of 1 to ``min_cell_size - 1`` organisations, would let a reader learn
-    about identifiable respondents. A numerator of 0 is published (nobody is
-    described by it).
-    """
-    n, n_yes = np.asarray(n), np.asarray(n_yes)
-    return (n < min_cell_size) | ((n_yes > 0) & (n_yes < min_cell_size))
-
-
-def protect_breakdown(groups: pd.DataFrame) -> pd.DataFrame:
-    """Secondary suppression of one breakdown whose total is also published.
-
-    ``groups``: one row per group of a partition (sectors, size bands ...), with
-    ``n`` and ``suppressed``. When exactly one group that has respondents is
-    suppressed, the total and the other groups would give it back by differencing
-    (with the register's counts as weights): the next smallest group with
-    respondents is suppressed too. Returns a copy; suppressed rows lose their
-    estimate, interval and effective size.
-    """
-    out = groups.copy()
-    answered = out["n"].to_numpy() > 0
-    suppressed = out["suppressed"].to_numpy(dtype=bool)
-    if (answered & suppressed).sum() == 1:
-        candidates = out.loc[answered & ~suppressed, "n"]
-        if not candidates.empty:
-            # Ties broken by the breakdown's own order, so the choice is reproducible.
-            out.loc[candidates.index[int(np.argmin(candidates.to_numpy()))], "suppressed"] = True
-    hidden = out["suppressed"].to_numpy(dtype=bool)
-    for column in ("estimate", "ci_low", "ci_high", "n_eff"):
-        if column in out:
-            out.loc[hidden, column] = np.nan
-    return out
 
 
 def _finish_proportions(sums: pd.DataFrame, min_cell_size: int) -> pd.DataFrame:

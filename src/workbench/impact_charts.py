@@ -15,7 +15,8 @@ import plotly.graph_objects as go
 
 from workbench import chart_style, vocab
 from workbench.chart_style import BLUE, GREEN, ORANGE, SKY, VERMILLION, format_usd
-from workbench.impact import SUPPRESSED_TEXT, ImpactResult
+from workbench.disclosure import SUPPRESSED_TEXT
+from workbench.impact import ImpactResult
 
 BLACK = "#000000"
 SUPPRESSED_GREY = "#BBBBBB"
