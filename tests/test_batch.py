@@ -268,6 +268,23 @@ def test_index_shows_status_headline_figures_and_comparison_chart(tmp_path: Path
 # --------------------------------------------------------------------------- stale / kill
 
 
+def _batch_process(data: Path, out: Path, notebooks: Path, *options: str) -> subprocess.Popen:
+    """A `workbench batch` of its own (one worker), in a session of its own, to be killed."""
+    command = [str(Path(sys.executable).parent / "workbench"), "batch", "--data", str(data),
+               "--out", str(out), "--workers", "1", *options]
+    env = dict(os.environ, WORKBENCH_NOTEBOOKS=str(notebooks))
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def _manifest_entry(out: Path, code: str) -> dict:
+    """The country's manifest entry as the running batch last wrote it ({} before)."""
+    try:
+        return _manifest(out)["countries"][code]
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
 def test_kill_during_a_run_leaves_last_good_report_marked_stale_and_next_batch_recovers(
         tmp_path: Path, notebooks: Path) -> None:
     data, out = tmp_path / "data", tmp_path / "out"
@@ -277,21 +294,14 @@ def test_kill_during_a_run_leaves_last_good_report_marked_stale_and_next_batch_r
     good = (out / "KE" / "summary.json").read_text()
 
     (data / "KE" / "mode.txt").write_text("sleep")  # new inputs; the run hangs in gaps
-    command = [str(Path(sys.executable).parent / "workbench"), "batch", "--data", str(data),
-               "--out", str(out), "--workers", "1"]
-    env = dict(os.environ, WORKBENCH_NOTEBOOKS=str(notebooks))
-    killed = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, start_new_session=True)
+    killed = _batch_process(data, out, notebooks)
     entry: dict = {}
     try:
         deadline = time.monotonic() + 300  # a safety net, not a timing assertion
         while entry.get("stage") != "gaps":
             assert killed.poll() is None and time.monotonic() < deadline
             time.sleep(0.2)
-            try:
-                entry = _manifest(out)["countries"]["KE"]
-            except (OSError, ValueError, KeyError):
-                entry = {}
+            entry = _manifest_entry(out, "KE")
     finally:
         # kill -9 of the batch and of the country's run process (a crash, an OOM kill).
         os.killpg(killed.pid, signal.SIGKILL)
@@ -389,11 +399,7 @@ def test_kill_9_of_a_batch_ends_its_runs_and_their_kernels_and_the_next_batch_te
     data, out = tmp_path / "data", tmp_path / "out"
     write_country(data, "KE", files={"mode.txt": "sleep"})  # its run hangs in gaps
     write_country(data, "FJ", name="Fiji", currency="FJD")
-    command = [str(Path(sys.executable).parent / "workbench"), "batch", "--data", str(data),
-               "--out", str(out), "--countries", "KE", "--workers", "1"]
-    env = dict(os.environ, WORKBENCH_NOTEBOOKS=str(notebooks))
-    killed = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, start_new_session=True)
+    killed = _batch_process(data, out, notebooks, "--countries", "KE")
     entry: dict = {}
     kernels: list[int] = []
     try:
@@ -401,10 +407,7 @@ def test_kill_9_of_a_batch_ends_its_runs_and_their_kernels_and_the_next_batch_te
         while entry.get("stage") != "gaps" or not kernels:
             assert killed.poll() is None and time.monotonic() < deadline
             time.sleep(0.2)
-            try:
-                entry = _manifest(out)["countries"]["KE"]
-            except (OSError, ValueError, KeyError):
-                entry = {}
+            entry = _manifest_entry(out, "KE")
             kernels = _children(entry["pid"]) if entry.get("pid") else []
         run_pid = entry["pid"]
         assert entry["state"] == "running"
