@@ -1,11 +1,24 @@
-"""Shared fixtures: a tiny, valid country folder written from literal rows."""
+"""Shared fixtures: a tiny, valid country folder written from literal rows, and a
+`workbench dashboard` process on a free loopback port."""
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
+import sys
 import textwrap
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+# A deadline for waiting on a condition, never a timing assertion: generous enough for
+# a machine whose cores are all busy.
+SAFETY_SECONDS = 900
 
 PROFILE = """\
 country: {code}
@@ -100,3 +113,50 @@ def write_country(root: Path, code: str = "KE", *, name: str = "Kenya", currency
 def country_dir(tmp_path: Path) -> Path:
     """A valid country folder ``<tmp>/data/KE``."""
     return write_country(tmp_path / "data")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(condition: Callable[[], bool], what: str, seconds: float = SAFETY_SECONDS) -> None:
+    """Wait until ``condition()`` holds; fail naming ``what`` past the safety deadline."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {seconds} s")
+        time.sleep(0.25)
+
+
+@contextmanager
+def dashboard_process(data_root: Path, log: Path, *options: str
+                      ) -> Iterator[tuple[subprocess.Popen, int]]:
+    """`workbench dashboard --data data_root [options]` on a free loopback port, its
+    output in ``log``, once it listens; stopped (SIGTERM, then SIGKILL) afterwards."""
+    from workbench.dashboard_server import PASSWORD_HASH_ENV, TOKEN_ENV
+
+    port = free_port()
+    workbench = Path(sys.executable).with_name("workbench")
+    # A secret set on this machine would lock the tests out of their own server.
+    env = {k: v for k, v in os.environ.items() if k not in (TOKEN_ENV, PASSWORD_HASH_ENV)}
+    with log.open("w") as sink:
+        process = subprocess.Popen(
+            [str(workbench), "dashboard", "--data", str(data_root), "--port", str(port),
+             *options],
+            stdout=sink, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    try:
+        def listening() -> bool:
+            assert process.poll() is None, f"the server stopped: {log.read_text()[-2000:]}"
+            with socket.socket() as sock:
+                return sock.connect_ex(("127.0.0.1", port)) == 0
+        wait_until(listening, "the dashboard server listening")
+        yield process, port
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)

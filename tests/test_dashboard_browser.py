@@ -5,18 +5,13 @@ Debian's Chromium through Playwright (installed by scripts/install-chromium.sh, 
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import dashboard_process
 from plotly.offline import get_plotlyjs_version
 
 from workbench import business_case, gaps, impact, paths
@@ -43,24 +38,6 @@ if not CHROMIUM.exists():  # pragma: no cover - make test installs it first
 sync_api = pytest.importorskip("playwright.sync_api")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for_port(port: int, process: subprocess.Popen, log: Path, seconds: float = 90) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"the dashboard server stopped: {log.read_text()[-2000:]}")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.25)
-    raise AssertionError(f"the dashboard server did not listen within {seconds} s")
-
-
 @pytest.fixture(scope="module")
 def data_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("dashboard-data")
@@ -75,25 +52,9 @@ def data_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def server(data_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`workbench dashboard` on a free loopback port, stopped after the module."""
-    port = _free_port()
     log = tmp_path_factory.mktemp("dashboard-log") / "server.log"
-    workbench = Path(sys.executable).with_name("workbench")
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("WORKBENCH_DASHBOARD_TOKEN", "WORKBENCH_DASHBOARD_PASSWORD_HASH")}
-    with log.open("w") as sink:
-        process = subprocess.Popen(
-            [str(workbench), "dashboard", "--data", str(data_root), "--port", str(port)],
-            stdout=sink, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    try:
-        _wait_for_port(port, process, log)
+    with dashboard_process(data_root, log) as (_, port):
         yield f"http://127.0.0.1:{port}/"
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

@@ -13,23 +13,18 @@ import http.client
 import io
 import json
 import logging
-import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
-import sys
-import time
 import uuid
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
 import pytest
 import websocket
-from conftest import write_country
+from conftest import dashboard_process, wait_until, write_country
 from typer.testing import CliRunner
 
 from workbench import dashboard_server, page_kernel, paths
@@ -44,7 +39,6 @@ POOL_SIZE = 1
 ABANDONED_SECONDS = 10
 QUICK_LOADS = 12
 QUICK_LOAD_SECONDS = 2.0
-SAFETY_SECONDS = 900  # a deadline for waiting on a condition, never a timing assertion
 # What must never reach a page from its kernel.
 LEAK = re.compile(r"Traceback|site-packages|File \"|(?:/[\w.@-]+){2,}\.py|/work/|/usr/|/home/")
 
@@ -177,20 +171,6 @@ def test_an_error_in_a_widget_callback_reaches_the_page_without_its_traceback() 
 # --------------------------------------------------------------------------- a real server
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_until(condition: Callable[[], bool], what: str, seconds: float = SAFETY_SECONDS) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {seconds} s")
-        time.sleep(0.5)
-
-
 class Server:
     """`workbench dashboard` on a free loopback port, with a view of its kernels."""
 
@@ -257,39 +237,20 @@ class Server:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data = tmp_path_factory.mktemp("server-data")
     shutil.copytree(paths.SAMPLES_DIR / "KE", data / "KE")
-    port = _free_port()
     log = tmp_path_factory.mktemp("server-log") / "server.log"
-    workbench = Path(sys.executable).with_name("workbench")
-    env = {k: v for k, v in os.environ.items()
-           if k not in (dashboard_server.TOKEN_ENV, dashboard_server.PASSWORD_HASH_ENV)}
-    with log.open("w") as sink:
-        process = subprocess.Popen(
-            [str(workbench), "dashboard", "--data", str(data), "--port", str(port),
-             "--max-kernels", str(MAX_KERNELS), "--pool-size", str(POOL_SIZE),
-             "--abandoned-seconds", str(ABANDONED_SECONDS), "--public-host", PUBLIC_HOST],
-            stdout=sink, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    running = Server(process, port, log)
-    try:
-        def listening() -> bool:
-            assert process.poll() is None, f"the server stopped: {log.read_text()[-2000:]}"
-            with socket.socket() as sock:
-                return sock.connect_ex(("127.0.0.1", port)) == 0
-        _wait_until(listening, "the dashboard server listening")
+    with dashboard_process(
+            data, log, "--max-kernels", str(MAX_KERNELS), "--pool-size", str(POOL_SIZE),
+            "--abandoned-seconds", str(ABANDONED_SECONDS), "--public-host", PUBLIC_HOST,
+    ) as (process, port):
+        running = Server(process, port, log)
         yield running
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
     assert running.most_kernels_seen <= MAX_KERNELS
 
 
 @pytest.mark.server
 def test_a_foreign_host_name_is_refused_and_the_public_name_served(server: Server) -> None:
     foreign = "attacker.example"
-    _wait_until(lambda: server.kernels() == POOL_SIZE, "the preheated kernel started")
+    wait_until(lambda: server.kernels() == POOL_SIZE, "the preheated kernel started")
     for path in ("/", "/?country=KE", "/voila/static/voila.js",
                  "/voila/templates/workbench/static/plotly-workbench.min.js"):
         status, _, body = server.request(path, host=f"{foreign}:{server.port}")
@@ -372,13 +333,13 @@ def test_malformed_comm_messages_get_no_traceback_or_path_back(server: Server) -
     finally:
         ws.close()
     # The failures went to the server's log instead.
-    _wait_until(lambda: "Exception opening comm" in server.log.read_text(),
+    wait_until(lambda: "Exception opening comm" in server.log.read_text(),
                 "the comm failures logged by the server")
 
 
 @pytest.mark.server
 def test_pages_beyond_the_cap_get_the_busy_page_and_start_no_kernel(server: Server) -> None:
-    _wait_until(lambda: server.kernels() == POOL_SIZE, "the earlier pages' kernels reclaimed")
+    wait_until(lambda: server.kernels() == POOL_SIZE, "the earlier pages' kernels reclaimed")
     # Pages held open, as in a browser: the first takes the preheated kernel, and the
     # others theirs, up to the cap.
     held = [server.channels(server.open_page()) for _ in range(MAX_KERNELS)]
@@ -393,12 +354,12 @@ def test_pages_beyond_the_cap_get_the_busy_page_and_start_no_kernel(server: Serv
         for ws in held:
             ws.close()
     # The pages went away: their kernels are shut down and the preheated pool refilled.
-    _wait_until(lambda: server.kernels() == POOL_SIZE, "the closed pages' kernels reclaimed")
+    wait_until(lambda: server.kernels() == POOL_SIZE, "the closed pages' kernels reclaimed")
 
 
 @pytest.mark.server
 def test_quick_loads_stay_within_the_cap_and_their_kernels_are_reclaimed(server: Server) -> None:
-    _wait_until(lambda: server.kernels() == POOL_SIZE, "the earlier pages' kernels reclaimed")
+    wait_until(lambda: server.kernels() == POOL_SIZE, "the earlier pages' kernels reclaimed")
     log_before = len(server.log.read_text())
     statuses = []
     for _ in range(QUICK_LOADS):  # `curl -m 2`, as a crawler or a reload loop would
@@ -411,7 +372,7 @@ def test_quick_loads_stay_within_the_cap_and_their_kernels_are_reclaimed(server:
     def back_to_the_pool() -> bool:
         assert server.kernels() <= MAX_KERNELS
         return server.kernels() == POOL_SIZE
-    _wait_until(back_to_the_pool, "the abandoned pages' kernels reclaimed")
+    wait_until(back_to_the_pool, "the abandoned pages' kernels reclaimed")
     assert "no page connected to it" in server.log.read_text()[log_before:]
     server.channels(server.open_page()).close()
     assert server.most_kernels_seen <= MAX_KERNELS

@@ -387,6 +387,7 @@ def _run_country_locked(
         staging.mkdir()
         private_staging = _private_staging(out_root, country)
     except OSError as exc:  # a full disk, a read-only folder: the run cannot start
+        shutil.rmtree(staging, ignore_errors=True)
         raise OutputWriteError(os_error_line(exc)) from None
     outcome = RunOutcome(country=country, ok=False, out_dir=final)
     kernel: StageKernel | None = None
