@@ -1,7 +1,7 @@
 """Gap analysis: government departments, CNI operators and the country as a whole
 against an assessment framework (by default the five ITU GCA pillars).
 
-Implements METHODS.md section 2 (docs/gaps.md explains it with a worked example):
+Implements docs/methods.md section 2 (docs/gaps.md explains it with a worked example):
 
 - the target of an (entity, indicator) pair is the targets.csv row for the
   entity_id, else the row for its entity_type, else the framework's target for
@@ -61,7 +61,7 @@ MAX_LEVEL = 5
 TOP_N = 20
 # Priorities are products of small integers and decimal weights; rounding away
 # float noise (3 * 0.2 = 0.6000000000000001) keeps equal priorities equal, so that
-# ties fall to entity_id then indicator_id as METHODS.md says.
+# ties fall to entity_id then indicator_id as docs/methods.md says.
 PRIORITY_DECIMALS = 9
 SCORE_DECIMALS = 2
 
@@ -225,7 +225,7 @@ class ScoreTables:
 
 
 def score_tables(pairs: pd.DataFrame, by: list[str] | tuple[str, ...] = ()) -> ScoreTables:
-    """Indicator, pillar and overall scores of ``pairs`` (METHODS.md section 2).
+    """Indicator, pillar and overall scores of ``pairs`` (docs/methods.md section 2).
 
     The indicator score is the criticality-weighted mean level of the assessed
     pairs (for national scope only NATIONAL is assessed, so it is NATIONAL's

@@ -15,7 +15,7 @@ plotly and the workbench costs more than most stages' analysis, so paying it onc
 per country instead of once per stage roughly halves a country's run time (see
 benchmarks/bench_batch.py). Each executed notebook is still saved on its own.
 
-``python -m workbench.runner CC --data ROOT --out DIR --events`` runs one country
+``python -m workbench.runner CC --data ROOT --out DIR`` runs one country
 in its own process and reports its stages and outcome as JSON lines on stdout: the
 batch runs every country that way, so a country that crashes or is killed cannot
 take the others down.
