@@ -295,21 +295,26 @@ def _malformed_messages(widget_comm: str | None) -> list[tuple[str, dict]]:
 
 def _send(ws: websocket.WebSocket, msg_type: str, content: object) -> list[dict]:
     """Send one shell message and collect every message the kernel sends in reply to it,
-    up to the kernel going idle again."""
+    up to the kernel going idle again and, for a request, its reply (the two come on
+    different channels, in no set order)."""
     msg_id = uuid.uuid4().hex
     ws.send(json.dumps({
         "header": {"msg_id": msg_id, "msg_type": msg_type, "username": "", "session": "s",
                    "date": "", "version": "5.3"},
         "parent_header": {}, "metadata": {}, "content": content, "channel": "shell",
         "buffers": []}))
-    replies = []
-    while True:
+    replies: list[dict] = []
+    idle, replied = False, not msg_type.endswith("_request")
+    while not (idle and replied):
         message = json.loads(ws.recv())
         if message.get("parent_header", {}).get("msg_id") != msg_id:
             continue
         replies.append(message)
         if message["msg_type"] == "status" and message["content"]["execution_state"] == "idle":
-            return replies
+            idle = True
+        if message["msg_type"] == msg_type.replace("_request", "_reply"):
+            replied = True
+    return replies
 
 
 @pytest.mark.server
