@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from workbench import business_case, gaps, paths, vocab
+from workbench import business_case, gaps, paths, stages, vocab
 from workbench.framework import load_framework
 from workbench.loading import load_country
 
@@ -143,7 +143,7 @@ def bench_samples(root: Path = paths.SAMPLES_DIR) -> dict[str, object]:
             continue
         pairs = gaps.assessment_pairs(
             data.framework, data.table("entities"), data.table("capability_assessment"),
-            gaps.targets_or_none(data),
+            stages.optional_table(data, "targets"),
         )
         catalogue = data.table("interventions")
         budget, horizon = data.profile.budget_usd_per_year, data.profile.horizon_years

@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from workbench import gaps, gaps_charts, notebook, paths
+from workbench import gaps, gaps_charts, notebook, paths, stages
 from workbench.framework import Framework, load_framework
 from workbench.loading import load_country
 
@@ -444,22 +444,23 @@ def test_second_framework_end_to_end(tmp_path):
     folder = tmp_path / "KE"
     _write_country(folder, MINI)
     data = load_country(folder, tables=("entities", "capability_assessment", "targets"))
-    data.require("gaps")
     assert data.framework.id == "mini_csf"
-    res = gaps.analyse_gaps(data.framework, data.table("entities"), data.table("capability_assessment"),
-                            targets=gaps.targets_or_none(data), country=data.code)
+    res = stages.gap_analysis(data)
     assert res.summary["overall_score"] == round(1390 / 33, 2)
     assert res.summary["coverage"] == 0.8
     assert res.summary["top_gaps"][1] == {"entity_id": "CNI3", "indicator_id": "PR-O1", "level": 0,
                                           "target": 5, "gap": 5, "priority": 6.0}
 
 
-def test_targets_or_none_without_file(tmp_path):
+def test_targets_are_the_frameworks_without_a_targets_file(tmp_path):
     folder = tmp_path / "KE"
     _write_country(folder, MINI)
     (folder / "targets.csv").unlink()
     data = load_country(folder, tables=("entities", "capability_assessment", "targets"))
-    assert gaps.targets_or_none(data) is None
+    assert stages.optional_table(data, "targets") is None
+    framework_targets = gaps.analyse_gaps(data.framework, data.table("entities"),
+                                          data.table("capability_assessment"), country=data.code)
+    assert stages.gap_analysis(data).summary == framework_targets.summary
 
 
 # --------------------------------------------------------------------------- shipped framework

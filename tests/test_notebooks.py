@@ -6,6 +6,7 @@ then read what it wrote.
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -48,6 +49,46 @@ def test_notebook_is_committed_clean_with_the_shared_parameters_cell(name: str) 
     # papermill reads every parameter (a comment with "=" would hide it).
     assert set(papermill.inspect_notebook(str(paths.NOTEBOOKS_DIR / name))) == {
         "country", "data_root", "out_dir", "budget_usd_per_year", "horizon_years"}
+
+
+# A notebook cell beyond the parameters cell holds at most this many statements, each
+# one call (or a name bound to one call) whose arguments are names, literals,
+# attributes or further calls: the logic lives in src/workbench, never in a cell.
+MAX_STATEMENTS_PER_CELL = 3
+_THIN = (ast.Module, ast.Expr, ast.Assign, ast.Call, ast.Name, ast.Constant, ast.Attribute,
+         ast.keyword, ast.Tuple, ast.Load, ast.Store, ast.Import, ast.ImportFrom, ast.alias)
+
+
+def _logic_in(cell_source: str) -> list[str]:
+    """What makes a cell more than calls: too many statements, or any other construct."""
+    tree = ast.parse(cell_source)
+    found = [f"{len(tree.body)} statements"] if len(tree.body) > MAX_STATEMENTS_PER_CELL else []
+    found += sorted({type(node).__name__ for node in ast.walk(tree) if not isinstance(node, _THIN)})
+    return found
+
+
+def test_the_cell_check_finds_logic() -> None:
+    assert _logic_in('result = stages.impact_assessment(data)') == []
+    assert _logic_in("x = a if b else c") == ["IfExp"]
+    assert "BinOp" in _logic_in("budget = float(b) * 1e6")
+    assert "For" in _logic_in("for c in cs:\n    show(c)")
+    assert _logic_in("a()\nb()\nc()\nd()") == ["4 statements"]
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_notebook_cells_hold_calls_not_logic(name: str) -> None:
+    notebook = nbformat.read(paths.NOTEBOOKS_DIR / name, as_version=4)
+    cells = [c for c in notebook.cells
+             if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", [])]
+    assert {c.id: _logic_in(c.source) for c in cells if _logic_in(c.source)} == {}
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_papermill_describes_every_parameter_with_its_type(name: str) -> None:
+    described = papermill.inspect_notebook(str(paths.NOTEBOOKS_DIR / name))
+    assert {key: value["inferred_type_name"] for key, value in described.items()} == {
+        "country": "str", "data_root": "str", "out_dir": "str",
+        "budget_usd_per_year": "Optional[float]", "horizon_years": "Optional[int]"}
 
 
 def test_every_stage_notebook_is_shipped() -> None:

@@ -35,6 +35,7 @@ from workbench import (
     paths,
     runner,
     safe_tables,
+    stages,
 )
 from workbench.cli import app
 from workbench.loading import load_country
@@ -336,7 +337,7 @@ def test_impact_and_gaps_charts_show_input_markup_as_text(kenya) -> None:
     assessment = data.table("capability_assessment").copy()
     assessment.loc[assessment.index[0], "evidence"] = EVIL_NAME
     gap_result = gaps.analyse_gaps(data.framework, entities, assessment,
-                                   targets=gaps.targets_or_none(data), country="KE")
+                                   targets=stages.optional_table(data, "targets"), country="KE")
     spec = _drawn(gaps_charts.gap_heatmap(gap_result))
     assert "<a href" not in spec and "&lt;a href=https://evil.example&gt;" in spec
 

@@ -25,16 +25,13 @@ import html
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from workbench import paths, vocab
 from workbench.framework import Framework
-
-if TYPE_CHECKING:  # pragma: no cover - typing only
-    from workbench.loading import CountryData
 
 # The exact columns of ``assessment_pairs`` (the business case reads them).
 PAIR_COLUMNS: tuple[str, ...] = (
@@ -719,13 +716,6 @@ def _group_block(view: pd.DataFrame, key: str) -> dict[str, dict[str, Any]]:
         }
         for _, r in view.iterrows()
     }
-
-
-def targets_or_none(country: CountryData) -> pd.DataFrame | None:
-    """The country's valid targets.csv rows when the file is usable, else None
-    (absent or unusable: the framework's targets stand)."""
-    load = country.tables.get("targets")
-    return load.valid if load is not None and load.usable else None
 
 
 # --------------------------------------------------------------------------- views

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import plotly.io as pio
 
-from workbench import paths
+from workbench import paths, stages
 from workbench.countries import country_folder
 from workbench.loading import CountryData, load_country, set_aside_table
 
@@ -26,12 +26,11 @@ def setup_display() -> None:
     pio.renderers.default = "plotly_mimetype"
 
 
-def open_country(
-    country: str, data_root: str, tables: tuple[str, ...] | None = None
-) -> CountryData:
+def open_country(country: str, data_root: str, stage: str | None = None) -> CountryData:
     """Validate the code, then load ``<data_root>/<country>`` (relative roots are
-    taken from the project root)."""
+    taken from the project root): the tables ``stage`` reads, or every table."""
     setup_display()
+    tables = None if stage is None else stages.tables_for(stage)
     return load_country(country_folder(paths.resolve(data_root), country), tables=tables)
 
 
