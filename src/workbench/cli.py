@@ -225,6 +225,53 @@ def import_veris(
                   + (f" and {result.counts['skipped']} skipped record(s) to {skipped}" if skipped else ""))
 
 
+@app.command("import-framework")
+def import_framework(
+    library: Annotated[Path, typer.Argument(help="A framework library in CISO Assistant's YAML format.")],
+    out: Annotated[Path, typer.Option(help="The framework.yaml to write.")],
+    pillar_depth: Annotated[
+        int | None, typer.Option(min=1, help="Depth of the nodes that become pillars (default 1: the top level).")
+    ] = None,
+    overrides: Annotated[
+        Path | None,
+        typer.Option(help="A YAML file changing the defaults: scope, weights, targets "
+                     "(docs/framework-import.md)."),
+    ] = None,
+    scope: Annotated[
+        str | None, typer.Option(help="Scope of every indicator: organisation (the default) or national.")
+    ] = None,
+) -> None:
+    """Turn a framework library (CISO Assistant YAML) into a framework.yaml.
+
+    Top-level nodes become pillars with equal weights, assessable nodes indicators
+    with weight 1 and organisation scope; the library's scores become the level
+    scale. Prints what became what. Exit 2 when the library cannot be imported.
+    """
+    from workbench import framework_import
+    from workbench.output_files import write_text_atomic
+
+    try:
+        if out.resolve() == library.resolve():
+            fail(f"--out {out} is the library itself: it would be overwritten; write elsewhere")
+        options = (framework_import.read_overrides(overrides) if overrides is not None
+                   else framework_import.ImportOverrides())
+        if scope is not None:
+            if scope not in ("organisation", "national"):
+                fail(f"--scope must be organisation or national, got {scope!r}")
+            options = options.model_copy(update={"default_scope": scope})
+        imported = framework_import.import_library(
+            framework_import.read_library(library), source=library.name,
+            overrides=options, pillar_depth=pillar_depth)
+        written = write_text_atomic(out, imported.yaml_text(library.name))
+    except WorkbenchError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(os_error_line(exc))
+    for line in framework_import.describe(imported):
+        say(line)
+    say(f"wrote {written}")
+
+
 @app.command()
 def batch(
     data: Annotated[Path, typer.Option(help="Folder holding one folder per country.")],

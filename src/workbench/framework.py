@@ -17,6 +17,50 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from workbench import paths, vocab
 from workbench.errors import DataFileError
 
+# The shipped framework's levels: 0 absent, then the Oxford CMM's five stages.
+GCA_LEVEL_NAMES = {0: "absent", 1: "start-up", 2: "formative", 3: "established",
+                   4: "strategic", 5: "dynamic"}
+
+
+class Levels(BaseModel):
+    """The framework's level scale: whole numbers from ``min`` to ``max``, with a name
+    for each (a level without a name is called by its number). Without ``levels`` a
+    framework uses 0-5 with the names of the shipped framework."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min: int = 0
+    max: int = 5
+    names: dict[int, str] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_names(cls, raw: object) -> object:
+        if isinstance(raw, dict) and "names" not in raw and (
+                raw.get("min", 0), raw.get("max", 5)) == (0, 5):
+            return {**raw, "names": dict(GCA_LEVEL_NAMES)}
+        return raw
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Levels:
+        if self.min >= self.max:
+            raise ValueError(f"min {self.min} must be below max {self.max}")
+        outside = sorted(k for k in self.names if not self.min <= k <= self.max)
+        if outside:
+            raise ValueError(f"names given for levels {outside} outside {self.min}-{self.max}")
+        return self
+
+    def name(self, level: int) -> str:
+        """The level's name, or its number when the framework names none."""
+        return self.names.get(int(level), str(int(level)))
+
+    def normalised(self, level: float) -> float:
+        """u = (level - min) / (max - min): 0 at the bottom of the scale, 1 at the top."""
+        return (level - self.min) / (self.max - self.min)
+
+    def contains(self, level: float) -> bool:
+        return self.min <= level <= self.max
+
 
 class Pillar(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
@@ -46,9 +90,6 @@ class Indicator(BaseModel):
         missing = [t for t in needed if t not in self.target]
         if missing:
             raise ValueError(f"indicator {self.id}: target has no level for {', '.join(missing)}")
-        bad = {k: v for k, v in self.target.items() if not 0 <= v <= 5}
-        if bad:
-            raise ValueError(f"indicator {self.id}: targets must be levels 0-5, got {bad}")
         return self
 
 
@@ -60,6 +101,7 @@ class Framework(BaseModel):
     pillars: list[Pillar]
     indicators: list[Indicator]
     sources: list[str] = Field(default_factory=list)
+    levels: Levels = Field(default_factory=Levels)
 
     @model_validator(mode="after")
     def _consistent(self) -> Framework:
@@ -73,6 +115,11 @@ class Framework(BaseModel):
         unknown = sorted({i.pillar for i in self.indicators} - set(pillar_ids))
         if unknown:
             raise ValueError(f"indicators name unknown pillars: {', '.join(unknown)}")
+        for indicator in self.indicators:
+            bad = {k: v for k, v in indicator.target.items() if not self.levels.contains(v)}
+            if bad:
+                raise ValueError(f"indicator {indicator.id}: targets must be levels "
+                                 f"{self.levels.min}-{self.levels.max}, got {bad}")
         return self
 
     def pillars_frame(self) -> pd.DataFrame:
