@@ -13,6 +13,7 @@ import pytest
 
 from workbench import business_case as bc
 from workbench import loading, paths
+from workbench.crosswalk import Crosswalk
 from workbench.framework import load_framework
 
 # --------------------------------------------------------------------------- builders
@@ -442,7 +443,7 @@ def test_budget_curve_re_solves_each_point():
 def test_shipped_catalogue_loads_cleanly_and_covers_the_framework():
     framework = load_framework()
     load = loading.load_table(paths.SHIPPED_DATA, "interventions",
-                              [loading._intervention_rules(framework)])
+                              [loading._intervention_rules(Crosswalk(framework, None))])
     assert load.error is None
     assert len(load.quarantine) == 0
     assert len(load.valid) == load.rows >= 20

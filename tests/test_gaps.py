@@ -25,7 +25,7 @@ import pytest
 import yaml
 
 from workbench import gaps, gaps_charts, notebook, paths, stages
-from workbench.framework import Framework, load_framework
+from workbench.framework import Framework, Levels, load_framework
 from workbench.loading import load_country
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -229,13 +229,61 @@ def test_pillar_and_overall_scores(result):
     assert result.summary["target_pillar_scores"]["respond"] == 60.0
 
 
-def test_pillar_without_scores_is_null_and_left_out_of_overall(mini):
-    # only protect indicators assessed: respond has no score and no say in the overall
+def test_overall_is_withheld_when_the_published_pillars_carry_too_little_weight(mini):
+    # Only protect (weight 0.6 of 1.0) assessed: below the 80% the coverage rule asks.
     assessment = _assessment()
     assessment = assessment[assessment["indicator_id"].str.startswith("PR")]
     res = gaps.analyse_gaps(mini, _entities(), assessment, _targets())
+    assert res.summary["pillar_scores"] == {"protect": round(1400 / 33, 2), "respond": None}
+    assert res.summary["overall_score"] is None
+    assert res.summary["target_overall_score"] is None
+    assert res.summary["withheld"] == {"overall": {"published_pillar_weight": 0.6, "needed": 0.8}}
+
+
+def test_a_pillar_assessed_below_min_coverage_is_withheld_with_the_coverage_found(mini):
+    # respond: 3 of 5 expected pairs assessed (0.6). With min_coverage 0.7 it is
+    # withheld; protect (5 of 5) carries 0.6 of the weight, so the overall goes too.
+    res = gaps.analyse_gaps(mini, _entities(), _assessment(), _targets(), min_coverage=0.7)
+    respond = 100 * (1.0 * 3 / 5 + 1.0 * (7 / 6) / 5) / 2.0
     assert res.summary["pillar_scores"]["respond"] is None
-    assert res.summary["overall_score"] == round(1400 / 33, 2)
+    assert res.summary["withheld"] == {
+        "respond": {"coverage": 0.6, "needed": 0.7, "score_unpublished": round(respond, 2)},
+        "overall": {"published_pillar_weight": 0.6, "needed": 0.8}}
+    assert res.summary["min_coverage"] == 0.7
+    # At the default 0.5 nothing is withheld and the two overall scores agree.
+    assert gaps.analyse_gaps(mini, _entities(), _assessment(), _targets()).summary["withheld"] == {}
+
+
+def test_scores_on_a_one_to_four_scale_by_hand(mini):
+    # The same assessment on a framework whose levels run 1-4 (levels clipped to it):
+    # u = (level - 1) / 3.
+    tiers = mini.model_copy(update={"levels": Levels(min=1, max=4, names={1: "Partial", 4: "Adaptive"})})
+    assessment = _assessment()
+    assessment["level"] = assessment["level"].clip(lower=1, upper=4)
+    targets = _targets().assign(target=lambda t: t["target"].clip(upper=4))
+    res = gaps.analyse_gaps(tiers, _entities(), assessment, targets)
+    # PR-N1 level 2; PR-O1 (2*1 + 5*2 + 3*4 + 1*1) / 11 = 25/11; weights 1 and 2.
+    protect = 100 * (1 * (2 - 1) / 3 + 2 * (25 / 11 - 1) / 3) / 3
+    # RS-N1 level 3; RS-O1 (5*1 + 1*2) / 6 = 7/6.
+    respond = 100 * ((3 - 1) / 3 + (7 / 6 - 1) / 3) / 2
+    assert res.summary["pillar_scores"] == {"protect": round(protect, 2), "respond": round(respond, 2)}
+    assert res.summary["overall_score"] == round(0.6 * protect + 0.4 * respond, 2)
+    assert res.summary["levels"] == {"min": 1, "max": 4, "names": {"1": "Partial", "4": "Adaptive"}}
+    # A top-level assessment scores 100; the bottom of the scale 0.
+    top = assessment.assign(level=4)
+    assert gaps.analyse_gaps(tiers, _entities(), top, targets).summary["overall_score"] == 100.0
+    bottom = assessment.assign(level=1)
+    assert gaps.analyse_gaps(tiers, _entities(), bottom, targets).summary["overall_score"] == 0.0
+    view = gaps.evidence_view(res.pairs, levels=tiers.levels)
+    assert "Level (1-4)" in view.columns and "Target (1-4)" in view.columns
+    assert set(view["Level (1-4)"]) >= {"1 Partial", "2", "4 Adaptive", "not assessed"}
+
+
+def test_the_summary_names_the_framework_its_pillars_and_levels(result):
+    assert result.summary["framework"] == "mini_csf"
+    assert result.summary["framework_title"] == "Mini CSF profile"
+    assert result.summary["pillars"] == {"protect": "Protect", "respond": "Respond"}
+    assert result.summary["levels"]["min"] == 0 and result.summary["levels"]["names"]["3"] == "established"
 
 
 def test_nothing_assessed(mini):
@@ -474,8 +522,11 @@ def test_shipped_framework_is_complete():
         assert ind.description.strip(), ind.id
         assert sorted(ind.levels) == [0, 1, 2, 3, 4, 5], ind.id
         assert all(text.strip() for text in ind.levels.values()), ind.id
-        assert re.fullmatch(r"D[1-5]\.[1-6]", ind.crosswalk.get("cmm", "")), ind.id
-        assert re.fullmatch(r"(GV|ID|PR|DE|RS|RC)\.[A-Z]{2}", ind.crosswalk.get("nist_csf", "")), ind.id
+        assert ind.crosswalk["cmm"], ind.id
+        assert all(re.fullmatch(r"D[1-5]\.[1-6]", code) for code in ind.crosswalk["cmm"]), ind.id
+        assert ind.crosswalk["nist_csf"], ind.id
+        assert all(re.fullmatch(r"(GV|ID|PR|DE|RS|RC)\.[A-Z]{2}-\d{2}", code)
+                   for code in ind.crosswalk["nist_csf"]), ind.id
         assert any("CMM" in s for s in ind.sources), ind.id
         assert any("NIST CSF" in s for s in ind.sources), ind.id
         if ind.scope == "national":

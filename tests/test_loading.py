@@ -202,7 +202,7 @@ def test_assessment_reference_and_level_rules(tmp_path: Path) -> None:
     load = loading.load_country(folder).tables["capability_assessment"]
     assert len(load.valid) == 4
     assert reasons(load) == [
-        "level: '7' is above 5",
+        "level: '7' is outside the level scale 0-5 of framework gca",
         "level: '2.5' is not a whole number",
         "entity_id: 'GHOST' is not in entities.csv",
         "indicator_id: 'XYZ-99' is not an indicator of framework gca",
@@ -258,7 +258,7 @@ def test_targets_and_interventions_references(tmp_path: Path) -> None:
         "pillar: 'space' is not a pillar of framework gca",
         "requires: Z not in this catalogue",
         "loss_reduction: '1.5' is above 1",
-        "duration_months: '0' is below 1; indicators: QQQ not in framework gca",
+        "duration_months: '0' is below 1; indicators: QQQ not in framework gca nor reached through its crosswalk",
     ]
 
 

@@ -167,7 +167,7 @@ def test_jamaica_quarantine_is_exactly_the_deliberate_rows(loaded):
     assessment = jm.tables["capability_assessment"].quarantine
     assert _reasons(jm, "capability_assessment") == [
         "entity_id: 'MIN-TOURISM-OLD' is not in entities.csv",
-        "level: '7' is above 5",
+        "level: '7' is outside the level scale 0-5 of framework gca",
     ]
     assert len(assessment) == 2
     # The evidence with markup is a valid row, kept as written.

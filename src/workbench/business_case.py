@@ -39,6 +39,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from workbench.chart_style import format_usd
+from workbench.crosswalk import split_ids
 
 # The plan is optimal to within this share of the objective (docs/methods.md §3).
 OPTIMALITY_GAP = 0.005
@@ -168,13 +169,6 @@ class Roadmap:
 
 
 # --------------------------------------------------------------------------- preparation
-
-
-def split_ids(value: object) -> list[str]:
-    """``"a; b"`` -> ``["a", "b"]``; blank / NaN -> ``[]``."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return []
-    return [part.strip() for part in str(value).split(";") if part.strip()]
 
 
 def duration_years(duration_months: Iterable[int]) -> np.ndarray:

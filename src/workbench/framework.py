@@ -12,14 +12,10 @@ from typing import Literal
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from workbench import paths, vocab
 from workbench.errors import DataFileError
-
-# The shipped framework's levels: 0 absent, then the Oxford CMM's five stages.
-GCA_LEVEL_NAMES = {0: "absent", 1: "start-up", 2: "formative", 3: "established",
-                   4: "strategic", 5: "dynamic"}
 
 
 class Levels(BaseModel):
@@ -38,7 +34,7 @@ class Levels(BaseModel):
     def _default_names(cls, raw: object) -> object:
         if isinstance(raw, dict) and "names" not in raw and (
                 raw.get("min", 0), raw.get("max", 5)) == (0, 5):
-            return {**raw, "names": dict(GCA_LEVEL_NAMES)}
+            return {**raw, "names": dict(vocab.LEVELS)}
         return raw
 
     @model_validator(mode="after")
@@ -62,6 +58,9 @@ class Levels(BaseModel):
         return self.min <= level <= self.max
 
 
+DEFAULT_LEVELS = Levels()
+
+
 class Pillar(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
@@ -79,10 +78,19 @@ class Indicator(BaseModel):
     title: str
     weight: float = Field(gt=0, description="weight within its pillar")
     target: dict[str, int] = Field(description="target level per entity type")
-    crosswalk: dict[str, str] = Field(default_factory=dict)
+    # scheme -> the codes of that scheme the indicator maps to (many-to-many; a single
+    # code may be written as a plain string)
+    crosswalk: dict[str, list[str]] = Field(default_factory=dict)
     description: str = ""
     levels: dict[int, str] = Field(default_factory=dict, description="what each level looks like")
     sources: list[str] = Field(default_factory=list)
+
+    @field_validator("crosswalk", mode="before")
+    @classmethod
+    def _codes_as_lists(cls, raw: object) -> object:
+        if isinstance(raw, dict):
+            return {k: [v] if isinstance(v, str) else v for k, v in raw.items()}
+        return raw
 
     @model_validator(mode="after")
     def _targets_cover_scope(self) -> Indicator:
@@ -133,7 +141,7 @@ class Framework(BaseModel):
 
         Columns: indicator_id, pillar_id, scope, title, weight, pillar_weight,
         target_<entity_type> for each entity type named in any target, and
-        crosswalk_<scheme> for each crosswalk scheme.
+        crosswalk_<scheme> for each crosswalk scheme (its codes joined by "; ").
         """
         pillar_weight = {p.id: p.weight for p in self.pillars}
         rows = []
@@ -147,7 +155,7 @@ class Framework(BaseModel):
                 "pillar_weight": pillar_weight[ind.pillar],
             }
             row.update({f"target_{k}": v for k, v in ind.target.items()})
-            row.update({f"crosswalk_{k}": v for k, v in ind.crosswalk.items()})
+            row.update({f"crosswalk_{k}": "; ".join(v) for k, v in ind.crosswalk.items()})
             rows.append(row)
         frame = pd.DataFrame(rows)
         for col in [c for c in frame.columns if c.startswith("target_")]:

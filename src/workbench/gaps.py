@@ -1,5 +1,5 @@
 """Gap analysis: government departments, CNI operators and the country as a whole
-against an assessment framework (by default the five ITU GCA pillars).
+against an assessment framework (the shipped one, or the country's own).
 
 Implements docs/methods.md section 2 (docs/gaps.md explains it with a worked example):
 
@@ -10,8 +10,12 @@ Implements docs/methods.md section 2 (docs/gaps.md explains it with a worked exa
   and lower ``coverage`` = assessed pairs / expected pairs;
 - indicator score = NATIONAL's level (national scope) or the criticality-weighted
   mean level of the entities assessed on it (organisation scope);
-- pillar score = 100 * sum(weight * score / 5) / sum(weight) over the pillar's
-  scored indicators; ``overall_score`` = pillar-weighted mean of pillar scores;
+- pillar score = 100 * sum(weight * u(score)) / sum(weight) over the pillar's
+  scored indicators, u = (score - min) / (max - min) on the framework's level scale;
+  ``overall_score`` = pillar-weighted mean of pillar scores;
+- coverage rule: a pillar score is published only when at least ``min_coverage`` of
+  its expected pairs are assessed, the overall score only when the published pillars
+  carry at least 80% of the pillar weight; otherwise ``withheld`` says why;
 - priority = gap * criticality * indicator weight * pillar weight; ``top_gaps``
   are the highest, ties by entity_id then indicator_id.
 
@@ -31,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from workbench import paths, vocab
-from workbench.framework import Framework
+from workbench.framework import DEFAULT_LEVELS, Framework, Levels
 
 # The exact columns of ``assessment_pairs`` (the business case reads them).
 PAIR_COLUMNS: tuple[str, ...] = (
@@ -54,8 +58,12 @@ PAIR_COLUMNS: tuple[str, ...] = (
     "assessed",
 )
 
-MAX_LEVEL = 5
 TOP_N = 20
+# The coverage rule (docs/methods.md section 2): a pillar score needs this share of
+# its expected pairs assessed (the profile's min_coverage), the overall score
+# published pillars carrying this share of the pillar weight.
+DEFAULT_MIN_COVERAGE = 0.5
+OVERALL_MIN_PILLAR_WEIGHT = 0.8
 # Priorities are products of small integers and decimal weights; rounding away
 # float noise (3 * 0.2 = 0.6000000000000001) keeps equal priorities equal, so that
 # ties fall to entity_id then indicator_id as docs/methods.md says.
@@ -221,7 +229,8 @@ class ScoreTables:
     overall: pd.DataFrame  # by + score, target_score
 
 
-def score_tables(pairs: pd.DataFrame, by: list[str] | tuple[str, ...] = ()) -> ScoreTables:
+def score_tables(pairs: pd.DataFrame, by: list[str] | tuple[str, ...] = (),
+                 levels: Levels = DEFAULT_LEVELS) -> ScoreTables:
     """Indicator, pillar and overall scores of ``pairs`` (docs/methods.md section 2).
 
     The indicator score is the criticality-weighted mean level of the assessed
@@ -233,9 +242,10 @@ def score_tables(pairs: pd.DataFrame, by: list[str] | tuple[str, ...] = ()) -> S
     Args:
         pairs: rows of ``assessment_pairs``.
         by: grouping columns (e.g. ``["entity_type"]``); empty for the whole country.
+        levels: the framework's level scale (scores are normalised on it).
 
     Returns:
-        ScoreTables with scores on 0-5 (indicators) and 0-100 (pillars, overall).
+        ScoreTables with indicator scores in levels and 0-100 (pillars, overall).
     """
     by = list(by)
     done = pairs.loc[pairs["assessed"]]
@@ -254,8 +264,8 @@ def score_tables(pairs: pd.DataFrame, by: list[str] | tuple[str, ...] = ()) -> S
     indicators = indicators.drop(columns=["_w", "_wl", "_wt"])
 
     weighted = indicators.assign(
-        _ws=indicators["indicator_weight"] * indicators["score"] / MAX_LEVEL,
-        _wt=indicators["indicator_weight"] * indicators["target_score"] / MAX_LEVEL,
+        _ws=indicators["indicator_weight"] * levels.normalised(indicators["score"]),
+        _wt=indicators["indicator_weight"] * levels.normalised(indicators["target_score"]),
     )
     pillars = weighted.groupby(by + ["pillar_id", "pillar_weight"], as_index=False, sort=False, dropna=False).agg(
         indicators_scored=("indicator_id", "size"),
@@ -305,7 +315,7 @@ def _group_counts(pairs: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     return counts
 
 
-def group_view(pairs: pd.DataFrame, by: str) -> pd.DataFrame:
+def group_view(pairs: pd.DataFrame, by: str, levels: Levels = DEFAULT_LEVELS) -> pd.DataFrame:
     """One row per value of ``by``: counts, coverage, gaps and the group's scores.
 
     The group's ``overall_score`` applies the whole method to the group's pairs
@@ -323,7 +333,7 @@ def group_view(pairs: pd.DataFrame, by: str) -> pd.DataFrame:
     if pairs.empty:
         return pd.DataFrame(columns=[by, "entities", "expected", "assessed", "coverage"])
     counts = _group_counts(pairs, [by])
-    scores = score_tables(pairs, [by])
+    scores = score_tables(pairs, [by], levels)
     overall = scores.overall.rename(columns={"score": "overall_score"})
     pillar_wide = scores.pillars.pivot_table(
         index=by, columns="pillar_id", values="score", aggfunc="first", dropna=False
@@ -335,18 +345,18 @@ def group_view(pairs: pd.DataFrame, by: str) -> pd.DataFrame:
     return view
 
 
-def entity_type_view(pairs: pd.DataFrame) -> pd.DataFrame:
+def entity_type_view(pairs: pd.DataFrame, levels: Levels = DEFAULT_LEVELS) -> pd.DataFrame:
     """``group_view`` by entity type (national, government, cni_operator, in that order)."""
-    view = group_view(pairs, "entity_type")
+    view = group_view(pairs, "entity_type", levels)
     order = {t: i for i, t in enumerate(vocab.ENTITY_TYPES)}
     return view.sort_values("entity_type", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
 
 
-def cni_sector_view(pairs: pd.DataFrame) -> pd.DataFrame:
+def cni_sector_view(pairs: pd.DataFrame, levels: Levels = DEFAULT_LEVELS) -> pd.DataFrame:
     """``group_view`` of CNI operators by sector (blank sector shown as "unspecified")."""
     cni = pairs.loc[pairs["entity_type"] == "cni_operator"]
     cni = cni.assign(sector=cni["sector"].fillna("unspecified").astype("str"))
-    return group_view(cni, "sector")
+    return group_view(cni, "sector", levels)
 
 
 # --------------------------------------------------------------------------- top gaps
@@ -388,8 +398,10 @@ def crosswalk_scores(framework: Framework, indicator_scores: pd.DataFrame) -> pd
     the pillar method: share = (pillar weight / sum of scored pillars' weights) *
     (indicator weight / sum of the scored indicators' weights in its pillar). A
     crosswalk group's score is the share-weighted mean of its indicators' scores,
-    times 100 / 5. The groups' scores, weighted by their shares, average back to
-    the overall score.
+    normalised on the level scale, times 100. An indicator mapped to several codes
+    of a scheme counts in each of their groups, once per group. Where every
+    indicator maps to one group, the groups' scores, weighted by their shares,
+    average back to the overall score.
 
     Args:
         framework: the assessment framework (its indicators' ``crosswalk``).
@@ -403,7 +415,8 @@ def crosswalk_scores(framework: Framework, indicator_scores: pd.DataFrame) -> pd
         [
             {"indicator_id": ind.id, "scheme": scheme, "code": code}
             for ind in framework.indicators
-            for scheme, code in ind.crosswalk.items()
+            for scheme, codes in ind.crosswalk.items()
+            for code in codes
         ],
         columns=["indicator_id", "scheme", "code"],
     )
@@ -412,6 +425,7 @@ def crosswalk_scores(framework: Framework, indicator_scores: pd.DataFrame) -> pd
     if mapping.empty:
         return pd.DataFrame(columns=columns)
     mapping["group"] = mapping["code"].map(crosswalk_group)
+    mapping = mapping.drop_duplicates(["indicator_id", "scheme", "group"])
     scored = indicator_scores[["indicator_id", "pillar_id", "indicator_weight", "pillar_weight",
                                "score", "target_score"]]
     if not scored.empty:
@@ -437,8 +451,9 @@ def crosswalk_scores(framework: Framework, indicator_scores: pd.DataFrame) -> pd
         _t=("_t", "sum"),
     )
     has = table["share"] > 0
-    table["score"] = (100 / MAX_LEVEL * table["_s"] / table["share"]).where(has)
-    table["target_score"] = (100 / MAX_LEVEL * table["_t"] / table["share"]).where(has)
+    levels = framework.levels
+    table["score"] = (100 * levels.normalised(table["_s"] / table["share"])).where(has)
+    table["target_score"] = (100 * levels.normalised(table["_t"] / table["share"])).where(has)
     table["scheme_title"] = table["scheme"].map(CROSSWALK_SCHEMES).fillna(table["scheme"])
     titles = [CROSSWALK_GROUP_TITLES.get(s, {}).get(g, g) for s, g in zip(table["scheme"], table["group"])]
     table["group_title"] = pd.Series(titles, index=table.index, dtype="str")
@@ -569,6 +584,7 @@ class GapResult:
     assessed_period: str = ""
     framework_title: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    levels: Levels = DEFAULT_LEVELS
 
 
 def _num(value: Any, decimals: int = SCORE_DECIMALS) -> float | None:
@@ -601,6 +617,7 @@ def analyse_gaps(
     *,
     top_n: int = TOP_N,
     country: str | None = None,
+    min_coverage: float = DEFAULT_MIN_COVERAGE,
 ) -> GapResult:
     """Run the gap analysis of METHODS.md section 2.
 
@@ -612,12 +629,15 @@ def analyse_gaps(
         top_n: how many gaps ``top_gaps`` lists.
         country: ISO code; when given, the summary gains a ``peer_benchmark``
             block (ITU GCI 2020 scores of Commonwealth peers, a different instrument).
+        min_coverage: the coverage rule's share of a pillar's expected pairs that
+            must be assessed for its score to be published.
 
     Returns:
         GapResult whose ``summary`` is the ``gaps`` block of summary.json.
     """
+    levels = framework.levels
     pairs = assessment_pairs(framework, entities, assessment, targets)
-    scores = score_tables(pairs)
+    scores = score_tables(pairs, levels=levels)
     pillars_meta = framework.pillars_frame().rename(columns={"title": "pillar_title", "weight": "pillar_weight"})
     counts_by_pillar = pairs.groupby("pillar_id", as_index=False).agg(
         indicators=("indicator_id", "nunique"), expected=("assessed", "size"), assessed=("assessed", "sum")
@@ -631,6 +651,7 @@ def analyse_gaps(
     pillar_scores["assessed"] = pillar_scores["assessed"].fillna(0).astype("int64")
     pillar_scores["indicators_scored"] = pillar_scores["indicators_scored"].fillna(0).astype("int64")
     pillar_scores["coverage"] = (pillar_scores["assessed"] / pillar_scores["expected"].where(pillar_scores["expected"] > 0))
+    withheld = _coverage_rule(pillar_scores, min_coverage)
 
     ind_meta = _framework_indicators(framework).drop(columns=["_indicator_order"])
     ind_counts = pairs.groupby("indicator_id", as_index=False).agg(
@@ -644,21 +665,26 @@ def analyse_gaps(
     indicator_scores["entities_assessed"] = indicator_scores["entities_assessed"].fillna(0).astype("int64")
     indicator_scores["gaps_open"] = indicator_scores["gaps_open"].fillna(0).astype("int64")
 
-    overall = scores.overall["score"].iloc[0]
-    target_overall = scores.overall["target_score"].iloc[0]
+    overall, target_overall = _published_overall(pillar_scores, withheld)
     expected, assessed = len(pairs), int(pairs["assessed"].sum())
     coverage = assessed / expected if expected else math.nan
     top = rank_gaps(pairs, top_n)
-    by_type = entity_type_view(pairs)
-    by_sector = cni_sector_view(pairs)
+    by_type = entity_type_view(pairs, levels)
+    by_sector = cni_sector_view(pairs, levels)
     crosswalk = crosswalk_scores(framework, scores.indicators)
     period_words, period_from, period_to = _assessed_period(pairs, assessment)
 
     summary: dict[str, Any] = {
         "framework": framework.id,
+        "framework_title": framework.title,
+        "levels": {"min": levels.min, "max": levels.max,
+                   "names": {str(k): v for k, v in levels.names.items()}},
+        "pillars": {p.id: p.title for p in framework.pillars},
         "pillar_scores": {r.pillar_id: _num(r.score) for r in pillar_scores.itertuples()},
         "overall_score": _num(overall),
         "coverage": _num(coverage, 4),
+        "min_coverage": min_coverage,
+        "withheld": withheld,
         "top_gaps": [
             {"entity_id": r.entity_id, "indicator_id": r.indicator_id, "level": int(r.level),
              "target": int(r.target), "gap": int(r.gap), "priority": _num(r.priority, 4)}
@@ -700,7 +726,37 @@ def analyse_gaps(
         peers=peers,
         assessed_period=period_words,
         framework_title=framework.title,
+        levels=levels,
     )
+
+
+def _coverage_rule(pillar_scores: pd.DataFrame, min_coverage: float) -> dict[str, dict[str, Any]]:
+    """Withhold the scores of pillars assessed below ``min_coverage`` (in place: their
+    score and target_score become NaN); what was withheld, with the coverage found."""
+    low = pillar_scores["score"].notna() & ~(pillar_scores["coverage"] >= min_coverage)
+    withheld = {
+        str(r.pillar_id): {"coverage": _num(r.coverage, 4), "needed": min_coverage,
+                           "score_unpublished": _num(r.score)}
+        for r in pillar_scores.loc[low].itertuples()
+    }
+    pillar_scores.loc[low, ["score", "target_score"]] = np.nan
+    pillar_scores["withheld"] = low
+    return withheld
+
+
+def _published_overall(pillar_scores: pd.DataFrame,
+                       withheld: dict[str, dict[str, Any]]) -> tuple[float, float]:
+    """The overall score and its target over the published pillars, or NaN (and an
+    ``overall`` entry in ``withheld``) when they carry too little of the pillar weight."""
+    published = pillar_scores.loc[pillar_scores["score"].notna()]
+    weight = published["pillar_weight"].sum()
+    share = weight / pillar_scores["pillar_weight"].sum() if len(pillar_scores) else 0.0
+    if not published.empty and share >= OVERALL_MIN_PILLAR_WEIGHT - 1e-12:
+        return ((published["pillar_weight"] * published["score"]).sum() / weight,
+                (published["pillar_weight"] * published["target_score"]).sum() / weight)
+    withheld["overall"] = {"published_pillar_weight": _num(share, 4),
+                           "needed": OVERALL_MIN_PILLAR_WEIGHT}
+    return math.nan, math.nan
 
 
 def _group_block(view: pd.DataFrame, key: str) -> dict[str, dict[str, Any]]:
@@ -721,10 +777,16 @@ def _group_block(view: pd.DataFrame, key: str) -> dict[str, dict[str, Any]]:
 # --------------------------------------------------------------------------- views
 
 
-def level_label(levels: pd.Series) -> pd.Series:
-    """``3`` -> ``"3 established"``; missing -> ``"not assessed"``."""
-    words = levels.map(lambda v: f"{int(v)} {vocab.LEVELS[int(v)]}" if pd.notna(v) else "not assessed")
-    return words.astype("str")
+def level_label(values: pd.Series, levels: Levels = DEFAULT_LEVELS) -> pd.Series:
+    """``3`` -> ``"3 established"`` (the level's name on the framework's scale, the
+    number alone when it has none); missing -> ``"not assessed"``."""
+    def words(value: Any) -> str:
+        if pd.isna(value):
+            return "not assessed"
+        name = levels.names.get(int(value))
+        return f"{int(value)} {name}" if name else str(int(value))
+
+    return values.map(words).astype("str")
 
 
 def _whole_or_blank(values: pd.Series) -> pd.Series:
@@ -732,22 +794,25 @@ def _whole_or_blank(values: pd.Series) -> pd.Series:
     return values.map(lambda v: "" if pd.isna(v) else str(int(v))).astype("str")
 
 
-def evidence_view(pairs: pd.DataFrame, entity_id: str | None = None) -> pd.DataFrame:
+def evidence_view(pairs: pd.DataFrame, entity_id: str | None = None, *,
+                  levels: Levels = DEFAULT_LEVELS) -> pd.DataFrame:
     """Readable rows of pairs with the evidence beside the level (raw text: render
     with ``notebook.table_html`` or ``escaped``, which escape it).
 
     Args:
         pairs: rows of ``assessment_pairs`` (or of ``rank_gaps``).
         entity_id: keep one entity only.
+        levels: the framework's level scale (column titles, level names).
     """
+    scale = f"({levels.min}-{levels.max})"
     rows = pairs if entity_id is None else pairs.loc[pairs["entity_id"] == entity_id]
     view = pd.DataFrame({
         "Entity": rows["entity_name"].astype("str"),
         "Indicator": rows["indicator_id"].astype("str") + " " + rows["indicator_title"].astype("str"),
-        "Level (0-5)": level_label(rows["level"]),
+        f"Level {scale}": level_label(rows["level"], levels),
         # Whole numbers as text: a missing one (no target, not assessed) shows blank,
         # where an Int64 column would print "<NA>".
-        "Target (0-5)": _whole_or_blank(rows["target"]),
+        f"Target {scale}": _whole_or_blank(rows["target"]),
         "Gap (levels)": _whole_or_blank(rows["gap"]),
         "Evidence": rows["evidence"].astype("str"),
     })
@@ -833,8 +898,8 @@ def framework_table(framework: Framework) -> pd.DataFrame:
             "title": ind.title,
             "weight": f"{ind.weight:g}",
             "default targets": "; ".join(f"{k} {v}" for k, v in ind.target.items()),
-            "CMM 2021": ind.crosswalk.get("cmm", ""),
-            "NIST CSF 2.0": ind.crosswalk.get("nist_csf", ""),
+            "CMM 2021": "; ".join(ind.crosswalk.get("cmm", [])),
+            "NIST CSF 2.0": "; ".join(ind.crosswalk.get("nist_csf", [])),
             "sources": "\n".join(ind.sources),
         }
         for ind in framework.indicators

@@ -28,6 +28,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from workbench import paths, safe_tables, schemas, vocab
+from workbench.crosswalk import Crosswalk, carried_over, split_ids, translate_catalogue
 from workbench.errors import DataFileError, StageSkipped
 from workbench.framework import Framework, load_framework
 from workbench.input_files import checked_file, input_sha256
@@ -749,6 +750,18 @@ def _entity_rules(frame: pd.DataFrame) -> list[tuple[pd.Series, str]]:
     ]
 
 
+def _outside_scale(frame: pd.DataFrame, column: str, framework: Framework) -> tuple[pd.Series, _Reason]:
+    """Rows whose ``column`` is a level outside the framework's scale."""
+    levels = framework.levels
+    values = frame[column]
+    outside = values.notna() & ((values < levels.min) | (values > levels.max)).fillna(False)
+    scale = f"{levels.min}-{levels.max}"
+    return outside, _Reason.per_row(
+        column, f"is outside the framework's level scale {scale}",
+        f"{column}: '" + values.astype(str) + f"' is outside the level scale {scale} of framework "
+        f"{framework.id}")
+
+
 def _assessment_rules(entities: pd.DataFrame, framework: Framework):
     entity_type = entities.set_index("entity_id")["entity_type"]
     scope = {i.id: i.scope for i in framework.indicators}
@@ -776,6 +789,7 @@ def _assessment_rules(entities: pd.DataFrame, framework: Framework):
                 "indicator_id: '" + frame["indicator_id"].astype(str) + "' is "
                 + scopes.astype(str) + "-scope and cannot be assessed for "
                 + frame["entity_id"].astype(str))),
+            _outside_scale(frame, "level", framework),
         ]
 
     return rules
@@ -799,6 +813,7 @@ def _target_rules(entities: pd.DataFrame | None, framework: Framework):
                  "indicator_id", f"is not an indicator of framework {framework.id}",
                  "indicator_id: '" + frame["indicator_id"].astype(str)
                  + f"' is not an indicator of framework {framework.id}")),
+            _outside_scale(frame, "target", framework),
         ]
 
     return rules
@@ -806,32 +821,39 @@ def _target_rules(entities: pd.DataFrame | None, framework: Framework):
 
 def _split_ids(values: pd.Series) -> pd.Series:
     """``a;b`` -> ['a', 'b'] (blank -> [])."""
-    return values.fillna("").str.split(";").map(lambda ids: [i.strip() for i in ids if i.strip()])
+    return values.map(split_ids)
 
 
-def _intervention_rules(framework: Framework):
+def _intervention_rules(crosswalk: Crosswalk):
+    framework = crosswalk.framework
     pillar_ids = {p.id for p in framework.pillars}
-    indicator_ids = {i.id for i in framework.indicators}
 
     def rules(frame: pd.DataFrame) -> list[tuple[pd.Series, object]]:
         ids = set(frame["intervention_id"].dropna())
         indicators = _split_ids(frame["indicators"])
         requires = _split_ids(frame["requires"])
-        unknown_ind = indicators.map(lambda xs: ", ".join(x for x in xs if x not in indicator_ids))
+        # Ids of another framework are carried over through the crosswalk (crosswalk.py).
+        unknown_ind = indicators.map(lambda xs: ", ".join(crosswalk.resolve_all(xs)[1]))
+        foreign = indicators.map(lambda xs: carried_over(xs, crosswalk))
         unknown_req = requires.map(lambda xs: ", ".join(x for x in xs if x not in ids))
+        outside, outside_reason = _outside_scale(frame, "raises_to", framework)
         return [
-            (frame["pillar"].notna() & ~frame["pillar"].isin(list(pillar_ids)),
+            (frame["pillar"].notna() & ~frame["pillar"].isin(list(pillar_ids)) & ~foreign,
              _Reason.per_row("pillar", f"is not a pillar of framework {framework.id}",
                              "pillar: '" + frame["pillar"].astype(str)
                              + f"' is not a pillar of framework {framework.id}")),
             (unknown_ind != "",
-             _Reason.per_row("indicators", f"names indicators not in framework {framework.id}",
-                             "indicators: " + unknown_ind + f" not in framework {framework.id}")),
+             _Reason.per_row("indicators",
+                             f"names indicators not in framework {framework.id} nor reached "
+                             "through its crosswalk",
+                             "indicators: " + unknown_ind + f" not in framework {framework.id} "
+                             "nor reached through its crosswalk")),
             (frame["indicators"].notna() & (indicators.map(len) == 0),
              "indicators: no indicator id given"),
             (unknown_req != "",
              _Reason.per_row("requires", "names interventions not in this catalogue",
                              "requires: " + unknown_req + " not in this catalogue")),
+            (outside & ~foreign, outside_reason),
         ]
 
     return rules
@@ -959,7 +981,17 @@ def _load_framework_table(
         return load_table(folder, name, [_assessment_rules(entity_frame, framework)])
     if name == "targets":
         return load_table(folder, name, [_target_rules(entity_frame, framework)])
-    return load_table(folder, name, [_intervention_rules(framework)], fallback=fallback)
+    crosswalk = Crosswalk(framework, _shipped_framework_unless(framework))
+    load = load_table(folder, name, [_intervention_rules(crosswalk)], fallback=fallback)
+    load.valid = translate_catalogue(load.valid, crosswalk)
+    return load
+
+
+def _shipped_framework_unless(framework: Framework) -> Framework | None:
+    """The shipped framework, whose indicators the shipped catalogue names; None when
+    the country is assessed on it (nothing to carry over)."""
+    shipped = load_framework(None)
+    return None if shipped.id == framework.id else shipped
 
 
 def _blocked_table(folder: Path, name: str, blocked_by: str, why: str,

@@ -224,8 +224,9 @@ class CapabilityAssessment(pa.DataFrameModel):
     entity_id: Series[str] = _field("ref", "an entity_id of entities.csv")
     indicator_id: Series[str] = _field("ref", "an indicator id of the framework")
     level: Series[pd.Int64Dtype] = _field(
-        "int", "maturity level 0-5; blank = not assessed (never read as 0)",
-        nullable=True, ge=0, le=5,
+        "int", "maturity level on the framework's scale (0-5 for the shipped framework); "
+        "blank = not assessed (never read as 0)",
+        nullable=True,
     )
     evidence: Series[str] = _field("text", "what the level rests on (free text)", nullable=True)
     assessed_on: Series[pd.Timestamp] = _field("date", "date of the assessment", nullable=True)
@@ -241,7 +242,7 @@ class Targets(pa.DataFrameModel):
 
     applies_to: Series[str] = _field("ref", "an entity_type or an entity_id")
     indicator_id: Series[str] = _field("ref", "an indicator id of the framework")
-    target: Series[pd.Int64Dtype] = _field("int", "target level 0-5", ge=0, le=5)
+    target: Series[pd.Int64Dtype] = _field("int", "target level on the framework's scale")
 
     class Config:
         name = "targets"
@@ -260,7 +261,7 @@ class Interventions(pa.DataFrameModel):
         "code", "national, government, cni_operator or all", isin=list(vocab.APPLIES_TO)
     )
     raises_to: Series[pd.Int64Dtype] = _field(
-        "int", "level its indicators reach once it is complete", ge=0, le=5
+        "int", "level its indicators reach once it is complete, on the framework's scale"
     )
     capex_usd: Series[float] = _field(
         "number", "per programme (national scope) or per entity (organisation scope)", ge=0
