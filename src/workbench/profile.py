@@ -33,6 +33,10 @@ class Profile(BaseModel):
     budget_usd_per_year: float = Field(ge=0, le=NUMBER_LIMIT)
     horizon_years: int = Field(ge=1, le=30)
     synthetic: bool = False
+    min_coverage: float = Field(
+        default=0.5, gt=0, le=1,
+        description="share of a pillar's expected checks that must be assessed for its score "
+                    "to be published (the coverage rule)")
 
     @field_validator("country")
     @classmethod

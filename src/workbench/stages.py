@@ -75,6 +75,7 @@ def gap_analysis(data: CountryData) -> GapResult:
         data.table("capability_assessment"),
         targets=optional_table(data, "targets"),
         country=data.code,
+        min_coverage=data.profile.min_coverage,
     )
 
 
