@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +122,25 @@ def test_overrides_change_scope_weights_targets_and_groups() -> None:
     assert indicators["PR.AA-03"]["weight"] == 0.5
     assert indicators["PR.AA-01"]["target"] == {"government": 2, "cni_operator": 4}
     assert ("GV.OC-02", "not in the implementation groups chosen") in imported.left_out
+
+
+def test_overrides_give_indicators_a_crosswalk() -> None:
+    overrides = fi.ImportOverrides(crosswalk={"PR.AA-01": {"nist_csf": ["PR.AA-01", "PR.AA-05"]},
+                                              "urn:test:node:pr.ds-11": {"gca": ["TEC-12"]}})
+    indicators = _by_id(fi.import_library(_library(), overrides=overrides))
+    assert indicators["PR.AA-01"]["crosswalk"] == {"nist_csf": ["PR.AA-01", "PR.AA-05"]}
+    assert indicators["PR.DS-11"]["crosswalk"] == {"gca": ["TEC-12"]}
+    assert "crosswalk" not in indicators["PR.AA-03"]
+    with pytest.raises(fi.FrameworkImportError, match="crosswalk: XX name no node"):
+        fi.import_library(_library(), overrides=fi.ImportOverrides(crosswalk={"XX": {"a": ["b"]}}))
+
+
+def test_the_shipped_example_crosswalk_for_the_cisa_goals_reads() -> None:
+    example = Path(__file__).parents[1] / "docs" / "examples" / "cisa-cpg-2.0-overrides.yaml"
+    overrides = fi.read_overrides(example)
+    assert len(overrides.crosswalk) == 34
+    codes = {code for entry in overrides.crosswalk.values() for code in entry["nist_csf"]}
+    assert all(re.fullmatch(r"(GV|ID|PR|DE|RS|RC)\.[A-Z]{2}-\d{2}", code) for code in codes)
 
 
 def test_overrides_file_errors_name_the_key(tmp_path: Path) -> None:

@@ -53,7 +53,8 @@ class ImportOverrides(BaseModel):
 
     Keys of ``scope``, ``weights`` and ``targets`` are node ``ref_id`` or ``urn``
     values. A scope or target given for a node applies to every indicator under it
-    (the nearest node wins); a weight applies to the pillar or indicator it names.
+    (the nearest node wins); a weight or crosswalk applies to the pillar or indicator
+    it names.
     A target is one level for every entity type of the indicator's scope, or a
     mapping of entity type to level.
     """
@@ -67,6 +68,9 @@ class ImportOverrides(BaseModel):
     scope: dict[str, Scope] = Field(default_factory=dict)
     weights: dict[str, float] = Field(default_factory=dict)
     targets: dict[str, int | dict[str, int]] = Field(default_factory=dict)
+    # node -> {scheme: [codes]}: what the indicator maps to in other frameworks (e.g.
+    # NIST CSF 2.0 subcategories), through which the shipped catalogue reaches it.
+    crosswalk: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
     default_target: int | None = None
     default_scope: Scope = "organisation"
 
@@ -419,6 +423,9 @@ def import_library(library: Mapping[str, Any], *, source: str = "library",
             "urn": node.urn,
             "ref_id": node.ref_id,
         }
+        crosswalk = overrides.crosswalk.get(node.urn) or overrides.crosswalk.get(node.ref_id)
+        if crosswalk:
+            indicator["crosswalk"] = {scheme: list(codes) for scheme, codes in crosswalk.items()}
         if node.description:
             indicator["description"] = node.description
         if node.implementation_groups:
@@ -487,7 +494,7 @@ def _check_level(level: Any, scale: Levels, where: str) -> None:
 
 def _check_override_keys(overrides: ImportOverrides, nodes: Iterable[Node], source: str) -> None:
     known = {key for node in nodes for key in (node.urn, node.ref_id) if key}
-    for what in ("scope", "weights", "targets"):
+    for what in ("scope", "weights", "targets", "crosswalk"):
         unknown = sorted(set(getattr(overrides, what)) - known)
         if unknown:
             raise FrameworkImportError(

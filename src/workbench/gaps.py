@@ -832,11 +832,56 @@ def escaped(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def framework_description(result: GapResult) -> str:
+    """What the assessment was made on, in plain words from the framework itself:
+    its pillars, its levels and what a score of 100 means."""
+    levels = result.levels
+    pillars = result.pillar_scores["pillar_title"].astype(str).tolist()
+    indicators = len(result.indicator_scores)
+    named = ", ".join(pillars[:8]) + (f" and {len(pillars) - 8} more" if len(pillars) > 8 else "")
+
+    def level(value: int) -> str:
+        name = levels.names.get(value)
+        return f"{value} ({name})" if name else str(value)
+
+    return (
+        f"Assessed on {result.framework_title}: {indicators} indicator"
+        f"{'' if indicators == 1 else 's'} in {len(pillars)} pillar{'' if len(pillars) == 1 else 's'} "
+        f"({named}). Each indicator gets a level from {level(levels.min)} to {level(levels.max)} "
+        "and has a target level; a gap is how many levels an organisation is below its target. "
+        f"Scores run from 0 to 100: 100 means every assessed indicator is at the top level, "
+        f"{level(levels.max)}; 0 that every one is at {level(levels.min)}."
+    )
+
+
+def withheld_notes(result: GapResult) -> list[str]:
+    """One sentence per score the coverage rule withholds (empty when none is)."""
+    withheld = result.summary.get("withheld", {})
+    titles = dict(zip(result.pillar_scores["pillar_id"].astype(str),
+                      result.pillar_scores["pillar_title"].astype(str)))
+    notes = [
+        f"The {titles.get(pillar, pillar)} score is withheld: {100 * (entry['coverage'] or 0):.0f}% "
+        f"of its expected checks were assessed, and a score needs at least {100 * entry['needed']:.0f}%."
+        for pillar, entry in withheld.items() if pillar != "overall"
+    ]
+    if "overall" in withheld:
+        entry = withheld["overall"]
+        notes.append(
+            f"The overall score is withheld: the pillars with a published score carry "
+            f"{100 * (entry['published_pillar_weight'] or 0):.0f}% of the pillar weight, and it "
+            f"needs at least {100 * entry['needed']:.0f}%.")
+    return notes
+
+
 def headline_table(result: GapResult) -> pd.DataFrame:
     """The gap analysis in five lines, in plain words (for the top of the page)."""
     s = result.summary
 
+    withheld = s.get("withheld", {})
+
     def score(value: float | None) -> str:
+        if value is None and "overall" in withheld:
+            return "withheld (too little assessed)"
         return "not assessed" if value is None else f"{value:.1f} of 100"
 
     coverage = "none expected" if s["coverage"] is None else (
@@ -847,6 +892,9 @@ def headline_table(result: GapResult) -> pd.DataFrame:
         ("Share of expected checks assessed", coverage),
         ("Checks below target", str(s["open_gaps"])),
         ("Framework", result.framework_title),
+        ("Levels", f"{result.levels.min} to {result.levels.max}"
+                   + (f" ({result.levels.name(result.levels.min)} to "
+                      f"{result.levels.name(result.levels.max)})" if result.levels.names else "")),
     ]
     return pd.DataFrame(rows, columns=["Measure", "Value"], dtype="str")
 

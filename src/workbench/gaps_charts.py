@@ -1,6 +1,6 @@
 """Charts of the gap analysis (plotly), each readable in ten seconds by a minister.
 
-Scores are on 0-100, levels on 0-5. Free text (entity names, evidence) is
+Scores are on 0-100, levels on the framework's scale. Free text (entity names, evidence) is
 HTML-escaped before it reaches plotly, whose text renderer interprets tags.
 Colours come from the Okabe-Ito palette and the colour-blind-safe sequential
 scale YlOrRd; "not assessed" is always grey with a "?" so it never reads as a gap.
@@ -92,7 +92,7 @@ def pillar_radar(result: gaps.GapResult) -> go.Figure:
 
 
 def gap_heatmap(result: gaps.GapResult) -> go.Figure:
-    """Entities (rows) by indicators (columns), coloured by gap in levels (0-5).
+    """Entities (rows) by indicators (columns), coloured by gap in levels.
 
     Grey cells with "?" are not assessed; blank cells do not apply (national
     indicators are assessed for the country as a whole only).
@@ -130,7 +130,8 @@ def gap_heatmap(result: gaps.GapResult) -> go.Figure:
     fig = go.Figure()
     fig.add_trace(go.Heatmap(
         z=z, x=col_labels, y=row_labels, zmin=0, zmax=5, colorscale=GAP_SCALE, xgap=1, ygap=1,
-        colorbar=dict(title=dict(text="gap<br>(levels)"), tickvals=[0, 1, 2, 3, 4, 5]),
+        colorbar=dict(title=dict(text="gap<br>(levels)"),
+                      tickvals=list(range(result.levels.max - result.levels.min + 1))),
         customdata=custom, name="gap", hoverongaps=False,
         hovertemplate=("%{y}<br>%{x} %{customdata[3]}<br>level %{customdata[0]} of 5, target %{customdata[1]}"
                        "<br>gap %{z} levels<br>evidence: %{customdata[2]}<extra></extra>"),
@@ -151,7 +152,8 @@ def gap_heatmap(result: gaps.GapResult) -> go.Figure:
     pillar_title = dict(zip(pillars["pillar_id"], pillars["pillar_title"]))
     codes = "; ".join(
         f"{p} = {pillar_title.get(pillar_of.get(p), pillar_of.get(p, p))}" for p in prefixes)
-    title = "Capability gaps by organisation and indicator\n(gap = levels below target, 0-5)"
+    widest = result.levels.max - result.levels.min
+    title = f"Capability gaps by organisation and indicator\n(gap = levels below target, 0-{widest})"
     subtitle = _subtitle(result, "grey ? = not assessed; blank = does not apply; " + codes)
     fig.update_layout(
         title=_title(title, subtitle),
@@ -166,7 +168,7 @@ def gap_heatmap(result: gaps.GapResult) -> go.Figure:
 
 def top_gaps_table(result: gaps.GapResult) -> go.Figure:
     """The ranked top gaps as a plotly table (text escaped)."""
-    view = gaps.escaped(gaps.evidence_view(result.top_gaps))
+    view = gaps.escaped(gaps.evidence_view(result.top_gaps, levels=result.levels))
     fig = go.Figure(go.Table(
         columnwidth=[0.5, 2, 3, 1.3, 1, 1, 1, 3],
         header=dict(values=[f"<b>{plotly_text(c)}</b>" for c in view.columns], fill_color=BLUE,
@@ -243,9 +245,11 @@ def crosswalk_chart(result: gaps.GapResult, scheme: str = "cmm") -> go.Figure:
         marker=dict(symbol="line-ns-open", size=22, color=ORANGE, line=dict(width=3, color=ORANGE)),
         hovertemplate="%{y}: target %{x:.1f} of 100<extra></extra>",
     ))
-    scheme_title = table["scheme_title"].iloc[0] if len(table) else scheme
+    scheme_title = (table["scheme_title"].iloc[0] if len(table)
+                    else gaps.CROSSWALK_SCHEMES.get(scheme, scheme))
     title = f"The same scores by {scheme_title} (score 0-100)"
-    subtitle = _subtitle(result, "re-expressed through the framework's crosswalk")
+    subtitle = _subtitle(result, "re-expressed through the framework's crosswalk" if len(table) else
+                         f"{result.framework_title} maps none of its indicators to it: nothing to show")
     fig.update_layout(
         title=_title(title, subtitle), template=TEMPLATE,
         xaxis=dict(range=[0, 110], title=dict(text="score 0-100")),

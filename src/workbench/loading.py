@@ -1018,8 +1018,10 @@ def _require_usable_rows(load: TableLoad, framework: Framework | None) -> None:
     if load.source == "shipped":
         framework_id = framework.id if framework else "in use"
         load.error = (f"{load.file_name} (the shipped catalogue): none of its {load.rows} "
-                      f"interventions applies to framework {framework_id}; put the country's own "
-                      "interventions.csv in its folder (docs/business-case.md)")
+                      f"interventions applies to framework {framework_id}, even through its "
+                      "crosswalk; put the country's own interventions.csv in its folder, or map "
+                      "the framework's indicators to NIST CSF 2.0 subcategories in its crosswalk "
+                      "(docs/business-case.md)")
     elif load.rows == 0:
         load.error = str(DataFileError(load.file_name, "the file has a header but no rows"))
     else:

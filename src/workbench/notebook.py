@@ -104,6 +104,12 @@ def table_html(frame: pd.DataFrame, *, caption: str = "", max_rows: int = 50) ->
     return HTML(cap + body + tail)
 
 
+def paragraphs_html(*texts: str | list[str]) -> HTML:
+    """Sentences the workbench wrote from the figures, one paragraph each (escaped)."""
+    flat = [t for text in texts for t in ([text] if isinstance(text, str) else text)]
+    return HTML("".join(f"<p>{html.escape(t)}</p>" for t in flat if t))
+
+
 def set_aside_html(country: CountryData) -> HTML:
     """How many rows of each file were set aside, by column and rule: counts only.
 

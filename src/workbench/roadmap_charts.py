@@ -9,6 +9,7 @@ the Okabe-Ito colour-blind-safe palette, one per pillar.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,8 @@ from plotly.subplots import make_subplots
 from workbench import chart_style
 from workbench.business_case import Roadmap
 
-# Okabe-Ito palette (colour-blind safe), one colour per GCA pillar.
+# Okabe-Ito palette (colour-blind safe), one colour per pillar of the shipped framework;
+# other frameworks' pillars take the other colours in turn.
 PILLAR_COLOURS: dict[str, str] = {
     "legal": "#0072B2",
     "technical": "#E69F00",
@@ -118,7 +120,13 @@ def _short(name: str, limit: int = 48) -> str:
     return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
 
 
-def roadmap_gantt(roadmap: Roadmap, *, period_label: str | None = None) -> go.Figure:
+def _pillar_name(pillar: str, pillar_titles: Mapping[str, str] | None) -> str:
+    """The framework's title of a pillar (its id, capitalised, when none is given)."""
+    return chart_style.plotly_text((pillar_titles or {}).get(pillar) or pillar.capitalize())
+
+
+def roadmap_gantt(roadmap: Roadmap, *, period_label: str | None = None,
+                  pillar_titles: Mapping[str, str] | None = None) -> go.Figure:
     """What is built when (solid bars) and in effect after (light bars), by pillar."""
     fig = go.Figure()
     title = "The roadmap: what is done in which year"
@@ -146,7 +154,7 @@ def roadmap_gantt(roadmap: Roadmap, *, period_label: str | None = None) -> go.Fi
         fig.add_trace(go.Bar(
             y=rows["label"].tolist(), x=(rows["end_year"] - rows["start_year"] + 1).tolist(),
             base=(rows["start_year"] - 0.5).tolist(), orientation="h", marker={"color": colour},
-            name=chart_style.plotly_text(pillar.capitalize()), legendgroup=pillar, showlegend=True,
+            name=_pillar_name(pillar, pillar_titles), legendgroup=pillar, showlegend=True,
             hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
         ))
         after = rows[rows["end_year"] < horizon]
@@ -166,7 +174,8 @@ def roadmap_gantt(roadmap: Roadmap, *, period_label: str | None = None) -> go.Fi
                    height=max(340, 130 + 17 * rows + 12 * len(plan)), legend_title_text="Pillar")
 
 
-def spend_chart(roadmap: Roadmap, *, period_label: str | None = None) -> go.Figure:
+def spend_chart(roadmap: Roadmap, *, period_label: str | None = None,
+                pillar_titles: Mapping[str, str] | None = None) -> go.Figure:
     """Spending each year by pillar, against the yearly budget line."""
     fig = go.Figure()
     horizon = roadmap.horizon_years
@@ -178,7 +187,7 @@ def spend_chart(roadmap: Roadmap, *, period_label: str | None = None) -> go.Figu
         for pillar in [p for p in pillars if p in set(by["pillar"])]:
             values = by[by["pillar"] == pillar].set_index("year")["usd"].reindex(years, fill_value=0.0)
             fig.add_trace(go.Bar(
-                x=years, y=values.to_numpy(), name=chart_style.plotly_text(pillar.capitalize()),
+                x=years, y=values.to_numpy(), name=_pillar_name(pillar, pillar_titles),
                 marker={"color": pillar_colour(pillar, pillars)},
                 hovertemplate="Year %{x}: USD %{y:,.0f}<extra>" + chart_style.plotly_text(pillar) + "</extra>",
             ))

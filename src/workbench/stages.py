@@ -95,6 +95,7 @@ class RoadmapInputs:
     default_budget_usd_per_year: float
     default_horizon_years: int
     period_label: str
+    pillar_titles: Mapping[str, str] = field(default_factory=dict)
 
     def budget_usd_per_year(self, override: float | None = None) -> float:
         """The yearly budget: ``override`` when given, else the profile's."""
@@ -129,6 +130,7 @@ def roadmap_inputs(data: CountryData) -> RoadmapInputs:
         default_budget_usd_per_year=float(profile.budget_usd_per_year),
         default_horizon_years=int(profile.horizon_years),
         period_label=profile.period_label,
+        pillar_titles={p.id: p.title for p in data.framework.pillars},
     )
 
 
