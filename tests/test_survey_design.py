@@ -1,0 +1,139 @@
+"""Design-based variance against R's survey package (tests/fixtures/r_survey: the R
+script, the designs it read and the figures it computed; the tests need no R)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from workbench import survey_design as sd
+
+FIXTURES = Path(__file__).parent / "fixtures" / "r_survey"
+REFERENCE = pd.read_csv(FIXTURES / "reference_figures.csv", keep_default_na=False,
+                        na_values={"deff": ["NA"], "se": ["NA"]})
+COUNTRIES = sorted(set(REFERENCE["country"]) - {"EDGE"})
+
+
+def _design(country: str) -> tuple[pd.DataFrame, sd.StratifiedDesign, float]:
+    frame = pd.read_csv(FIXTURES / f"{country}_design.csv")
+    frame = frame.loc[frame["w"] > 0].reset_index(drop=True)
+    population = None if frame["N_h"].isna().all() else frame["N_h"].to_numpy()
+    design = sd.StratifiedDesign.of(frame["cell"].to_numpy(), frame["w"].to_numpy(), population)
+    covered = float((FIXTURES / f"{country}_covered_entities.txt").read_text())
+    return frame, design, covered
+
+
+def _on(frame: pd.DataFrame, column: str, domain: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(y, x) of a ratio over the respondents who answered ``column`` (and ``domain``)."""
+    known = frame[column].notna().to_numpy()
+    if domain is not None:
+        known = known & domain
+    return np.where(known, frame[column].fillna(0).to_numpy(), 0.0), known.astype(float)
+
+
+def _ours(country: str) -> dict[tuple[str, str], tuple[sd.Estimate, tuple[float, float]]]:
+    frame, design, covered = _design(country)
+    figures = {}
+
+    def proportion(figure: str, group: str, column: str, domain: np.ndarray | None = None) -> None:
+        estimate, _ = sd.ratio(design, *_on(frame, column, domain))
+        figures[(figure, group)] = (estimate, sd.proportion_interval(estimate))
+
+    proportion("prevalence", "", "y")
+    for sector in sorted(frame["sector"].unique()):
+        proportion("by_sector", sector, "y", (frame["sector"] == sector).to_numpy())
+    for band in sorted(frame["size_band"].unique()):
+        proportion("by_size_band", band, "y", (frame["size_band"] == band).to_numpy())
+    proportion("reporting_rate", "", "r")
+    for attack in ("phishing", "impersonation", "malware", "ransomware", "ddos",
+                   "account_takeover", "unauthorised_access", "online_fraud"):
+        proportion("attack_mix", attack, attack)
+    breaches, _ = sd.ratio(design, *_on(frame, "b"))
+    breaches = sd.Estimate(covered * breaches.estimate, covered * breaches.se, breaches.df,
+                           breaches.n, breaches.deff)
+    figures[("estimated_breaches", "")] = (breaches, sd.amount_interval(breaches))
+    cost, cost_z = sd.ratio(design, *_on(frame, "cost"))
+    figures[("mean_cost_usd", "")] = (cost, sd.amount_interval(cost))
+    prevalence = sd.ratio(design, *_on(frame, "y"))
+    annual = sd.product(design, covered, prevalence, (cost, cost_z), frame["y"].notna().to_numpy())
+    figures[("annual_cost_usd", "")] = (annual, sd.amount_interval(annual))
+    return figures
+
+
+@pytest.mark.parametrize("country", COUNTRIES)
+def test_every_figure_agrees_with_r_survey(country: str) -> None:
+    ours = _ours(country)
+    reference = REFERENCE.loc[REFERENCE["country"] == country]
+    assert len(reference) == len(ours)
+    for row in reference.itertuples(index=False):
+        estimate, (low, high) = ours[(row.figure, row.group)]
+        where = f"{country} {row.figure} {row.group}"
+        assert estimate.estimate == pytest.approx(row.estimate, rel=1e-9, abs=1e-12), where
+        assert estimate.se == pytest.approx(row.se, rel=1e-6, abs=1e-12), where
+        assert estimate.df == row.df, where
+        assert low == pytest.approx(row.ci_low, rel=1e-6, abs=1e-9), where
+        assert high == pytest.approx(row.ci_high, rel=1e-6, abs=1e-9), where
+        if not math.isnan(row.deff):
+            assert estimate.deff == pytest.approx(row.deff, rel=1e-6), where
+
+
+def test_a_lonely_stratum_and_domains_in_few_strata_agree_with_r_survey() -> None:
+    edge = pd.read_csv(FIXTURES / "edge_design.csv")
+    design = sd.StratifiedDesign.of(edge["cell"].to_numpy(), edge["w"].to_numpy(), edge["N_h"].to_numpy())
+    reference = REFERENCE.loc[REFERENCE["country"] == "EDGE"].set_index(["figure", "group"])
+    everyone = np.ones(len(edge))
+    cases = {("prevalence", ""): (edge["y"].to_numpy(float), everyone)}
+    for group in ("g0", "g1", "g2"):
+        inside = (edge["group"] == group).to_numpy(float)
+        cases[("by_group", group)] = (edge["y"].to_numpy(float) * inside, inside)
+    for key, (y, x) in cases.items():
+        estimate, _ = sd.ratio(design, y, x)
+        row = reference.loc[key]
+        assert estimate.estimate == pytest.approx(row["estimate"], rel=1e-9), key
+        assert estimate.se == pytest.approx(row["se"], rel=1e-6), key
+        assert estimate.df == row["df"], key
+        assert sd.proportion_interval(estimate) == pytest.approx((row["ci_low"], row["ci_high"]), rel=1e-6)
+        assert estimate.deff == pytest.approx(row["deff"], rel=1e-6), key
+    costed = edge["cost"].notna().to_numpy()
+    cost, _ = sd.ratio(design, np.where(costed, edge["cost"].fillna(0), 0.0), costed.astype(float))
+    row = reference.loc[("mean_cost_usd", "")]
+    assert (cost.estimate, cost.se, cost.df) == (pytest.approx(row["estimate"]), pytest.approx(row["se"], rel=1e-6),
+                                                 row["df"])
+    # The lower bound is floored at 0: money is never negative.
+    assert sd.amount_interval(cost) == pytest.approx((0.0, row["ci_high"]), rel=1e-6)
+
+
+def test_at_p_0_and_p_1_the_interval_is_clopper_pearson_on_n() -> None:
+    design = sd.StratifiedDesign.of(np.array([0, 0, 1, 1, 1]), np.full(5, 10.0), np.full(5, 100.0))
+    none, _ = sd.ratio(design, np.zeros(5), np.ones(5))
+    assert (none.estimate, none.se) == (0.0, 0.0)
+    # n = 5, no successes: upper = 1 - 0.025 ** (1 / 5); all successes: lower = 0.025 ** (1 / 5).
+    assert sd.proportion_interval(none) == pytest.approx((0.0, 1 - 0.025 ** 0.2))
+    every, _ = sd.ratio(design, np.ones(5), np.ones(5))
+    assert sd.proportion_interval(every) == pytest.approx((0.025 ** 0.2, 1.0))
+
+
+def test_reliability_flags_follow_nchs_and_statistics_canada() -> None:
+    def proportion(p: float, se: float) -> sd.Estimate:
+        return sd.Estimate(p, se, df=100, n=200, deff=1.0)
+
+    # n_eff = p(1 - p) / se^2: 0.25 / 0.0025 = 100 (ok), 0.25 / 0.01 = 25 (< 30).
+    assert sd.proportion_reliability(proportion(0.5, 0.05), 0.40, 0.60) == sd.OK
+    assert sd.proportion_reliability(proportion(0.5, 0.1), 0.40, 0.60) == sd.CAUTION
+    # An interval 0.30 wide or wider needs a caution, whatever n_eff says.
+    assert sd.proportion_reliability(proportion(0.5, 0.05), 0.35, 0.65) == sd.CAUTION
+    assert sd.proportion_reliability(proportion(0.5, 0.05), 0.36, 0.65) == sd.OK
+    assert sd.amount_reliability(sd.Estimate(100.0, 33.3, 50, 60, None)) == sd.OK
+    assert sd.amount_reliability(sd.Estimate(100.0, 33.4, 50, 60, None)) == sd.CAUTION
+
+
+def test_degrees_of_freedom_count_the_domains_respondents_less_its_strata() -> None:
+    design = sd.StratifiedDesign.of(np.array(["a", "a", "b", "b", "b", "c"]), np.ones(6))
+    assert design.degrees_of_freedom(np.ones(6, dtype=bool)) == 6 - 3
+    assert design.degrees_of_freedom(np.array([1, 1, 1, 0, 0, 0], dtype=bool)) == 3 - 2
+    # No finite population correction without stratum populations.
+    assert not design.sampling_fraction.any()
