@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from workbench import raking
 from workbench import survey_design as sd
 
 FIXTURES = Path(__file__).parent / "fixtures" / "r_survey"
@@ -137,3 +138,37 @@ def test_degrees_of_freedom_count_the_domains_respondents_less_its_strata() -> N
     assert design.degrees_of_freedom(np.array([1, 1, 1, 0, 0, 0], dtype=bool)) == 3 - 2
     # No finite population correction without stratum populations.
     assert not design.sampling_fraction.any()
+
+
+def test_rim_weights_agree_with_r_survey_rake() -> None:
+    respondents = pd.read_csv(FIXTURES / "KE_design.csv")
+    register = pd.read_csv(FIXTURES / "KE_register.csv")
+    sectors = register.groupby("sector")["entities"].sum().to_dict()
+    bands = register.groupby("size_band")["entities"].sum().to_dict()
+    raked = raking.rim_weights(respondents["sector"].to_numpy(), respondents["size_band"].to_numpy(),
+                               sectors, bands)
+    reference = pd.read_csv(FIXTURES / "KE_raked_weights.csv")["weight"].to_numpy()
+    assert raked.weights == pytest.approx(reference, rel=1e-7)
+    assert raked.population == pytest.approx(register["entities"].sum())
+    frame = respondents.assign(w=raked.weights)
+    assert frame.groupby("sector")["w"].sum().to_dict() == pytest.approx(sectors, rel=1e-8)
+    assert frame.groupby("size_band")["w"].sum().to_dict() == pytest.approx(bands, rel=1e-8)
+
+
+def test_raking_refuses_margins_it_cannot_meet() -> None:
+    sectors = np.array(["trade", "trade", "ict", "ict"])
+    bands = np.array(["micro", "small", "micro", "small"])
+    with pytest.raises(raking.RakingError, match="add up to 100 entities .* to 120"):
+        raking.rim_weights(sectors, bands, {"trade": 60, "ict": 40}, {"micro": 70, "small": 50})
+    with pytest.raises(raking.RakingError, match="margins with entities but no respondent: finance"):
+        raking.rim_weights(sectors, bands, {"trade": 50, "ict": 40, "finance": 10},
+                           {"micro": 70, "small": 30})
+    with pytest.raises(raking.RakingError, match="respondents in a size band with no margin: small"):
+        raking.rim_weights(sectors, bands, {"trade": 60, "ict": 40}, {"micro": 100})
+    # Totals within 0.5% are the same register, rounded: the bands are scaled to the sectors'.
+    settled = raking.rim_weights(sectors, bands, {"trade": 60, "ict": 40}, {"micro": 70, "small": 30.4})
+    assert settled.weights.sum() == pytest.approx(100)
+    # A sector only in small firms and margins that want it among micro ones cannot settle.
+    stuck = (np.array(["trade", "ict", "ict"]), np.array(["small", "micro", "small"]))
+    with pytest.raises(raking.RakingError, match="did not meet the margins within 100 rounds"):
+        raking.rim_weights(*stuck, {"trade": 90, "ict": 10}, {"micro": 50, "small": 50})
