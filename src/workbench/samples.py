@@ -33,14 +33,22 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, logit, ndtri
 
-from workbench import vocab
+from workbench import paths, sample_assessment, vocab
 from workbench.countries import country_facts, validate_country_code
 from workbench.framework import Framework, load_framework
 
 # --------------------------------------------------------------------------- general
 
 DEFAULT_SEED = 20250101
-DEFAULT_CODES: tuple[str, ...] = ("KE", "JM", "FJ", "MY", "GH", "GB")
+DEFAULT_CODES: tuple[str, ...] = ("KE", "JM", "FJ", "MY", "GH", "GB", "CA")
+
+# Countries assessed on a framework other than the shipped one: the framework.yaml
+# (shipped with the package, so that nothing outside it is read) is copied into the
+# country's folder. Canada's is NIST CSF 2.0 as imported by `workbench
+# import-framework` from CISO Assistant's library (docs/sample-data.md).
+SAMPLE_FRAMEWORKS: dict[str, Path] = {
+    "CA": paths.SHIPPED_DATA / "frameworks" / "nist-csf-2.0.yaml",
+}
 
 PERIOD_START = dt.date(2025, 1, 1)
 PERIOD_END = dt.date(2025, 12, 31)
@@ -60,6 +68,7 @@ CURRENCY: dict[str, tuple[str, float]] = {
     "MY": ("MYR", 0.237),  # about MYR 4.21 per USD
     "GH": ("GHS", 0.0970),  # about GHS 10.3 per USD
     "GB": ("GBP", 1.37),  # about USD 1.37 per GBP
+    "CA": ("CAD", 0.733),  # about CAD 1.36 per USD
 }
 USD_PER_GBP = CURRENCY["GB"][1]
 
@@ -103,6 +112,12 @@ BUSINESSES_BY_BAND: dict[str, dict[str, int]] = {
     # Fiji: "over 50,000 registered businesses" (Ministry of Trade, Co-operatives and
     # MSMEs, 2024). Fiji's MSME bands are by revenue; the split by staff is assumed.
     "FJ": {"micro": 40_000, "small": 7_500, "medium": 2_000, "large": 500},
+    # Innovation, Science and Economic Development Canada, Key Small Business
+    # Statistics (January 2019 edition, Statistics Canada Business Register, December
+    # 2017): about 1.18 million employer businesses, 1.15 million with 1-99 employees,
+    # 21,926 with 100-499 and 2,939 with 500 or more; about 73% of employers have 1-9
+    # employees (1-4: 54%). Split into the bands 10-49, 50-249 and 250+ assumed.
+    "CA": {"micro": 860_000, "small": 255_000, "medium": 52_000, "large": 8_000},
 }
 
 # Share of each sector within a size band (an assumption of the usual pattern: trade
@@ -132,6 +147,7 @@ SECTOR_EMPHASIS: dict[str, dict[str, float]] = {
     "FJ": {"hospitality": 1.8, "agriculture": 1.5},
     "MY": {"manufacturing": 1.4},
     "GB": {"professional": 1.4, "ict": 1.3},
+    "CA": {"mining": 1.8, "energy": 1.5, "professional": 1.2},
 }
 
 # --------------------------------------------------------------------------- survey
@@ -260,130 +276,8 @@ MEDIAN_LOSS_USD_UK = {"individual": 400.0, "business": 3_000.0, "public_body": 5
 
 # --------------------------------------------------------------------------- gap analysis
 
-# Entities assessed besides NATIONAL: clip(12 + 9 * log10(GDP / 1e9)), 15-60; about
-# 45% government bodies, the rest CNI operators across the six CNI sectors.
-ENTITIES_RANGE = (15, 60)
-GOVERNMENT_SHARE = 0.45
-
-# Generic names (no real organisation), in priority order: (id, name, sector, criticality).
-GOVERNMENT_BODIES: tuple[tuple[str, str, str, int], ...] = (
-    ("MOF", "Ministry of Finance", "public_administration", 5),
-    ("REV", "National Revenue Authority", "public_administration", 5),
-    ("MOH", "Ministry of Health", "health", 4),
-    ("MOICT", "Ministry of ICT and Digital Economy", "ict", 4),
-    ("MOI", "Ministry of Interior and National Security", "public_administration", 5),
-    ("CABINET", "Cabinet Office", "public_administration", 4),
-    ("MOE", "Ministry of Education", "education", 3),
-    ("ELECT", "Electoral Commission", "public_administration", 4),
-    ("IMM", "Department of Immigration", "public_administration", 4),
-    ("SOCSEC", "National Social Security Fund", "finance", 4),
-    ("POLICE", "National Police Service", "public_administration", 4),
-    ("MOFA", "Ministry of Foreign Affairs", "public_administration", 3),
-    ("LANDS", "Lands Registry", "real_estate", 3),
-    ("MOT", "Ministry of Transport", "transport", 3),
-    ("MOJ", "Ministry of Justice", "public_administration", 3),
-    ("PROC", "Public Procurement Authority", "public_administration", 3),
-    ("MOEN", "Ministry of Energy", "energy", 3),
-    ("REG", "Business Registration Service", "public_administration", 3),
-    ("AUDIT", "Office of the Auditor General", "public_administration", 3),
-    ("DEF", "Ministry of Defence", "public_administration", 5),
-    ("CITY", "Capital City Council", "public_administration", 3),
-    ("MOA", "Ministry of Agriculture", "agriculture", 2),
-    ("STATS", "National Statistics Office", "public_administration", 2),
-    ("EXAMS", "National Examinations Council", "education", 3),
-    ("MOTOUR", "Ministry of Tourism", "hospitality", 2),
-    ("MOL", "Ministry of Labour", "public_administration", 2),
-    ("ARCHIVES", "National Archives", "public_administration", 1),
-)
-CNI_OPERATORS: dict[str, tuple[tuple[str, str, int], ...]] = {
-    "energy": (
-        ("PWR-GRID", "Electricity Transmission Operator", 5),
-        ("PWR-GEN", "National Power Generation Company", 5),
-        ("PWR-DIST", "Power Distribution Company", 4),
-        ("FUEL", "National Oil and Fuel Storage Company", 4),
-        ("GAS", "Gas Supply Company", 3),
-    ),
-    "finance": (
-        ("CBANK", "Central Bank", 5),
-        ("PAYSW", "National Payment Switch", 5),
-        ("BANK-A", "Commercial Bank A (large, domestic)", 4),
-        ("MOBMONEY", "Mobile Money Operator", 4),
-        ("BANK-B", "Commercial Bank B (regional group subsidiary)", 3),
-        ("SEC-EX", "Securities Exchange", 3),
-        ("INSURE", "Insurance Company A", 2),
-    ),
-    "ict": (
-        ("TEL-A", "Mobile Network Operator A", 5),
-        ("DATACTR", "Government Data Centre", 5),
-        ("TEL-B", "Mobile Network Operator B", 4),
-        ("IXP", "Internet Exchange Point", 4),
-        ("CABLE", "Submarine Cable Landing Station Operator", 4),
-        ("CCTLD", "Country-code Domain Registry", 2),
-    ),
-    "water": (
-        ("WATER-CAP", "Capital City Water and Sewerage Company", 5),
-        ("WATER-NAT", "National Water Utility", 4),
-        ("WATER-RES", "Water Resources Authority", 2),
-    ),
-    "transport": (
-        ("PORT", "National Ports Authority", 5),
-        ("AIRPORT", "Airports Authority", 4),
-        ("CAA", "Civil Aviation Authority", 4),
-        ("RAIL", "National Railway Corporation", 3),
-        ("TRANSIT", "Urban Transit Authority", 1),
-    ),
-    "health": (
-        ("HOSP-REF", "National Referral Hospital", 5),
-        ("MEDSTORE", "Central Medical Stores", 4),
-        ("LAB", "National Public Health Laboratory", 4),
-        ("HOSP-TEACH", "University Teaching Hospital", 3),
-        ("BLOOD", "National Blood Transfusion Service", 3),
-    ),
-}
-
-# Mean maturity level of a country: 0.6 + 2.6 * M + 0.25 * log10(GDP / 1e10)
-# (assumption: richer and larger countries are further along on average).
-# Shifts by entity kind and by indicator, and the noise, are assumptions too.
-ENTITY_KIND_SHIFT = {
-    "finance": 0.5, "ict": 0.4, "energy": 0.0, "transport": -0.2, "water": -0.3,
-    "health": -0.4, "government": -0.2,
-}
-INDICATOR_SHIFT = {
-    "LEG-01": 0.6, "LEG-03": 0.4, "TEC-01": 0.3, "ORG-01": 0.3, "TEC-02": -0.4,
-    "CAP-04": -0.8, "COO-02": -0.2, "TEC-10": -0.2, "TEC-12": 0.3, "TEC-13": 0.1,
-    "TEC-14": -0.3, "TEC-16": -0.6, "CAP-11": -0.5, "COO-10": -0.2,
-}
-ENTITY_SD = 0.5
-LEVEL_NOISE_SD = 0.6
-# Share of expected (entity, indicator) pairs left unassessed (blank level), at least 2.
-UNASSESSED_SHARE = 0.04
-# Assessment workshops fall between these dates.
-ASSESSMENT_WINDOW = (dt.date(2025, 2, 1), dt.date(2025, 10, 31))
-
-EVIDENCE_BY_LEVEL = {
-    0: "Nothing in place",
-    1: "Ad hoc practice, nothing written down",
-    2: "Draft policy or procedure, not yet approved",
-    3: "Documented, approved and applied across the organisation",
-    4: "Documented, tested in the last 12 months and reviewed by management",
-    5: "Continuously improved and independently audited",
-}
-EVIDENCE_SOURCES = (
-    "document review", "interview with the security lead", "workshop self-assessment",
-    "site visit", "follow-up interview",
-)
-NATIONAL_EVIDENCE_BY_LEVEL = {
-    0: "Nothing in place",
-    1: "Under discussion, no text or body yet",
-    2: "Draft or pilot stage, not yet adopted",
-    3: "Adopted and in operation",
-    4: "In operation, resourced and reviewed in the last two years",
-    5: "Mature, regularly reviewed and shared as regional good practice",
-}
-NATIONAL_EVIDENCE_SOURCES = (
-    "desk review of legislation", "ministry interview", "national workshop",
-    "questionnaire answers of the national agency",
-)
+# Entities, capability assessment and targets: workbench.sample_assessment, for the
+# shipped framework or any other.
 
 # --------------------------------------------------------------------------- deliberate errors
 
@@ -697,109 +591,12 @@ def _incidents(
     })
 
 
-# =========================================================================== gap analysis
-
-
-def _entities(profile: Mapping[str, object]) -> pd.DataFrame:
-    """NATIONAL, then government bodies and CNI operators in priority order."""
-    n_org = _clip_round(12 + 9 * math.log10(profile["gdp_usd"] / 1e9), ENTITIES_RANGE)
-    n_gov = round(GOVERNMENT_SHARE * n_org)
-    n_cni = n_org - n_gov
-    rows = [(vocab.NATIONAL_ENTITY_ID, f"{profile['name']} (national level)", "national",
-             None, 5)]
-    rows += [(i, name, "government", sector, crit)
-             for i, name, sector, crit in GOVERNMENT_BODIES[:n_gov]]
-    # CNI operators: round-robin over the sectors so that each is covered.
-    taken = {sector: 0 for sector in CNI_OPERATORS}
-    order = ("energy", "finance", "ict", "water", "transport", "health")
-    while n_cni > 0:
-        for sector in order:
-            if n_cni == 0:
-                break
-            if taken[sector] < len(CNI_OPERATORS[sector]):
-                i, name, crit = CNI_OPERATORS[sector][taken[sector]]
-                rows.append((i, name, "cni_operator", sector, crit))
-                taken[sector] += 1
-                n_cni -= 1
-    frame = pd.DataFrame(rows, columns=["entity_id", "name", "entity_type", "sector",
-                                        "criticality"])
-    frame["criticality"] = frame["criticality"].astype("Int64")
-    return frame.astype({c: "str" for c in ("entity_id", "name", "entity_type", "sector")})
-
-
-def _assessment(
-    entities: pd.DataFrame, framework: Framework, profile: Mapping[str, object],
-    m_index: float, rng: np.random.Generator,
-) -> pd.DataFrame:
-    """One row per expected (entity, indicator) pair; a few left with a blank level."""
-    country_mean = 0.6 + 2.6 * m_index + 0.25 * math.log10(profile["gdp_usd"] / 1e10)
-    indicators = framework.indicators_frame()
-    pairs = []
-    for entity in entities.itertuples(index=False):
-        scope = "national" if entity.entity_type == "national" else "organisation"
-        ids = indicators.loc[indicators["scope"] == scope, "indicator_id"]
-        pairs.append(pd.DataFrame({"entity_id": entity.entity_id, "indicator_id": ids}))
-    frame = pd.concat(pairs, ignore_index=True)
-    info = entities.set_index("entity_id")
-    kind = np.where(info["entity_type"] == "cni_operator", info["sector"],
-                    info["entity_type"])
-    entity_shift = pd.Series(kind, index=info.index).map(ENTITY_KIND_SHIFT).fillna(0.0)
-    entity_shift = entity_shift + rng.normal(0.0, ENTITY_SD, len(entity_shift))
-    entity_shift[vocab.NATIONAL_ENTITY_ID] = 0.3  # national bodies lead organisations
-    mean = (country_mean + frame["entity_id"].map(entity_shift).to_numpy()
-            + frame["indicator_id"].map(INDICATOR_SHIFT).fillna(0.0).to_numpy())
-    levels = np.clip(np.round(mean + rng.normal(0.0, LEVEL_NOISE_SD, len(frame))), 0, 5)
-    level_col = pd.array(levels.astype(np.int64), dtype="Int64")
-
-    workshop = {
-        e: ASSESSMENT_WINDOW[0] + dt.timedelta(days=int(d))
-        for e, d in zip(info.index, rng.integers(
-            0, (ASSESSMENT_WINDOW[1] - ASSESSMENT_WINDOW[0]).days + 1, len(info)))
-    }
-    national = (frame["entity_id"] == vocab.NATIONAL_ENTITY_ID).to_numpy()
-    org_sources = rng.choice(EVIDENCE_SOURCES, size=len(frame))
-    national_sources = rng.choice(NATIONAL_EVIDENCE_SOURCES, size=len(frame))
-    evidence = [
-        f"{NATIONAL_EVIDENCE_BY_LEVEL[int(lv)]} ({nsrc})" if is_nat
-        else f"{EVIDENCE_BY_LEVEL[int(lv)]} ({osrc})"
-        for lv, is_nat, osrc, nsrc in zip(levels, national, org_sources, national_sources)
-    ]
-    assessed_on = [workshop[e].isoformat() for e in frame["entity_id"]]
-
-    unassessed = rng.choice(len(frame), size=max(2, round(UNASSESSED_SHARE * len(frame))),
-                            replace=False)
-    level_col[unassessed] = pd.NA
-    for row in unassessed:
-        evidence[row] = "Not assessed: evidence not provided in time"
-        assessed_on[row] = None
-    frame["level"] = level_col
-    frame["evidence"] = pd.Series(evidence, dtype="str")
-    frame["assessed_on"] = pd.Series(assessed_on, dtype="str")
-    return frame.astype({"entity_id": "str", "indicator_id": "str"})
-
-
-def _targets(entities: pd.DataFrame) -> pd.DataFrame:
-    """A few overrides: by entity_type and by entity_id (an entity_id beats its type)."""
-    ids = set(entities["entity_id"])
-    rows = [
-        ("government", "TEC-13", 4),  # MFA everywhere in government, a policy decision
-        ("cni_operator", "TEC-16", 4),  # supplier security raised for CNI operators
-        (vocab.NATIONAL_ENTITY_ID, "COO-02", 4),
-    ]
-    for entity_id, indicator, target in (("PWR-GRID", "TEC-12", 5), ("CBANK", "TEC-14", 5),
-                                         ("MOF", "TEC-13", 5)):
-        if entity_id in ids:
-            rows.append((entity_id, indicator, target))
-    frame = pd.DataFrame(rows, columns=["applies_to", "indicator_id", "target"])
-    frame["target"] = frame["target"].astype("Int64")
-    return frame.astype({"applies_to": "str", "indicator_id": "str"})
-
-
 # =========================================================================== bad rows
 
 
-def _add_bad_rows(files: dict[str, pd.DataFrame]) -> None:
-    """Plant the deliberately bad rows (and one valid row with markup) in place."""
+def _add_bad_rows(files: dict[str, pd.DataFrame], framework: Framework) -> None:
+    """Plant the deliberately bad rows (and one valid row with markup) in place; the
+    assessment's are bad in the framework's own terms."""
     survey = files["survey_responses"]
     # 1. a sector code that is not in the vocabulary
     survey.loc[7, "sector"] = "fin"
@@ -823,14 +620,18 @@ def _add_bad_rows(files: dict[str, pd.DataFrame]) -> None:
     assessment = files["capability_assessment"]
     assessed = assessment.index[assessment["level"].notna()
                                 & (assessment["entity_id"] != vocab.NATIONAL_ENTITY_ID)]
-    # 6. a level above 5
-    assessment.loc[assessed[5], "level"] = 7
+    # 6. a level above the top of the scale (7 on 0-5)
+    assessment.loc[assessed[5], "level"] = framework.levels.max + 2
     # 7. valid: evidence with markup, to show it is escaped where rendered
     assessment.loc[assessed[11], "evidence"] = MARKUP_EVIDENCE
-    # 8. an entity that is not in entities.csv
+    # 8. an entity that is not in entities.csv (assessed on a valid indicator and level)
+    organisation = [i.id for i in framework.indicators if i.scope == "organisation"]
+    indicator = "TEC-11" if "TEC-11" in organisation else (organisation or [
+        framework.indicators[0].id])[0]
+    level = min(max(2, framework.levels.min), framework.levels.max)
     extra = pd.DataFrame({
-        "entity_id": [UNKNOWN_ENTITY_ID], "indicator_id": ["TEC-11"],
-        "level": pd.array([2], dtype="Int64"),
+        "entity_id": [UNKNOWN_ENTITY_ID], "indicator_id": [indicator],
+        "level": pd.array([level], dtype="Int64"),
         "evidence": ["Body merged into the Ministry of Tourism in 2024"],
         "assessed_on": ["2025-04-15"],
     })
@@ -841,35 +642,44 @@ def _add_bad_rows(files: dict[str, pd.DataFrame]) -> None:
 
 
 def generate_country(
-    code: str, *, seed: int = DEFAULT_SEED, scale: float = 1.0
+    code: str, *, seed: int = DEFAULT_SEED, scale: float = 1.0,
+    framework: str | Path | None = None,
 ) -> dict[str, object]:
     """Generate one synthetic sample country.
 
     Args:
         code: ISO 3166-1 alpha-2 code of a country this module has assumptions for
-            (``CURRENCY`` keys: KE, JM, FJ, MY, GH, GB).
+            (``CURRENCY`` keys: KE, JM, FJ, MY, GH, GB, CA).
         seed: Random seed; the same seed gives identical output.
         scale: Multiplies the number of survey respondents and incidents (the frame,
             entities and assessment do not change), e.g. 0.1 for quick tests or 20 for
             load tests.
+        framework: A framework.yaml to assess the country on (its indicators, scopes
+            and level scale); by default the country's own in ``SAMPLE_FRAMEWORKS``,
+            else the shipped framework.
 
     Returns:
         ``{"profile": dict, "business_population": DataFrame, "survey_responses":
         DataFrame, "incidents": DataFrame, "entities": DataFrame,
-        "capability_assessment": DataFrame, "targets": DataFrame}``. The frames hold
-        the files' contents as written (yes/no as text, dates as ISO text, blanks as
-        missing values).
+        "capability_assessment": DataFrame, "targets": DataFrame}``, and
+        ``"framework": bytes`` (the framework.yaml to write beside them) when the
+        country is assessed on a framework other than the shipped one's default.
+        The frames hold the files' contents as written (yes/no as text, dates as
+        ISO text, blanks as missing values).
 
     Raises:
         InvalidCountryCode: ``code`` is not a valid code.
         KeyError: no sample assumptions exist for ``code``.
         ValueError: ``scale`` is not positive.
+        DataFileError: the framework file cannot be used.
     """
     code = validate_country_code(code)
     if code not in CURRENCY:
         raise KeyError(f"no sample assumptions for {code!r}; known: {', '.join(CURRENCY)}")
     if not scale > 0:
         raise ValueError(f"scale must be positive, got {scale!r}")
+    framework_path = Path(framework) if framework is not None else SAMPLE_FRAMEWORKS.get(code)
+    assessed_on = load_framework(framework_path)
     rng = _rng(code, seed)
     profile = _profile(code)
     m_index = maturity_index(profile["gdp_usd"], profile["population"])
@@ -878,8 +688,8 @@ def generate_country(
     if code == "MY":
         survey["weight"] = _design_weights(survey, frame, rng)
     incidents = _incidents(code, frame, profile, rng, scale)
-    entities = _entities(profile)
-    assessment = _assessment(entities, load_framework(None), profile, m_index, rng)
+    entities = sample_assessment.entities(profile)
+    assessment = sample_assessment.assessment(entities, assessed_on, profile, m_index, rng)
     files: dict[str, object] = {
         "profile": profile,
         "business_population": frame,
@@ -887,10 +697,12 @@ def generate_country(
         "incidents": incidents,
         "entities": entities,
         "capability_assessment": assessment,
-        "targets": _targets(entities),
+        "targets": sample_assessment.targets(entities, assessed_on),
     }
+    if framework_path is not None:
+        files["framework"] = framework_path.read_bytes()
     if code == BAD_ROWS_COUNTRY:
-        _add_bad_rows(files)
+        _add_bad_rows(files, assessed_on)
     return files
 
 
@@ -900,7 +712,8 @@ BOM_FILES: dict[str, tuple[str, ...]] = {"FJ": ("business_population",)}
 
 
 def write_country(folder: str | Path, generated: Mapping[str, object]) -> list[Path]:
-    """Write a generated country into ``folder``; returns the files written."""
+    """Write a generated country into ``folder``; returns the files written (the
+    framework it is assessed on, if not the shipped one, as framework.yaml)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     profile = generated["profile"]
@@ -909,6 +722,10 @@ def write_country(folder: str | Path, generated: Mapping[str, object]) -> list[P
     bom = BOM_FILES.get(profile["country"], ())
     for name, frame in generated.items():
         if name == "profile":
+            continue
+        if name == "framework":
+            written.append(folder / "framework.yaml")
+            written[-1].write_bytes(frame)
             continue
         path = folder / f"{name}.csv"
         frame.to_csv(path, index=False, lineterminator="\n",
@@ -923,11 +740,14 @@ def write_samples(
     *,
     seed: int = DEFAULT_SEED,
     scale: float = 1.0,
+    framework: str | Path | None = None,
 ) -> list[Path]:
     """Generate and write ``<root>/<CC>/`` for each code; returns the files written.
+    With ``framework`` every country is assessed on that framework.yaml (and its
+    folder carries a copy).
 
-    Every code is checked before anything is written, so a bad code in the list
-    leaves no half-written output.
+    Every code, and the framework, is checked before anything is written, so a bad
+    code in the list or an unusable framework leaves no half-written output.
     """
     codes = tuple(codes)
     for code in codes:
@@ -935,8 +755,10 @@ def write_samples(
             raise KeyError(f"no sample assumptions for {code!r}; known: {', '.join(CURRENCY)}")
     if not scale > 0:
         raise ValueError(f"scale must be positive, got {scale!r}")
+    if framework is not None:
+        load_framework(Path(framework))
     written: list[Path] = []
     for code in codes:
-        generated = generate_country(code, seed=seed, scale=scale)
+        generated = generate_country(code, seed=seed, scale=scale, framework=framework)
         written += write_country(Path(root) / validate_country_code(code), generated)
     return written
