@@ -516,6 +516,14 @@ def test_targets_are_the_frameworks_without_a_targets_file(tmp_path):
 
 def test_shipped_framework_is_complete():
     framework = load_framework()
+    # Every NIST CSF code is a real CSF 2.0 subcategory: one of the ref_ids of the CSF
+    # framework the Canadian sample is assessed on (imported from NIST's library).
+    csf = load_framework(paths.SAMPLES_DIR / "CA" / "framework.yaml")
+    assert csf.id == "nist-csf-2.0" and len(csf.indicators) == 106
+    subcategories = {getattr(i, "ref_id") for i in csf.indicators}
+    unknown = {ind.id: sorted(set(ind.crosswalk["nist_csf"]) - subcategories)
+               for ind in framework.indicators if set(ind.crosswalk["nist_csf"]) - subcategories}
+    assert unknown == {}
     assert [i.id for i in framework.indicators] == SHIPPED_IDS
     assert [p.id for p in framework.pillars] == ["legal", "technical", "organizational", "capacity", "cooperation"]
     for ind in framework.indicators:

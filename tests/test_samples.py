@@ -10,13 +10,17 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from workbench import paths, samples
-from workbench.errors import InvalidCountryCode
-from workbench.framework import load_framework
+from workbench import paths, sample_assessment, samples
+from workbench.errors import DataFileError, InvalidCountryCode
+from workbench.framework import Levels, load_framework
+from workbench.framework_import import ImportOverrides, import_library, read_library
 from workbench.loading import load_country
 
-CODES = ("KE", "JM", "FJ", "MY", "GH", "GB")
+CODES = ("KE", "JM", "FJ", "MY", "GH", "GB", "CA")
+# The countries assessed on the shipped framework (Canada is assessed on NIST CSF 2.0).
+GCA_CODES = ("KE", "JM", "FJ", "MY", "GH", "GB")
 SAMPLES = paths.PROJECT_ROOT / "data" / "samples"
+FRAMEWORK_FIXTURES = paths.PROJECT_ROOT / "tests" / "fixtures" / "frameworks"
 CNI_SECTORS = {"energy", "water", "transport", "finance", "ict", "health"}
 
 
@@ -118,13 +122,13 @@ def test_only_the_contract_files_and_no_overrides():
         assert names == {
             "profile.yaml", "business_population.csv", "survey_responses.csv",
             "incidents.csv", "entities.csv", "capability_assessment.csv", "targets.csv",
-        }, code
+        } | ({"framework.yaml"} if code == "CA" else set()), code
 
 
 def test_every_sample_loads_without_file_problems(loaded):
     for code, country in loaded.items():
         assert country.profile is not None, country.profile_error
-        assert country.framework_source == "shipped"
+        assert country.framework_source == ("country" if code == "CA" else "shipped")
         for name, load in country.tables.items():
             assert load.error is None, (code, name, load.error)
             assert load.rows == len(load.valid) + len(load.quarantine)
@@ -286,11 +290,10 @@ def test_incident_patterns(loaded):
 
 
 def test_entities_and_assessment(loaded):
-    framework = load_framework(None)
-    scope = {i.id: i.scope for i in framework.indicators}
-    national_ids = {i for i, s in scope.items() if s == "national"}
-    org_ids = {i for i, s in scope.items() if s == "organisation"}
     for code, country in loaded.items():
+        scope = {i.id: i.scope for i in country.framework.indicators}
+        national_ids = {i for i, s in scope.items() if s == "national"}
+        org_ids = {i for i, s in scope.items() if s == "organisation"}
         entities = country.table("entities")
         national = entities[entities["entity_type"] == "national"]
         assert list(national["entity_id"]) == ["NATIONAL"]
@@ -314,10 +317,13 @@ def test_entities_and_assessment(loaded):
         assert assessment.loc[blank, "assessed_on"].isna().all()
         assert assessment.loc[~blank, "assessed_on"].notna().all()
         assert assessment["evidence"].notna().all()
+        levels = country.framework.levels
+        assert assessment["level"].dropna().between(levels.min, levels.max).all(), code
 
 
 def test_richer_countries_score_higher_on_average(loaded):
-    mean = {code: c.table("capability_assessment")["level"].mean() for code, c in loaded.items()}
+    mean = {code: loaded[code].table("capability_assessment")["level"].mean()
+            for code in GCA_CODES}
     assert mean["GB"] > mean["MY"] > mean["KE"]
     assert mean["GB"] > mean["JM"] > mean["GH"]
 
@@ -329,7 +335,8 @@ def test_targets_override_by_type_and_by_entity(loaded):
         applies = set(targets["applies_to"])
         assert applies & {"government", "cni_operator"}, code
         assert applies & (entity_ids - {"NATIONAL"}), code
-        assert targets["target"].between(0, 5).all()
+        levels = country.framework.levels
+        assert targets["target"].between(levels.min, levels.max).all(), code
 
 
 def test_yes_no_and_numbers_are_written_plainly():
@@ -371,3 +378,139 @@ def test_samples_command_refuses_bad_codes_before_writing(tmp_path: Path, countr
                                       "--countries", countries])
     assert result.exit_code == 2
     assert not (tmp_path / "out").exists()
+
+
+# --------------------------------------------------------------------------- any framework
+
+
+def _tiers_framework(folder: Path) -> Path:
+    """The 1-4 test library imported as the analyst would, Govern assessed nationally."""
+    library = FRAMEWORK_FIXTURES / "tiers-1-4.yaml"
+    imported = import_library(read_library(library), source=library.name,
+                              overrides=ImportOverrides(scope={"GV": "national"}))
+    path = folder / "tiers.yaml"
+    path.write_text(imported.yaml_text(library.name), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(params=["mini_csf", "tiers-1-4"])
+def other_framework(request, tmp_path: Path) -> Path:
+    if request.param == "mini_csf":
+        return FRAMEWORK_FIXTURES / "mini_csf.yaml"
+    return _tiers_framework(tmp_path)
+
+
+def test_samples_for_any_framework_load_cleanly_on_its_scale(tmp_path: Path, other_framework):
+    framework = load_framework(other_framework)
+    samples.write_samples(tmp_path / "out", ("KE", "GB"), scale=0.1, framework=other_framework)
+    for code in ("KE", "GB"):
+        folder = tmp_path / "out" / code
+        # The folder carries the framework, so the country is assessed on it.
+        assert (folder / "framework.yaml").read_bytes() == other_framework.read_bytes()
+        country = load_country(folder)
+        assert country.framework_source == "country" and country.framework.id == framework.id
+        for name in ("business_population", "survey_responses", "incidents", "entities",
+                     "capability_assessment", "targets"):
+            load = country.tables[name]
+            assert load.error is None, (code, name, load.error)
+            assert load.quarantine.empty, (code, name, load.quarantine["reason"].tolist())
+        assessment = country.table("capability_assessment")
+        levels = framework.levels
+        assert assessment["level"].dropna().between(levels.min, levels.max).all()
+        entities = country.table("entities")
+        expected = {("NATIONAL", i.id) for i in framework.indicators if i.scope == "national"} | {
+            (e, i.id) for e in entities.loc[entities["entity_type"] != "national", "entity_id"]
+            for i in framework.indicators if i.scope == "organisation"}
+        assert set(zip(assessment["entity_id"], assessment["indicator_id"])) == expected
+        targets = country.table("targets")
+        assert not targets.empty
+        assert set(targets["indicator_id"]) <= {i.id for i in framework.indicators}
+
+
+def test_the_1_to_4_scale_gets_evidence_of_its_own_levels(tmp_path: Path):
+    path = _tiers_framework(tmp_path)
+    # Kenya has organisations at the bottom tier, the UK at the top.
+    assessment = pd.concat([samples.generate_country(code, scale=0.1, framework=path)[
+        "capability_assessment"] for code in ("KE", "GB")]).dropna(subset=["level"])
+    organisation = assessment[assessment["entity_id"] != "NATIONAL"]
+    wording = organisation["evidence"].str.replace(r" \(.*\)$", "", regex=True)
+    by_level = {int(level): set(texts) for level, texts in
+                wording.groupby(organisation["level"]).unique().items()}
+    # Partial is ad hoc practice, not "nothing in place"; Adaptive the top of the 0-5
+    # wording; Repeatable tested and reviewed.
+    steps = {1: 1, 2: 2, 3: 4, 4: 5}
+    assert by_level == {level: {sample_assessment.EVIDENCE_BY_LEVEL[steps[level]]}
+                        for level in range(1, 5)}
+
+
+def test_evidence_step_and_levels_by_hand():
+    gca, tiers, percent = Levels(), Levels(min=1, max=4), Levels(min=0, max=100)
+    assert [sample_assessment.evidence_step(level, gca) for level in range(6)] == [0, 1, 2, 3, 4, 5]
+    assert [sample_assessment.evidence_step(level, tiers) for level in range(1, 5)] == [1, 2, 4, 5]
+    assert sample_assessment.evidence_step(0, percent) == 0
+    assert sample_assessment.evidence_step(100, percent) == 5
+    latent = np.array([-0.7, 0.0, 1.49, 2.5, 3.51, 5.0, 6.2])
+    # 0-5 is left as drawn (rounded, clipped); 1-4 takes the same places.
+    assert sample_assessment.scale_levels(latent, gca).tolist() == [0, 0, 1, 2, 4, 5, 5]
+    assert sample_assessment.scale_levels(latent, tiers).tolist() == [1, 1, 2, 2, 3, 4, 4]
+
+
+def test_indicator_shifts_reach_another_framework_through_the_crosswalk():
+    shipped = load_framework(None)
+    assert sample_assessment.indicator_shifts(shipped) == sample_assessment.INDICATOR_SHIFT
+    csf = sample_assessment.indicator_shifts(load_framework(SAMPLES / "CA" / "framework.yaml"))
+    shift = sample_assessment.INDICATOR_SHIFT
+    assert csf["PR.AA-03"] == pytest.approx(shift["TEC-13"])  # MFA
+    # GV.SC-05 is reached by national standards (TEC-02) and supplier security (TEC-16)
+    assert csf["GV.SC-05"] == pytest.approx((shift["TEC-02"] + shift["TEC-16"]) / 2)
+    # ids the shifts do not reach shift nothing
+    assert "GV.OC-01" not in csf
+    assert sample_assessment.indicator_shifts(load_framework(FRAMEWORK_FIXTURES / "mini_csf.yaml")) == {}
+
+
+def test_bad_rows_are_bad_in_the_frameworks_own_terms(tmp_path: Path):
+    samples.write_samples(tmp_path, ("JM",), scale=0.2, framework=_tiers_framework(tmp_path))
+    country = load_country(tmp_path / "JM")
+    assert sorted(country.tables["capability_assessment"].quarantine["reason"]) == [
+        "entity_id: 'MIN-TOURISM-OLD' is not in entities.csv",
+        "level: '6' is outside the level scale 1-4 of framework tiers-1",
+    ]
+
+
+def test_an_unusable_framework_writes_nothing(tmp_path: Path):
+    broken = tmp_path / "framework.yaml"
+    broken.write_text("id: x\ntitle: no pillars\n", encoding="utf-8")
+    with pytest.raises(DataFileError, match="framework.yaml"):
+        samples.write_samples(tmp_path / "out", ("KE",), framework=broken)
+    assert not (tmp_path / "out").exists()
+
+
+def test_canada_is_assessed_on_the_shipped_nist_csf_framework(loaded):
+    committed = (SAMPLES / "CA" / "framework.yaml").read_bytes()
+    assert committed == samples.SAMPLE_FRAMEWORKS["CA"].read_bytes()
+    assert committed.startswith(b"# Imported by `workbench import-framework` from nist-csf-2.0.yaml")
+    framework = loaded["CA"].framework
+    assert (framework.id, framework.levels.min, framework.levels.max) == ("nist-csf-2.0", 1, 4)
+    assert any("NIST" in source for source in framework.sources)
+    assert [p.id for p in framework.pillars] == ["gv", "id", "pr", "de", "rs", "rc"]
+    # CSF outcomes are an organisation's: none is assessed for the country as a whole.
+    assert {i.scope for i in framework.indicators} == {"organisation"}
+    assessment = loaded["CA"].table("capability_assessment")
+    assert "NATIONAL" not in set(assessment["entity_id"])
+    assert set(assessment["level"].dropna()) <= {1, 2, 3, 4}
+
+
+def test_samples_command_assesses_on_the_framework_given(tmp_path: Path):
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    mini = FRAMEWORK_FIXTURES / "mini_csf.yaml"
+    result = CliRunner().invoke(app, ["samples", "--out", str(tmp_path / "out"), "--countries",
+                                      "FJ", "--scale", "0.1", "--framework", str(mini)])
+    assert result.exit_code == 0, result.output
+    assert load_country(tmp_path / "out" / "FJ").framework.id == "mini_csf"
+    missing = CliRunner().invoke(app, ["samples", "--out", str(tmp_path / "none"),
+                                       "--framework", str(tmp_path / "nowhere.yaml")])
+    assert missing.exit_code == 2 and "nowhere.yaml" in missing.output
+    assert not (tmp_path / "none").exists()

@@ -349,7 +349,7 @@ def samples(
     out: Annotated[Path, typer.Option(help="Folder to write one <CC>/ folder per country into.")],
     countries: Annotated[
         str | None,
-        typer.Option(help="Comma-separated codes (default: KE,JM,FJ,MY,GH,GB)."),
+        typer.Option(help="Comma-separated codes (default: KE,JM,FJ,MY,GH,GB,CA)."),
     ] = None,
     seed: Annotated[
         int | None, typer.Option(help="Random seed (default: the committed samples' seed).")
@@ -357,6 +357,11 @@ def samples(
     scale: Annotated[
         float, typer.Option(help="Multiply the survey respondents and incidents, e.g. 20.")
     ] = 1.0,
+    framework: Annotated[
+        Path | None,
+        typer.Option(help="Assess every country on this framework.yaml (copied into each "
+                     "folder), e.g. one written by import-framework."),
+    ] = None,
 ) -> None:
     """Generate the synthetic sample countries (docs/sample-data.md).
 
@@ -368,7 +373,8 @@ def samples(
     try:
         written = sample_data.write_samples(
             out, codes,
-            seed=sample_data.DEFAULT_SEED if seed is None else seed, scale=scale)
+            seed=sample_data.DEFAULT_SEED if seed is None else seed, scale=scale,
+            framework=framework)
     except (WorkbenchError, KeyError, ValueError) as exc:
         fail(str(exc).strip("'\""))
     except OSError as exc:
