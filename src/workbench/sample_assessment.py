@@ -177,13 +177,14 @@ ENTITY_TARGET_OVERRIDES: tuple[tuple[str, str, int], ...] = (
 # =========================================================================== files
 
 
-def _clip_round(value: float, bounds: tuple[int, int]) -> int:
+def clip_round(value: float, bounds: tuple[int, int]) -> int:
+    """``value`` rounded to a whole number within ``bounds`` (the samples' size rules)."""
     return int(np.clip(round(value), *bounds))
 
 
 def entities(profile: Mapping[str, object]) -> pd.DataFrame:
     """NATIONAL, then government bodies and CNI operators in priority order."""
-    n_org = _clip_round(12 + 9 * math.log10(profile["gdp_usd"] / 1e9), ENTITIES_RANGE)
+    n_org = clip_round(12 + 9 * math.log10(profile["gdp_usd"] / 1e9), ENTITIES_RANGE)
     n_gov = round(GOVERNMENT_SHARE * n_org)
     n_cni = n_org - n_gov
     rows = [(vocab.NATIONAL_ENTITY_ID, f"{profile['name']} (national level)", "national",

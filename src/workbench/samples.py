@@ -6,7 +6,10 @@ be of the right order for each country: real GDP and population (the shipped
 Commonwealth table), business counts from the national sources named below,
 breach prevalence and costs anchored on the UK Cyber Security Breaches Survey 2024
 and adapted per country by stated rules. Every assumption is a module-level
-constant with its source in a comment; docs/sample-data.md lists them all.
+constant with its source in a comment (here, and for the entities, capability
+assessment and targets in workbench.sample_assessment); docs/sample-data.md lists
+them all. A country is assessed on the shipped framework, on its own
+(``SAMPLE_FRAMEWORKS``) or on any framework file given.
 
 One rule drives most of the adaptation: the **digital maturity index**
 
@@ -36,6 +39,7 @@ from scipy.special import expit, logit, ndtri
 from workbench import paths, sample_assessment, vocab
 from workbench.countries import country_facts, validate_country_code
 from workbench.framework import Framework, load_framework
+from workbench.sample_assessment import clip_round
 
 # --------------------------------------------------------------------------- general
 
@@ -307,10 +311,6 @@ def _round_sig(value: float, digits: int = 2) -> float:
     return float(round(value, digits - 1 - int(math.floor(math.log10(value)))))
 
 
-def _clip_round(value: float, bounds: tuple[int, int]) -> int:
-    return int(np.clip(round(value), *bounds))
-
-
 def _yes_no(values: np.ndarray, blank: np.ndarray | None = None) -> pd.Series:
     """Booleans -> 'yes'/'no' text, blank where ``blank`` is set."""
     text = np.where(np.asarray(values, dtype=bool), "yes", "no").astype(object)
@@ -408,7 +408,7 @@ def _survey(
     rng: np.random.Generator, scale: float,
 ) -> pd.DataFrame:
     """Survey responses drawn from the frame by the rules of the SURVEY constants above."""
-    n_target = _clip_round(400 * math.log10(profile["gdp_usd"] / 1e8), SURVEY_RESPONDENTS_RANGE)
+    n_target = clip_round(400 * math.log10(profile["gdp_usd"] / 1e8), SURVEY_RESPONDENTS_RANGE)
     n_target = max(1, round(n_target * scale))
     # --- who responds: band allocation, then cells by the square root of their size
     band_n = rng.multinomial(n_target, [SURVEY_BAND_ALLOCATION[b] for b in vocab.SIZE_BANDS])
@@ -531,7 +531,7 @@ def _incidents(
     rng: np.random.Generator, scale: float,
 ) -> pd.DataFrame:
     """A national CERT's ticket export for the period (and a few tickets either side)."""
-    n = _clip_round(30 * math.sqrt(profile["population"] / 1e4), INCIDENTS_RANGE)
+    n = clip_round(30 * math.sqrt(profile["population"] / 1e4), INCIDENTS_RANGE)
     n = max(1, round(n * scale))
     victim = rng.choice(list(VICTIM_SHARES), size=n, p=list(VICTIM_SHARES.values()))
     category = np.empty(n, dtype=object)
