@@ -55,6 +55,7 @@ BUDGET_FACTORS: tuple[float, ...] = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
 
 # Reasons an intervention is not in the plan (the `reason` column of `not_chosen`).
 REASON_NO_GAP = "no gap left"
+REASON_NOT_ASSESSED = "nothing assessed where it applies"
 REASON_OVER_BUDGET = "over budget"
 REASON_PREREQUISITE = "prerequisite not affordable"
 REASON_CYCLE = "prerequisite cyclic"
@@ -194,6 +195,8 @@ class _Prepared:
     pair_weight: np.ndarray  # w(pair) per assessed pair
     pair_gap: np.ndarray  # gap per assessed pair
     duplicate_ids: list[str]
+    # assessed pairs each intervention reaches (its indicators, for the entities it applies to)
+    reach: np.ndarray
 
 
 def _prepare(pairs: pd.DataFrame, interventions: pd.DataFrame) -> _Prepared:
@@ -247,6 +250,7 @@ def _prepare(pairs: pd.DataFrame, interventions: pd.DataFrame) -> _Prepared:
     # An intervention naming an indicator twice lifts it once: keep the larger value.
     np.maximum.at(closure, (pair_index, joined["position"].to_numpy(dtype=int)), r)
 
+    reach = np.bincount(joined["position"].to_numpy(dtype=int), minlength=len(catalogue))
     entity_codes = pd.factorize(assessed["entity_id"])[0]
     lifted = closure > 0
     n = np.array([
@@ -276,6 +280,7 @@ def _prepare(pairs: pd.DataFrame, interventions: pd.DataFrame) -> _Prepared:
         pair_weight=weight,
         pair_gap=gap,
         duplicate_ids=duplicate_ids,
+        reach=reach,
     )
 
 
@@ -486,6 +491,13 @@ def _screen(prep: _Prepared, budget: float, horizon: int) -> tuple[np.ndarray, n
     reasons: dict[int, tuple[str, str]] = {}
     graph = {k: prep.requires[k] for k in range(m)}
     for k in graphlib.TopologicalSorter(graph).static_order():
+        if prep.reach[k] == 0:
+            applies = str(prep.catalogue["applies_to"].iloc[k]).strip().lower()
+            where = {"national": "the country as a whole", "government": "government bodies",
+                     "cni_operator": "CNI operators"}.get(applies, "any organisation")
+            reasons[k] = (REASON_NOT_ASSESSED, f"it applies to {where}, and none of the indicators "
+                          "it lifts is assessed there in this framework")
+            continue
         if prep.n[k] == 0:
             reasons[k] = (REASON_NO_GAP, "every entity it applies to is already at the level it "
                           "brings (or at target), or was not assessed")
@@ -784,7 +796,7 @@ def _empty_message(prep: _Prepared, reasons: dict[int, tuple[str, str]], budget:
     counts = pd.Series([why for why, _ in reasons.values()]).value_counts()
     if prep.closure.shape[0] == 0:
         return "No plan: no assessed (entity, indicator) pair, so there is no gap to close."
-    if counts.get(REASON_NO_GAP, 0) == len(prep.ids):
+    if counts.get(REASON_NO_GAP, 0) + counts.get(REASON_NOT_ASSESSED, 0) == len(prep.ids):
         return "No plan: the catalogue has nothing to close; every gap it covers is already closed."
     live = prep.n > 0
     if live.any() and (prep.d[live] >= horizon).all():
@@ -884,7 +896,13 @@ def budget_curve(
     return pd.DataFrame(rows)
 
 
-def plan_table(roadmap: Roadmap) -> pd.DataFrame:
+def _pillar_words(pillars: pd.Series, pillar_titles: Mapping[str, str] | None) -> pd.Series:
+    """The framework's pillar titles (ids, capitalised, when none are given)."""
+    ids = pillars.astype("str")
+    return ids.map(lambda p: (pillar_titles or {}).get(p) or p.capitalize()).astype("str")
+
+
+def plan_table(roadmap: Roadmap, pillar_titles: Mapping[str, str] | None = None) -> pd.DataFrame:
     """The plan for display: who does what, when, at what cost (USD)."""
     plan = roadmap.plan
     years = np.where(
@@ -895,7 +913,7 @@ def plan_table(roadmap: Roadmap) -> pd.DataFrame:
     return pd.DataFrame({
         "Intervention": plan["intervention_id"],
         "What": plan["name"],
-        "Pillar": plan["pillar"].astype("str").str.capitalize(),
+        "Pillar": _pillar_words(plan["pillar"], pillar_titles),
         "Built in year(s)": years,
         "Entities": plan["entities"],
         "Cost over the horizon (USD)": plan["cost_usd"].map("{:,.0f}".format),
@@ -903,13 +921,13 @@ def plan_table(roadmap: Roadmap) -> pd.DataFrame:
     })
 
 
-def not_chosen_table(roadmap: Roadmap) -> pd.DataFrame:
+def not_chosen_table(roadmap: Roadmap, pillar_titles: Mapping[str, str] | None = None) -> pd.DataFrame:
     """The interventions left out, each with the plain reason."""
     frame = roadmap.not_chosen
     return pd.DataFrame({
         "Intervention": frame["intervention_id"],
         "What": frame["name"],
-        "Pillar": frame["pillar"].astype("str").str.capitalize(),
+        "Pillar": _pillar_words(frame["pillar"], pillar_titles),
         "Why not": frame["reason"],
         "Detail": frame["detail"],
     })
