@@ -32,6 +32,7 @@ import pandas as pd
 
 from workbench import paths, vocab
 from workbench.framework import Framework
+from workbench.summary_types import GapsSummary, GroupScore, PeerBenchmark
 
 # The exact columns of ``assessment_pairs`` (the business case reads them).
 PAIR_COLUMNS: tuple[str, ...] = (
@@ -519,7 +520,7 @@ def peer_benchmark(
     return out.astype({"is_country": bool, "same_region": bool, "similar_income": bool})
 
 
-def peer_summary(peers: pd.DataFrame) -> dict[str, Any]:
+def peer_summary(peers: pd.DataFrame) -> PeerBenchmark:
     """The ``peer_benchmark`` block of the gaps summary (medians of each peer group)."""
     workbench = peers.loc[peers["instrument"] == WORKBENCH_INSTRUMENT].iloc[0]
     gci = peers.loc[peers["instrument"] == GCI_INSTRUMENT]
@@ -557,7 +558,7 @@ def peer_summary(peers: pd.DataFrame) -> dict[str, Any]:
 class GapResult:
     """Everything the gap analysis produces: the published block and frames for views."""
 
-    summary: dict[str, Any]
+    summary: GapsSummary
     pairs: pd.DataFrame
     indicator_scores: pd.DataFrame
     pillar_scores: pd.DataFrame
@@ -654,7 +655,7 @@ def analyse_gaps(
     crosswalk = crosswalk_scores(framework, scores.indicators)
     period_words, period_from, period_to = _assessed_period(pairs, assessment)
 
-    summary: dict[str, Any] = {
+    summary: GapsSummary = {
         "framework": framework.id,
         "pillar_scores": {r.pillar_id: _num(r.score) for r in pillar_scores.itertuples()},
         "overall_score": _num(overall),
@@ -703,7 +704,7 @@ def analyse_gaps(
     )
 
 
-def _group_block(view: pd.DataFrame, key: str) -> dict[str, dict[str, Any]]:
+def _group_block(view: pd.DataFrame, key: str) -> dict[str, GroupScore]:
     """summary.json form of a group view."""
     if view.empty:
         return {}
