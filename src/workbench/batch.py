@@ -13,11 +13,12 @@ How a batch keeps one country from hurting the others:
 - ``manifest.json`` is rewritten (atomically) whenever a country starts, changes
   stage or ends, and always describes what is on disk: if the batch itself is
   killed, the countries it was running read "stale" (or "failed" when there was no
-  earlier report) with the stage they were in;
+  earlier report) with the stage they were in (:mod:`workbench.manifest`);
 - the country processes end with the batch, even when it is killed with SIGKILL
   (:mod:`workbench.lifetime`);
 - the next batch removes the staging folders killed runs left behind, and corrects
-  the manifest entries a killed batch left running (:func:`reconcile_interrupted`);
+  the manifest entries a killed batch left running
+  (:func:`workbench.manifest.reconcile_interrupted`);
 - one batch or run at a time writes to an output folder, which must be apart from
   the data (:mod:`workbench.out_guard`).
 
@@ -575,10 +576,9 @@ def run_batch(
             "parameters": settings.parameters(),
             "timeout_seconds": timeout_seconds, "cell_timeout": cell_timeout,
         }
-        state = _BatchState(
-            BatchManifest(out_root, codes, batch_info,
-                          index_plotly_js=PLOTLY_JS_NAME if share_plotly_js else "embed"),
-            progress)
+        manifest = BatchManifest(out_root, codes, batch_info,
+                                 index_plotly_js=PLOTLY_JS_NAME if share_plotly_js else "embed")
+        state = _BatchState(manifest, progress)
         to_run = []
         for code in codes:
             try:
@@ -589,10 +589,10 @@ def run_batch(
                 skip = False
             else:
                 skip = not force and unchanged_since_last_good(out_root / code, key)
-            state.manifest.plan(code, key, skip)
+            manifest.plan(code, key, skip)
             if not skip:
                 to_run.append(code)
-        state.manifest.save()
+        manifest.save()
         where = (f"on the Dask cluster at {scheduler}" if scheduler
                  else f"{min(workers, max(1, len(to_run)))} at a time")
         progress.start(len(codes), len(to_run), where)
@@ -601,7 +601,7 @@ def run_batch(
             for code in codes:
                 if code not in to_run:
                     done += 1
-                    progress.country_done(state.manifest.results[code], done, 0)
+                    progress.country_done(manifest.results[code], done, 0)
             if to_run:
                 if scheduler:
                     _run_on_dask(to_run, settings, scheduler, state)
@@ -609,10 +609,9 @@ def run_batch(
                     _run_locally(to_run, settings, workers, state)
         finally:
             progress.stop()
-        state.manifest.manifest["batch"]["finished_at"] = utc_now()
-        state.manifest.save()
-    result.outcomes = [state.manifest.results[code] for code in codes]
-    result.write_errors = state.manifest.write_errors
+        manifest.finish()
+    result.outcomes = [manifest.results[code] for code in codes]
+    result.write_errors = manifest.write_errors
     result.manifest_path = out_root / MANIFEST_NAME
     result.index_path = out_root / INDEX_NAME
     return result

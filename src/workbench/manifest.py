@@ -268,6 +268,12 @@ class BatchManifest:
             self.save()
             return result, len(self.results), self.failures
 
+    def finish(self) -> None:
+        """The batch is over: its finishing time recorded."""
+        with self.lock:
+            self.manifest["batch"]["finished_at"] = utc_now()
+            self.save()
+
     def save(self, index: bool = True) -> None:
         """Rewrite manifest.json (and index.html). A write that fails (a full disk) is
         recorded in ``write_errors``, not raised: the countries' runs go on and each
