@@ -27,6 +27,13 @@ from typer.testing import CliRunner
 from workbench import batch, index_page, lifetime, out_guard, paths, report, runner
 from workbench.cli import app
 from workbench.errors import WorkbenchError
+from workbench.manifest import (
+    index_rows,
+    reconcile_interrupted,
+    unchanged_since_last_good,
+    write_index,
+)
+from workbench.outcome import CountryOutcome
 from workbench.parameters_cell import PARAMETERS_SOURCE
 
 pytestmark = pytest.mark.notebooks
@@ -182,7 +189,7 @@ def test_progress_is_live_on_a_terminal() -> None:
     live.stage("KE", "gaps")
     assert live.progress.tasks[1].description == "  KE (1 of 2): gaps"
     assert live.progress.tasks[1].completed == 2  # data quality and impact are behind it
-    live.country_done(batch.CountryResult("KE", "failed", Path("out/KE")), 1, 1)
+    live.country_done(CountryOutcome("KE", "failed", Path("out/KE")), 1, 1)
     assert [t.description for t in live.progress.tasks] == [
         "countries (2 to run, 2 at a time), failures so far: 1"]
     live.stop()
@@ -238,7 +245,7 @@ def test_index_shows_status_headline_figures_and_comparison_chart(tmp_path: Path
         "GH": {"status": "stale", "failed_stage": "gaps", "error": "ValueError: <script>x</script>"},
         "JM": {"status": "failed", "failed_stage": "impact", "error": "killed"},
     }}
-    page = (batch.write_index(out, manifest)).read_text()
+    page = (write_index(out, manifest)).read_text()
     assert report.external_references(page) == []
     assert "40% (36–45%)" in page and "$149.8m ($118.8m–$182.9m)" in page
     assert "38 / 100" in page and "$20.8m" in page
@@ -247,7 +254,7 @@ def test_index_shows_status_headline_figures_and_comparison_chart(tmp_path: Path
     assert "Ghana &lt;b&gt;" in page and "2026-01-02 02:00 UTC" in page
     assert "JM <span class='wb-why'>(no report yet)</span>" in page
 
-    rows = batch.index_rows(out, manifest)
+    rows = index_rows(out, manifest)
     figure = index_page.comparison_chart(rows)
     assert figure.layout.title.text.startswith("SYNTHETIC DATA")
     assert "1 Jan 2025 to 31 Dec 2025" in figure.layout.title.text
@@ -456,26 +463,31 @@ def test_an_entry_a_killed_batch_left_running_is_corrected_from_the_disk(tmp_pat
                "parameters": {"plotly_js": "embed"}, "workbench_version": "1.0",
                "method_sha256": "m", "last_good_run": "2026-03-01T02:17:02+00:00",
                "report": "KE/report.html"}
+
+    def reconciled(code: str, entry: dict) -> dict:
+        outcome = CountryOutcome.from_manifest(code, entry, tmp_path)
+        return reconcile_interrupted(tmp_path, outcome).to_manifest()
+
     # Its run finished after the batch died (a Dask worker's run goes on): that report.
-    finished = batch.reconcile_interrupted(tmp_path, "KE", running)
+    finished = reconciled("KE", running)
     assert (finished["status"], finished["state"], finished["error"], finished["stage"]) == (
         "ok", "done", None, None)
     assert finished["last_good_run"] == "2026-03-02T02:20:00+00:00"
     # The report on disk is older than the run, or from other inputs: the run died.
     for changed in ({"started_at": "2026-03-02T02:25:00+00:00"},
                     {"inputs_sha256": {"profile.yaml": "b2"}}, {"started_at": None}):
-        died = batch.reconcile_interrupted(tmp_path, "KE", {**running, **changed})
+        died = reconciled("KE", {**running, **changed})
         assert (died["status"], died["state"], died["report"]) == ("stale", "done",
                                                                     "KE/report.html")
         assert died["error"].startswith("interrupted")
     # No report at all.
-    gone = batch.reconcile_interrupted(tmp_path, "GH", running)
+    gone = reconciled("GH", running)
     assert (gone["status"], gone["report"], gone["last_good_run"]) == ("failed", None, None)
     # A partial report it published stays partial, with its reasons.
     reasons = ["impact skipped: survey_responses.csv is missing (it is required for this stage)"]
     _report_on_disk(tmp_path, "FJ", "2026-03-02T02:20:00+00:00", inputs,
                     status="partial", reasons=reasons)
-    partial = batch.reconcile_interrupted(tmp_path, "FJ", running)
+    partial = reconciled("FJ", running)
     assert (partial["status"], partial["reasons"], partial["error"]) == ("partial", reasons, None)
 
 
@@ -520,13 +532,13 @@ def test_skip_needs_same_inputs_parameters_version_and_notebooks(tmp_path: Path)
                           "plotly_js": "../plotly.min.js"},
            "workbench_version": "1.0", "method_sha256": "cd"}
     (folder / "summary.json").write_text(json.dumps({"generated": {"at": "x", **key}}))
-    assert batch.unchanged_since_last_good(folder, key)
+    assert unchanged_since_last_good(folder, key)
     for name, other in (("input_sha256", {"profile.yaml": "ef"}),
                         ("parameters", {**key["parameters"], "budget_usd_per_year": 2.0e6}),
                         ("workbench_version", "1.1"), ("method_sha256", "00")):
-        assert not batch.unchanged_since_last_good(folder, {**key, name: other})
+        assert not unchanged_since_last_good(folder, {**key, name: other})
     (folder / "report.html").unlink()
-    assert not batch.unchanged_since_last_good(folder, key)
+    assert not unchanged_since_last_good(folder, key)
 
 
 # --------------------------------------------------------------------------- Dask
@@ -619,8 +631,42 @@ def test_batch_tells_partial_stale_and_failed_apart_with_their_reasons(
     third = batch.run_batch(data, out, countries=["FJ"])
     assert [o.status for o in third.outcomes] == ["skipped-unchanged"]
     assert _manifest(out)["countries"]["FJ"]["reasons"] == fj["reasons"]
-    [row] = [r for r in batch.index_rows(out, _manifest(out)) if r.country == "FJ"]
+    [row] = [r for r in index_rows(out, _manifest(out)) if r.country == "FJ"]
     assert row.status == "partial" and row.reasons == tuple(fj["reasons"])
+
+
+def test_a_countrys_outcome_is_its_manifest_entry_its_index_row_and_its_runs_outcome(
+        tmp_path: Path, notebooks: Path) -> None:
+    data, out = tmp_path / "data", tmp_path / "out"
+    write_country(data, "KE")
+    write_country(data, "FJ", name="Fiji", currency="FJD")
+    (data / "FJ" / "survey_responses.csv").unlink()  # absent: impact skipped
+    write_country(data, "GH", name="Ghana", currency="GHS")  # the stand-in gaps stage fails
+    result = batch.run_batch(data, out, workers=2)
+    outcomes = {o.country: o for o in result.outcomes}
+    assert {c: o.status for c, o in outcomes.items()} == {
+        "FJ": "partial", "GH": "failed", "KE": "ok"}
+
+    manifest = _manifest(out)
+    rows = {row.country: row for row in index_rows(out, manifest)}
+    for code, outcome in outcomes.items():
+        entry = manifest["countries"][code]
+        assert outcome.to_manifest() == entry
+        assert CountryOutcome.from_manifest(code, entry, out.resolve()) == outcome
+        row = rows[code]
+        assert row.status == outcome.status
+        assert row.report_href == outcome.report
+        assert row.last_good_run == outcome.last_good_run
+    assert rows["GH"].error == f"failed at stage gaps: {outcomes['GH'].error}"
+    assert rows["FJ"].reasons == outcomes["FJ"].reasons
+
+    # Each country run on its own ends as its batch run did.
+    for code in ("FJ", "GH"):
+        alone = runner.run_country(code, data_root=data, out_root=tmp_path / "alone")
+        in_batch = outcomes[code]
+        assert (alone.status, alone.stages, alone.failed_stage, alone.error, alone.reasons) == (
+            in_batch.status, in_batch.stages, in_batch.failed_stage, in_batch.error,
+            in_batch.reasons)
 
 
 def test_full_disk_for_manifest_and_index_is_one_line_and_leaves_no_temporary_file(

@@ -39,6 +39,7 @@ from workbench import (
 )
 from workbench.cli import app
 from workbench.loading import load_country
+from workbench.outcome import CountryOutcome
 
 pytestmark = pytest.mark.notebooks
 
@@ -52,7 +53,7 @@ TERMINAL_CONTROLS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-
 
 
 @pytest.fixture(scope="module")
-def jamaica(tmp_path_factory: pytest.TempPathFactory) -> tuple[runner.RunOutcome, Path]:
+def jamaica(tmp_path_factory: pytest.TempPathFactory) -> tuple[CountryOutcome, Path]:
     """A run of the Jamaica sample, plus a set-aside row whose id is a formula, into an
     out folder whose private folder holds a file of an earlier run."""
     root = tmp_path_factory.mktemp("privacy")
@@ -72,7 +73,7 @@ def jamaica(tmp_path_factory: pytest.TempPathFactory) -> tuple[runner.RunOutcome
     return outcome, data / "JM"
 
 
-def _shared_files(outcome: runner.RunOutcome) -> list[Path]:
+def _shared_files(outcome: CountryOutcome) -> list[Path]:
     files = [p for p in outcome.out_dir.rglob("*") if p.is_file()]
     assert {p.name for p in files} >= {"report.html", "summary.json", "01_data_quality.ipynb"}
     return files

@@ -15,12 +15,13 @@ from conftest import SURVEY_HEADER, SURVEY_ROWS, write_country
 
 from workbench import paths, report, runner
 from workbench.errors import InvalidCountryCode, WorkbenchError
+from workbench.outcome import CountryOutcome
 
 pytestmark = pytest.mark.notebooks
 
 
 @pytest.fixture(scope="module")
-def finished_run(tmp_path_factory: pytest.TempPathFactory) -> runner.RunOutcome:
+def finished_run(tmp_path_factory: pytest.TempPathFactory) -> CountryOutcome:
     root = tmp_path_factory.mktemp("run")
     bad_row = "R9,fintech,micro,private,no,no,0,,,,,,,,,,,,,no,no,no,no,no"
     write_country(root / "data", files={
@@ -34,7 +35,7 @@ def finished_run(tmp_path_factory: pytest.TempPathFactory) -> runner.RunOutcome:
     return runner.run_country("KE", data_root=root / "data", out_root=root / "out")
 
 
-def test_run_writes_every_output(finished_run: runner.RunOutcome) -> None:
+def test_run_writes_every_output(finished_run: CountryOutcome) -> None:
     assert finished_run.ok, finished_run.one_line()
     out = finished_run.out_dir
     assert (out / "summary.json").is_file() and (out / "report.html").is_file()
@@ -47,7 +48,7 @@ def test_run_writes_every_output(finished_run: runner.RunOutcome) -> None:
     assert not [p.name for p in out.parent.iterdir() if p.name.startswith(".")]
 
 
-def test_summary_has_data_quality_for_every_file(finished_run: runner.RunOutcome) -> None:
+def test_summary_has_data_quality_for_every_file(finished_run: CountryOutcome) -> None:
     summary = json.loads((finished_run.out_dir / "summary.json").read_text())
     assert summary["country"] == "KE" and summary["framework"] == "gca"
     quality = summary["data_quality"]
@@ -61,7 +62,7 @@ def test_summary_has_data_quality_for_every_file(finished_run: runner.RunOutcome
         assert "skipped" in summary[stage] or len(summary[stage]) > 1
 
 
-def test_quarantine_written_with_reasons(finished_run: runner.RunOutcome) -> None:
+def test_quarantine_written_with_reasons(finished_run: CountryOutcome) -> None:
     private = paths.private_root(finished_run.out_dir.parent) / "KE"
     assert not (finished_run.out_dir / "quarantine").exists()
     text = (private / "quarantine" / "survey_responses.csv").read_text()
@@ -69,7 +70,7 @@ def test_quarantine_written_with_reasons(finished_run: runner.RunOutcome) -> Non
     assert "sector: 'fintech' is not one of the allowed values" in text
 
 
-def test_report_is_self_contained_offline_and_hides_code(finished_run: runner.RunOutcome) -> None:
+def test_report_is_self_contained_offline_and_hides_code(finished_run: CountryOutcome) -> None:
     page = (finished_run.out_dir / "report.html").read_text()
     assert report.external_references(page) == []
     # plotly.js embedded exactly once, however many charts.
@@ -81,7 +82,7 @@ def test_report_is_self_contained_offline_and_hides_code(finished_run: runner.Ru
     assert "<script>alert('x')</script>" not in page
 
 
-def test_report_draws_charts_from_the_plotly_bundle(finished_run: runner.RunOutcome) -> None:
+def test_report_draws_charts_from_the_plotly_bundle(finished_run: CountryOutcome) -> None:
     page = (finished_run.out_dir / "report.html").read_text()
     if "Plotly.newPlot" not in page:
         pytest.skip("no stage drew a chart on this tiny country")
@@ -268,13 +269,14 @@ def test_failed_run_without_an_earlier_report_says_so(tmp_path: Path, stand_ins:
     data = _broken_ke(tmp_path / "data", "profile.yaml", "- just\n- a list\n")
     (data / "KE" / "entities.csv").write_text("entity_id,name\n", encoding="utf-8")
     outcome = runner.run_country("KE", data_root=data, out_root=tmp_path / "out")
-    assert outcome.status == "failed" and outcome.last_good_report is None
+    assert outcome.status == "failed" and outcome.report_path is None
     assert len(outcome.reasons) == 2  # every unusable input, the first one on the line
     assert outcome.one_line().endswith(
         "(and 1 more unusable input: `workbench validate` lists them) (no earlier report)")
     assert not (tmp_path / "out" / "KE").exists()
-    assert runner.RunOutcome.from_json(outcome.to_json()) == outcome
-    assert outcome.to_json()["status"] == "failed"
+    assert CountryOutcome.from_manifest("KE", outcome.to_manifest(),
+                                        outcome.out_dir.parent) == outcome
+    assert outcome.to_manifest()["status"] == "failed"
 
 
 def test_absent_inputs_make_the_run_partial_and_the_report_says_so_at_the_top(
@@ -286,7 +288,7 @@ def test_absent_inputs_make_the_run_partial_and_the_report_says_so_at_the_top(
     assert outcome.stages == {"data_quality": "ok", "impact": "skipped", "gaps": "ok",
                               "business_case": "ok"}
     reason = "impact skipped: survey_responses.csv is missing (it is required for this stage)"
-    assert outcome.reasons == [reason]
+    assert outcome.reasons == (reason,)
     assert outcome.one_line().startswith("KE: partial in ") and reason in outcome.one_line()
     summary = json.loads((tmp_path / "out" / "KE" / "summary.json").read_text())
     assert summary["status"] == "partial" and summary["reasons"] == [reason]
@@ -316,9 +318,9 @@ def test_shipped_catalogue_that_cannot_serve_the_framework_makes_the_run_partial
     assert summary["business_case"]["skipped"].startswith("interventions.csv (the shipped")
 
 
-def test_complete_run_is_ok_without_reasons(finished_run: runner.RunOutcome) -> None:
+def test_complete_run_is_ok_without_reasons(finished_run: CountryOutcome) -> None:
     summary = json.loads((finished_run.out_dir / "summary.json").read_text())
-    assert finished_run.status == "ok" and finished_run.reasons == []
+    assert finished_run.status == "ok" and finished_run.reasons == ()
     assert summary["status"] == "ok" and "reasons" not in summary
     assert "Partial report." not in (finished_run.out_dir / "report.html").read_text()
 

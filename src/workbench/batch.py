@@ -13,11 +13,12 @@ How a batch keeps one country from hurting the others:
 - ``manifest.json`` is rewritten (atomically) whenever a country starts, changes
   stage or ends, and always describes what is on disk: if the batch itself is
   killed, the countries it was running read "stale" (or "failed" when there was no
-  earlier report) with the stage they were in;
+  earlier report) with the stage they were in (:mod:`workbench.manifest`);
 - the country processes end with the batch, even when it is killed with SIGKILL
   (:mod:`workbench.lifetime`);
 - the next batch removes the staging folders killed runs left behind, and corrects
-  the manifest entries a killed batch left running (:func:`reconcile_interrupted`);
+  the manifest entries a killed batch left running
+  (:func:`workbench.manifest.reconcile_interrupted`);
 - one batch or run at a time writes to an output folder, which must be apart from
   the data (:mod:`workbench.out_guard`).
 
@@ -29,6 +30,7 @@ summary.json (``generated``); ``force`` re-runs it anyway.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -46,42 +48,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from plotly.offline import get_plotlyjs
 from rich.console import Console
 
-from workbench import __version__, index_page, loading, out_guard, paths, runner
+from workbench import __version__, loading, out_guard, paths, runner
 from workbench.countries import validate_country_code
 from workbench.errors import InvalidCountryCode, WorkbenchError
-from workbench.output_files import (
-    OutputWriteError,
-    cannot_write,
-    os_error_line,
-    write_text_atomic,
+from workbench.manifest import (
+    INDEX_NAME,
+    MANIFEST_NAME,
+    BatchManifest,
+    relative_to_out,
+    single_line,
+    unchanged_since_last_good,
+    utc_now,
+    write_shared_plotly_js,
 )
+from workbench.outcome import FAILED, SKIPPED, CountryOutcome
+from workbench.output_files import cannot_write, os_error_line
 from workbench.report import PLOTLY_JS_NAME
-from workbench.runner import REPORT_NAME, SUMMARY_NAME, RunOutcome
+from workbench.summary_types import RunKey
 
-MANIFEST_NAME = "manifest.json"
-INDEX_NAME = "index.html"
 LOGS_SUBDIR = "logs"
-MANIFEST_VERSION = 1
 # The country pages of a batch share one plotly.js next to the index (see
 # docs/operations.md): ~4.7 MB once instead of once per page.
 SHARED_PLOTLY_JS = f"../{PLOTLY_JS_NAME}"
 DEFAULT_TIMEOUT_SECONDS = 3600.0
 DASK_CONNECT_TIMEOUT = "30s"
-
-OK, PARTIAL, SKIPPED, STALE, FAILED = "ok", "partial", "skipped-unchanged", "stale", "failed"
-STATUSES = (OK, PARTIAL, SKIPPED, STALE, FAILED)
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-def _one_line(text: str | None) -> str | None:
-    return None if text is None else " ".join(str(text).split())
-
 
 # --------------------------------------------------------------------------- settings
 
@@ -105,7 +97,7 @@ class RunSettings:
         return runner.run_parameters(self.budget_usd_per_year, self.horizon_years, self.plotly_js)
 
 
-def run_key(country_dir: Path, settings: RunSettings) -> dict[str, Any]:
+def run_key(country_dir: Path, settings: RunSettings) -> RunKey:
     """What a report depends on; equal keys mean an identical report."""
     return {
         "input_sha256": loading.input_sha256(country_dir),
@@ -115,74 +107,15 @@ def run_key(country_dir: Path, settings: RunSettings) -> dict[str, Any]:
     }
 
 
-def read_summary(report_dir: Path) -> dict[str, Any] | None:
-    """A published summary.json, or None when there is none (or it is unreadable)."""
-    try:
-        summary = json.loads((report_dir / SUMMARY_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return summary if isinstance(summary, dict) else None
-
-
-def unchanged_since_last_good(report_dir: Path, key: dict[str, Any]) -> bool:
-    """Whether the report in ``report_dir`` was made from exactly ``key``."""
-    summary = read_summary(report_dir)
-    if summary is None or not (report_dir / REPORT_NAME).is_file():
-        return False
-    generated = summary.get("generated") or {}
-    return all(generated.get(k) == v for k, v in key.items())
-
-
 # --------------------------------------------------------------------------- one country
 
 
-@dataclass
-class CountryResult:
-    """One country's line of a batch: its status and why."""
-
-    country: str
-    status: str
-    out_dir: Path
-    started_at: str | None = None
-    seconds: float = 0.0
-    stages: dict[str, str] = field(default_factory=dict)
-    failed_stage: str | None = None
-    error: str | None = None
-    last_good_run: str | None = None
-    log: Path | None = None
-    # Partial: why each skipped stage was skipped; stale or failed: every unusable
-    # input, or the error. One line each, naming the file.
-    reasons: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return self.status in (OK, PARTIAL, SKIPPED)
-
-    def one_line(self) -> str:
-        """What the CLI prints for this country: one line, with the reason on failure."""
-        report = self.out_dir / REPORT_NAME
-        if self.status in (OK, PARTIAL):
-            return RunOutcome(self.country, True, self.out_dir, self.seconds, self.stages,
-                              reasons=self.reasons).one_line()
-        if self.status == SKIPPED:
-            return (f"{self.country}: skipped-unchanged (inputs, parameters and workbench as for "
-                    f"the report of {self.last_good_run}; --force re-runs) -> {report}")
-        where = f" at stage {self.failed_stage}" if self.failed_stage else ""
-        log = f"; log: {self.log}" if self.log else ""
-        more = len(self.reasons) - 1
-        others = f" (and {more} more: see manifest.json)" if more > 0 else ""
-        if self.status == STALE:
-            return (f"{self.country}: STALE: failed{where}: {self.error}{others}; the last good "
-                    f"report ({self.last_good_run}) is left in place: {report}{log}")
-        return f"{self.country}: FAILED{where}: {self.error}{others}; no earlier report{log}"
-
-
 def _failure(country: str, settings: RunSettings, error: str, stage: str | None = None,
-             seconds: float = 0.0) -> dict[str, Any]:
-    outcome = RunOutcome(country=country, ok=False, out_dir=Path(settings.out_root) / country,
-                         seconds=seconds, failed_stage=stage, error=error, reasons=[error])
-    return {"outcome": outcome.to_json(), "pid": None, "returncode": None,
-            "seconds": seconds, "log": None, "failed_notebook": None}
+             seconds: float = 0.0) -> CountryOutcome:
+    """A country whose run gave no outcome of its own (it could not start, or died)."""
+    return CountryOutcome(country=country, status=FAILED,
+                          out_dir=Path(settings.out_root) / country, seconds=seconds,
+                          failed_stage=stage, error=error, reasons=(error,))
 
 
 class _RunLog:
@@ -245,7 +178,7 @@ def run_in_subprocess(
     country: str,
     settings: RunSettings,
     on_event: Callable[[dict[str, Any]], None] | None = None,
-) -> dict[str, Any]:
+) -> CountryOutcome:
     """Run one country in its own process (``python -m workbench.runner``).
 
     The process gets a session of its own (its kernel another, which stops by
@@ -255,8 +188,8 @@ def run_in_subprocess(
     "stage"}`` as they happen. Also the function a Dask worker runs.
 
     Returns:
-        ``{"outcome": RunOutcome.to_json(), "pid", "returncode", "log",
-        "failed_notebook"}`` (paths as text).
+        The run's outcome, with the process's id and seconds (start-up included),
+        and its log and failed notebook relative to the output folder.
     """
     started = time.perf_counter()
     out_root = Path(settings.out_root)
@@ -271,7 +204,7 @@ def run_in_subprocess(
         old.unlink(missing_ok=True)
     log_path = logs / f"{country}.log"
     try:
-        log_path.write_text(f"{_now()} {country}: run started on {socket.gethostname()}\n")
+        log_path.write_text(f"{utc_now()} {country}: run started on {socket.gethostname()}\n")
     except OSError as exc:  # a full disk: the country fails, naming its log
         raise cannot_write(log_path, exc) from None
     command = [sys.executable, "-m", "workbench.runner", country,
@@ -288,7 +221,7 @@ def run_in_subprocess(
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     if settings.notebooks_dir:
         env["WORKBENCH_NOTEBOOKS"] = settings.notebooks_dir
-    result: dict[str, Any] | None = None
+    result: CountryOutcome | None = None
     stage: str | None = None
     timed_out = threading.Event()
     # Appending from both sides (the process's stderr, this reader) keeps both intact.
@@ -321,12 +254,12 @@ def run_in_subprocess(
                     log.write(line)
                 elif event.get("event") == "stage":
                     stage = event.get("stage")
-                    log.write(f"{_now()} {country}: stage {stage}\n")
+                    log.write(f"{utc_now()} {country}: stage {stage}\n")
                     log.flush()
                     if on_event:
                         on_event(event)
-                elif event.get("event") == "outcome":
-                    result = event.get("outcome")
+                elif event.get("event") == "outcome" and isinstance(event.get("outcome"), dict):
+                    result = CountryOutcome.from_manifest(country, event["outcome"], out_root)
 
         try:
             if on_event:
@@ -357,17 +290,17 @@ def run_in_subprocess(
                 why = f"the run process was killed by {signal.Signals(-returncode).name}"
             else:
                 why = f"the run process exited with code {returncode} without a result"
-            log.write(f"{_now()} {country}: {why}\n")
-            result = _failure(country, settings, why, stage, seconds)["outcome"]
+            log.write(f"{utc_now()} {country}: {why}\n")
+            result = _failure(country, settings, why, stage, seconds)
             # Its staging folder (the process is gone now) is not worth keeping.
             runner.clean_leftovers(out_root, country)
-        verdict = (result.get("status") or OK) if result.get("ok") else \
-            f"failed: {_one_line(result.get('error'))}"
-        log.write(f"{_now()} {country}: {verdict} ({seconds:.1f} s)\n")
+        verdict = result.status if result.ok else f"failed: {single_line(result.error)}"
+        log.write(f"{utc_now()} {country}: {verdict} ({seconds:.1f} s)\n")
     kept = sorted(logs.glob(f"{country}-*.ipynb"))
-    return {"outcome": result, "pid": process.pid, "returncode": returncode,
-            "seconds": round(seconds, 2), "log": str(log_path),
-            "failed_notebook": str(kept[0]) if kept else None}
+    return dataclasses.replace(
+        result, pid=process.pid, seconds=round(seconds, 2),
+        log=relative_to_out(out_root, str(log_path)),
+        failed_notebook=relative_to_out(out_root, str(kept[0])) if kept else None)
 
 
 # --------------------------------------------------------------------------- progress
@@ -380,7 +313,7 @@ class BatchProgress(Protocol):
     def note(self, text: str) -> None: ...
     def country_started(self, country: str, number: int) -> None: ...
     def stage(self, country: str, stage: str) -> None: ...
-    def country_done(self, result: CountryResult, done: int, failures: int) -> None: ...
+    def country_done(self, result: CountryOutcome, done: int, failures: int) -> None: ...
     def stop(self) -> None: ...
 
 
@@ -418,7 +351,7 @@ class PlainProgress:
     def stage(self, country: str, stage: str) -> None:
         self._line(f"{country} ({self.numbers.get(country, '?')} of {self.total}): stage {stage}")
 
-    def country_done(self, result: CountryResult, done: int, failures: int) -> None:
+    def country_done(self, result: CountryOutcome, done: int, failures: int) -> None:
         took = f" in {result.seconds:.1f} s" if result.status != SKIPPED else ""
         self._line(f"[{done}/{self.total} done, {failures} failed] {result.country}: "
                    f"{result.status}{took}")
@@ -477,7 +410,7 @@ class RichProgress:
                     task, completed=stages.index(stage) if stage in stages else 0,
                     description=f"  {country} ({self.numbers[country]} of {self.total}): {stage}")
 
-    def country_done(self, result: CountryResult, done: int, failures: int) -> None:
+    def country_done(self, result: CountryOutcome, done: int, failures: int) -> None:
         with self.lock:
             task = self.tasks.pop(result.country, None)
             if task is not None:
@@ -501,323 +434,12 @@ def make_progress(console: Console) -> BatchProgress:
     return PlainProgress(console.file)
 
 
-# --------------------------------------------------------------------------- manifest
-
-
-def read_manifest(out_root: Path) -> dict[str, Any]:
-    """The manifest of the last batch in ``out_root`` (empty when none or unreadable)."""
-    try:
-        manifest = json.loads((Path(out_root) / MANIFEST_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return manifest if isinstance(manifest, dict) else {}
-
-
-def reconcile_interrupted(out_root: Path, code: str, entry: dict[str, Any]) -> dict[str, Any]:
-    """A manifest entry a killed batch left ``queued`` or ``running``, made true of
-    the disk again (the caller holds the output folder's lock: that batch is gone).
-
-    Its run may have ended after the batch: died with it (a local run, see
-    :mod:`workbench.lifetime`; the report on disk is the last good one), or
-    finished and published a report (a run on a Dask worker is not stopped with
-    the batch). A report made from exactly the inputs, parameters and method that
-    run was given, after it started, is that run's: the entry reads ``ok``.
-    Otherwise it reads ``stale`` (``failed`` without a report), as interrupted.
-    """
-    summary = read_summary(out_root / code)
-    has_report = summary is not None and (out_root / code / REPORT_NAME).is_file()
-    generated = (summary or {}).get("generated") or {}
-    made_by_that_run = has_report and entry.get("started_at") is not None and all(
-        generated.get(source) == entry.get(name) for name, source in (
-            ("inputs_sha256", "input_sha256"), ("parameters", "parameters"),
-            ("workbench_version", "workbench_version"), ("method_sha256", "method_sha256")))
-    if made_by_that_run:
-        try:
-            made_by_that_run = (dt.datetime.fromisoformat(str(generated.get("at")))
-                                >= dt.datetime.fromisoformat(str(entry["started_at"])))
-        except ValueError:
-            made_by_that_run = False
-    fixed = {**entry, "state": "done", "stage": None,
-             "last_good_run": generated.get("at") if has_report else None,
-             "report": f"{code}/{REPORT_NAME}" if has_report else None}
-    if made_by_that_run:  # the report says what it is: ok, or partial with its reasons
-        fixed.update(status=summary.get("status", OK), reasons=summary.get("reasons", []),
-                     failed_stage=None, error=None)
-    else:
-        fixed.update(status=STALE if has_report else FAILED)
-    return fixed
-
-
-class _BatchState:
-    """The manifest being kept true of the disk while the batch runs (thread-safe)."""
-
-    def __init__(self, out_root: Path, settings: RunSettings, codes: list[str],
-                 batch_info: dict[str, Any], progress: BatchProgress) -> None:
-        self.out_root = out_root
-        self.settings = settings
-        self.codes = codes
-        self.progress = progress
-        self.lock = threading.RLock()
-        self.results: dict[str, CountryResult] = {}
-        self.started_numbers: dict[str, int] = {}
-        self.failures = 0
-        self.write_errors: list[str] = []
-        previous = read_manifest(out_root).get("countries")
-        self.entries: dict[str, dict[str, Any]] = {}
-        if isinstance(previous, dict):
-            for code, entry in previous.items():
-                if isinstance(entry, dict) and code not in codes:
-                    self.entries[code] = {**entry, "in_this_batch": False}
-                    if entry.get("state") in ("queued", "running"):
-                        # Left so by a batch that was killed (this one holds the lock).
-                        self.entries[code] = reconcile_interrupted(out_root, code,
-                                                                   self.entries[code])
-        self.manifest: dict[str, Any] = {
-            "manifest_version": MANIFEST_VERSION,
-            "workbench_version": __version__,
-            "method_sha256": runner.method_sha256(),
-            "batch": batch_info,
-            "totals": {},
-            "countries": self.entries,
-        }
-
-    def _last_good(self, code: str) -> str | None:
-        summary = read_summary(self.out_root / code)
-        return ((summary or {}).get("generated") or {}).get("at")
-
-    def _report(self, code: str) -> str | None:
-        return f"{code}/{REPORT_NAME}" if (self.out_root / code / REPORT_NAME).is_file() else None
-
-    def _pending_entry(self, code: str, key: dict[str, Any], state: str) -> dict[str, Any]:
-        has_report = self._report(code) is not None
-        interrupted = (f"interrupted: the batch started at {self.manifest['batch']['started_at']} "
-                       "ended before this country's run finished")
-        return {
-            # What is true of the disk should this batch die now.
-            "status": STALE if has_report else FAILED,
-            "state": state,
-            "in_this_batch": True,
-            "started_at": None,
-            "seconds": None,
-            "pid": None,
-            "stage": None,
-            "stages": {},
-            "failed_stage": None,
-            "error": interrupted,
-            "reasons": [interrupted],
-            "inputs_sha256": key["input_sha256"],
-            "parameters": key["parameters"],
-            "workbench_version": key["workbench_version"],
-            "method_sha256": key["method_sha256"],
-            "last_good_run": self._last_good(code),
-            "report": self._report(code),
-            "log": None,
-            "failed_notebook": None,
-        }
-
-    def plan(self, code: str, key: dict[str, Any], skip: bool) -> None:
-        with self.lock:
-            entry = self._pending_entry(code, key, "queued")
-            if skip:
-                previous = read_manifest(self.out_root).get("countries", {}).get(code, {})
-                summary = read_summary(self.out_root / code) or {}
-                entry.update(status=SKIPPED, state="done", error=None,
-                             stages=previous.get("stages", {}) if isinstance(previous, dict) else {},
-                             # A partial report stays partial: its reasons stay with it.
-                             reasons=list(summary.get("reasons") or []),
-                             started_at=_now(), seconds=0.0)
-                self.results[code] = self._result(code, entry)
-            self.entries[code] = entry
-
-    def started(self, code: str, pid: int | None = None) -> None:
-        with self.lock:
-            number = len(self.started_numbers) + 1 + sum(
-                1 for r in self.results.values() if r.status == SKIPPED)
-            self.started_numbers[code] = number
-            entry = self.entries[code]
-            entry.update(state="running", started_at=_now(), pid=pid)
-            self.save()
-        self.progress.country_started(code, number)
-
-    def event(self, code: str, event: dict[str, Any]) -> None:
-        with self.lock:
-            entry = self.entries[code]
-            if event.get("event") == "started":
-                entry["pid"] = event.get("pid")
-            elif event.get("event") == "stage":
-                entry["stage"] = entry["failed_stage"] = event.get("stage")
-            self.save(index=False)
-        if event.get("event") == "stage":
-            self.progress.stage(code, str(event.get("stage")))
-
-    def finished(self, code: str, raw: dict[str, Any]) -> CountryResult:
-        outcome = raw["outcome"]
-        with self.lock:
-            entry = self.entries[code]
-            ok = bool(outcome.get("ok"))
-            has_report = self._report(code) is not None
-            error = _one_line(outcome.get("error"))
-            entry.update(
-                status=(PARTIAL if outcome.get("status") == PARTIAL else OK) if ok
-                else (STALE if has_report else FAILED),
-                state="done", stage=None, pid=raw.get("pid"),
-                # The whole process, start-up included: what the country cost the batch.
-                seconds=round(float(raw.get("seconds") or outcome.get("seconds") or 0.0), 2),
-                stages=outcome.get("stages") or {},
-                failed_stage=None if ok else outcome.get("failed_stage"),
-                error=None if ok else error,
-                reasons=[_one_line(r) for r in outcome.get("reasons") or []]
-                or ([] if ok else [error]),
-                last_good_run=self._last_good(code),
-                report=self._report(code),
-                log=self._relative(raw.get("log")),
-                failed_notebook=self._relative(raw.get("failed_notebook")),
-            )
-            if ok:
-                # The run records what it was made from; keep the manifest in step.
-                generated = (read_summary(self.out_root / code) or {}).get("generated") or {}
-                for name, source in (("inputs_sha256", "input_sha256"), ("parameters", "parameters"),
-                                     ("workbench_version", "workbench_version"),
-                                     ("method_sha256", "method_sha256")):
-                    if source in generated:
-                        entry[name] = generated[source]
-            result = self._result(code, entry)
-            self.results[code] = result
-            if not result.ok:
-                self.failures += 1
-            self.save()
-            done = len(self.results)
-        self.progress.country_done(result, done, self.failures)
-        return result
-
-    def _relative(self, path: str | None) -> str | None:
-        if not path:
-            return None
-        # Relative to the output folder, so that the manifest names no server path
-        # (the analyst-only files are ``../<out>.private/...``).
-        return os.path.relpath(Path(path), Path(self.out_root).resolve())
-
-    def _result(self, code: str, entry: dict[str, Any]) -> CountryResult:
-        return CountryResult(
-            country=code, status=entry["status"], out_dir=self.out_root / code,
-            started_at=entry.get("started_at"), seconds=entry.get("seconds") or 0.0,
-            stages=entry.get("stages") or {}, failed_stage=entry.get("failed_stage"),
-            error=entry.get("error"), last_good_run=entry.get("last_good_run"),
-            log=self.out_root / entry["log"] if entry.get("log") else None,
-            reasons=list(entry.get("reasons") or []),
-        )
-
-    def save(self, index: bool = True) -> None:
-        """Rewrite manifest.json (and index.html). A write that fails (a full disk) is
-        recorded in ``write_errors``, not raised: the countries' runs go on and each
-        reports its own fate; the batch names the file it could not write."""
-        with self.lock:
-            totals: dict[str, int] = {}
-            for code in self.codes:
-                status = self.entries[code]["status"]
-                totals[status] = totals.get(status, 0) + 1
-            self.manifest["totals"] = totals
-            try:
-                write_text_atomic(self.out_root / MANIFEST_NAME,
-                              json.dumps(self.manifest, indent=2, allow_nan=False))
-                if index:
-                    write_index(self.out_root, self.manifest,
-                                plotly_js=PLOTLY_JS_NAME if self.settings.plotly_js != "embed"
-                                else "embed")
-            except OutputWriteError as exc:
-                if str(exc) not in self.write_errors:
-                    self.write_errors.append(str(exc))
-
-
-# --------------------------------------------------------------------------- index
-
-
-def index_rows(out_root: Path, manifest: dict[str, Any]) -> list[index_page.IndexRow]:
-    """One row per country in the manifest, and per report folder it does not list."""
-    entries = dict(manifest.get("countries") or {})
-    for folder in sorted(p for p in Path(out_root).iterdir() if p.is_dir()):
-        if folder.name not in entries and (folder / SUMMARY_NAME).is_file():
-            try:
-                validate_country_code(folder.name)
-            except InvalidCountryCode:
-                continue
-            entries[folder.name] = {"status": OK}  # a report `workbench run` wrote here
-    rows = []
-    for code in sorted(entries):
-        entry = entries[code]
-        summary = read_summary(Path(out_root) / code)
-        status = entry.get("status", FAILED)
-        error = entry.get("error")
-        reasons: list[str] = []
-        if entry.get("state") in ("queued", "running"):
-            error = ("being rebuilt when this page was written; if no batch is running now, "
-                     "the batch was interrupted")
-        elif status in (STALE, FAILED):
-            where = f" at stage {entry['failed_stage']}" if entry.get("failed_stage") else ""
-            error = f"failed{where}: {error}"
-            reasons = [str(r) for r in (entry.get("reasons") or [])[1:]]
-        elif (summary or {}).get("status") == PARTIAL:
-            # The report shown is partial (built now, or unchanged since): say what it lacks.
-            status = PARTIAL
-            reasons = [str(r) for r in (summary or {}).get("reasons") or []]
-        has_report = (Path(out_root) / code / REPORT_NAME).is_file()
-        rows.append(index_page.IndexRow(
-            country=code,
-            name=str((summary or {}).get("name") or code),
-            status=status,
-            report_href=f"{code}/{REPORT_NAME}" if has_report else None,
-            last_good_run=((summary or {}).get("generated") or {}).get("at"),
-            synthetic=bool((summary or {}).get("synthetic")),
-            period=index_page.period_label(summary),
-            error=error,
-            figures=index_page.headline_figures(summary),
-            reasons=tuple(reasons),
-        ))
-    return rows
-
-
-def write_index(out_root: Path, manifest: dict[str, Any] | None = None, *,
-                plotly_js: str = PLOTLY_JS_NAME) -> Path:
-    """``<out_root>/index.html`` from the manifest and the reports on disk.
-
-    ``plotly_js``: the shared copy's path relative to the index, or "embed".
-    """
-    out_root = Path(out_root)
-    manifest = manifest if manifest is not None else read_manifest(out_root)
-    rows = index_rows(out_root, manifest)
-    batch = manifest.get("batch") or {}
-    note = ""
-    if batch.get("started_at"):
-        note = (f" · batch started {batch['started_at']}"
-                + (f", finished {batch['finished_at']}" if batch.get("finished_at")
-                   else ", still running or interrupted"))
-    if plotly_js != "embed" and not (out_root / plotly_js).is_file():
-        write_shared_plotly_js(out_root)
-    target = out_root / INDEX_NAME
-    write_text_atomic(target, index_page.render_index(rows, plotly_js=plotly_js, batch_note=note))
-    return target
-
-
-def write_shared_plotly_js(out_root: Path) -> Path:
-    """``<out_root>/plotly.min.js``, the copy the batch's pages share (rewritten only
-    when plotly changed)."""
-    target = Path(out_root) / PLOTLY_JS_NAME
-    bundle = get_plotlyjs()
-    try:
-        current = target.read_text(encoding="utf-8") if target.is_file() else None
-    except OSError:
-        current = None
-    if current != bundle:
-        write_text_atomic(target, bundle)
-    return target
-
-
 # --------------------------------------------------------------------------- batch
 
 
 @dataclass
 class BatchResult:
-    outcomes: list[CountryResult] = field(default_factory=list)
+    outcomes: list[CountryOutcome] = field(default_factory=list)
     manifest_path: Path | None = None
     index_path: Path | None = None
     cleaned: list[str] = field(default_factory=list)
@@ -825,7 +447,7 @@ class BatchResult:
     write_errors: list[str] = field(default_factory=list)
 
     @property
-    def failed(self) -> list[CountryResult]:
+    def failed(self) -> list[CountryOutcome]:
         return [o for o in self.outcomes if not o.ok]
 
 
@@ -946,7 +568,7 @@ def run_batch(
         if share_plotly_js:
             write_shared_plotly_js(out_root)
         batch_info = {
-            "started_at": _now(), "finished_at": None,
+            "started_at": utc_now(), "finished_at": None,
             "host": socket.gethostname(), "pid": os.getpid(),
             "data_root": str(data_root), "out_root": str(out_root),
             "countries": codes, "force": force,
@@ -954,7 +576,9 @@ def run_batch(
             "parameters": settings.parameters(),
             "timeout_seconds": timeout_seconds, "cell_timeout": cell_timeout,
         }
-        state = _BatchState(out_root, settings, codes, batch_info, progress)
+        manifest = BatchManifest(out_root, codes, batch_info,
+                                 index_plotly_js=PLOTLY_JS_NAME if share_plotly_js else "embed")
+        state = _BatchState(manifest, progress)
         to_run = []
         for code in codes:
             try:
@@ -965,10 +589,10 @@ def run_batch(
                 skip = False
             else:
                 skip = not force and unchanged_since_last_good(out_root / code, key)
-            state.plan(code, key, skip)
+            manifest.plan(code, key, skip)
             if not skip:
                 to_run.append(code)
-        state.save()
+        manifest.save()
         where = (f"on the Dask cluster at {scheduler}" if scheduler
                  else f"{min(workers, max(1, len(to_run)))} at a time")
         progress.start(len(codes), len(to_run), where)
@@ -977,7 +601,7 @@ def run_batch(
             for code in codes:
                 if code not in to_run:
                     done += 1
-                    progress.country_done(state.results[code], done, 0)
+                    progress.country_done(manifest.results[code], done, 0)
             if to_run:
                 if scheduler:
                     _run_on_dask(to_run, settings, scheduler, state)
@@ -985,26 +609,46 @@ def run_batch(
                     _run_locally(to_run, settings, workers, state)
         finally:
             progress.stop()
-        state.manifest["batch"]["finished_at"] = _now()
-        state.save()
-    result.outcomes = [state.results[code] for code in codes]
-    result.write_errors = state.write_errors
+        manifest.finish()
+    result.outcomes = [manifest.results[code] for code in codes]
+    result.write_errors = manifest.write_errors
     result.manifest_path = out_root / MANIFEST_NAME
     result.index_path = out_root / INDEX_NAME
     return result
 
 
-def _run_one(code: str, settings: RunSettings, state: _BatchState) -> CountryResult:
+@dataclass(frozen=True)
+class _BatchState:
+    """The batch's manifest, and whoever watches the batch, told of each change."""
+
+    manifest: BatchManifest
+    progress: BatchProgress
+
+    def started(self, code: str) -> None:
+        self.progress.country_started(code, self.manifest.started(code))
+
+    def event(self, code: str, event: dict[str, Any]) -> None:
+        self.manifest.event(code, event)
+        if event.get("event") == "stage":
+            self.progress.stage(code, str(event.get("stage")))
+
+    def finished(self, code: str, run: CountryOutcome) -> CountryOutcome:
+        result, done, failures = self.manifest.finished(code, run)
+        self.progress.country_done(result, done, failures)
+        return result
+
+
+def _run_one(code: str, settings: RunSettings, state: _BatchState) -> CountryOutcome:
     state.started(code)
     try:
-        raw = run_in_subprocess(code, settings, on_event=lambda e: state.event(code, e))
+        run = run_in_subprocess(code, settings, on_event=lambda e: state.event(code, e))
     except WorkbenchError as exc:  # its log cannot be written (a full disk)
-        raw = _failure(code, settings, str(exc))
+        run = _failure(code, settings, str(exc))
     except OSError as exc:  # no process could be started ...
-        raw = _failure(code, settings, os_error_line(exc))
+        run = _failure(code, settings, os_error_line(exc))
     except Exception as exc:
-        raw = _failure(code, settings, f"{type(exc).__name__}: {exc}")
-    return state.finished(code, raw)
+        run = _failure(code, settings, f"{type(exc).__name__}: {exc}")
+    return state.finished(code, run)
 
 
 def _run_locally(codes: list[str], settings: RunSettings, workers: int,
@@ -1043,8 +687,8 @@ def _run_on_dask(codes: list[str], settings: RunSettings, scheduler: str,
         for future in as_completed(futures, loop=client.loop):
             code = futures[future]
             try:
-                raw = future.result()
+                run = future.result()
             except Exception as exc:  # the worker died (KilledWorker) or could not run it
-                raw = _failure(code, settings,
-                               f"the Dask task failed: {type(exc).__name__}: {_one_line(str(exc))}")
-            state.finished(code, raw)
+                run = _failure(code, settings,
+                               f"the Dask task failed: {type(exc).__name__}: {single_line(str(exc))}")
+            state.finished(code, run)

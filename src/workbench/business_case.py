@@ -31,7 +31,6 @@ import graphlib
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,6 +39,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from workbench.chart_style import format_usd
 from workbench.crosswalk import split_ids
+from workbench.summary_types import BusinessCaseSummary
 
 # The plan is optimal to within this share of the objective (docs/methods.md §3).
 OPTIMALITY_GAP = 0.005
@@ -143,7 +143,7 @@ class Roadmap:
 
     status: str
     message: str
-    summary: dict[str, Any]
+    summary: BusinessCaseSummary
     evaluation: PlanEvaluation
     not_chosen: pd.DataFrame
     interventions: pd.DataFrame
@@ -828,8 +828,8 @@ def _not_chosen_frame(prep: _Prepared, plan: Mapping[str, int], reasons: dict[in
 
 
 def _summary(evaluation: PlanEvaluation, budget: float, horizon: int, cost: float | None,
-             status: str, message: str) -> dict[str, Any]:
-    block: dict[str, Any] = {
+             status: str, message: str) -> BusinessCaseSummary:
+    block: BusinessCaseSummary = {
         "budget_usd_per_year": budget,
         "horizon_years": horizon,
         "plan": [

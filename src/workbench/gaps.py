@@ -36,6 +36,7 @@ import pandas as pd
 
 from workbench import paths, vocab
 from workbench.framework import DEFAULT_LEVELS, Framework, Levels
+from workbench.summary_types import GapsSummary, GroupScore, PeerBenchmark
 
 # The exact columns of ``assessment_pairs`` (the business case reads them).
 PAIR_COLUMNS: tuple[str, ...] = (
@@ -534,7 +535,7 @@ def peer_benchmark(
     return out.astype({"is_country": bool, "same_region": bool, "similar_income": bool})
 
 
-def peer_summary(peers: pd.DataFrame) -> dict[str, Any]:
+def peer_summary(peers: pd.DataFrame) -> PeerBenchmark:
     """The ``peer_benchmark`` block of the gaps summary (medians of each peer group)."""
     workbench = peers.loc[peers["instrument"] == WORKBENCH_INSTRUMENT].iloc[0]
     gci = peers.loc[peers["instrument"] == GCI_INSTRUMENT]
@@ -572,7 +573,7 @@ def peer_summary(peers: pd.DataFrame) -> dict[str, Any]:
 class GapResult:
     """Everything the gap analysis produces: the published block and frames for views."""
 
-    summary: dict[str, Any]
+    summary: GapsSummary
     pairs: pd.DataFrame
     indicator_scores: pd.DataFrame
     pillar_scores: pd.DataFrame
@@ -674,7 +675,7 @@ def analyse_gaps(
     crosswalk = crosswalk_scores(framework, scores.indicators)
     period_words, period_from, period_to = _assessed_period(pairs, assessment)
 
-    summary: dict[str, Any] = {
+    summary: GapsSummary = {
         "framework": framework.id,
         "framework_title": framework.title,
         "levels": {"min": levels.min, "max": levels.max,
@@ -759,7 +760,7 @@ def _published_overall(pillar_scores: pd.DataFrame,
     return math.nan, math.nan
 
 
-def _group_block(view: pd.DataFrame, key: str) -> dict[str, dict[str, Any]]:
+def _group_block(view: pd.DataFrame, key: str) -> dict[str, GroupScore]:
     """summary.json form of a group view."""
     if view.empty:
         return {}

@@ -44,6 +44,7 @@ from workbench.disclosure import (
 )
 from workbench.errors import DataFileError
 from workbench.profile import Profile
+from workbench.summary_types import ImpactSummary, IncidentsBlock
 
 # Two-sided 95% normal quantile used by the Wilson interval (1.959964...).
 Z_95: float = float(stats.norm.ppf(0.975))
@@ -169,7 +170,7 @@ class ImpactResult:
         min_cell_size: the disclosure threshold applied.
     """
 
-    summary: dict[str, Any]
+    summary: ImpactSummary
     weights: WeightResult
     groups: pd.DataFrame
     attack_mix: pd.DataFrame
@@ -749,7 +750,7 @@ def summarise_incidents(
     )
 
 
-def _incidents_block(summary: IncidentSummary) -> dict[str, Any]:
+def _incidents_block(summary: IncidentSummary) -> IncidentsBlock:
     def counts(frame: pd.DataFrame, key: str) -> dict[str, int]:
         return {str(k): int(v) for k, v in zip(frame[key], frame["incidents"])}
 
@@ -913,7 +914,7 @@ def assess_impact(
         }
     )
 
-    summary: dict[str, Any] = {
+    summary: ImpactSummary = {
         "respondents": len(survey),
         "entities": int(round(n_cov)),
         "coverage": _num(weights.coverage),

@@ -20,6 +20,7 @@ from plotly.subplots import make_subplots
 from workbench import __version__
 from workbench.chart_style import plotly_text, plotly_texts
 from workbench.notebook import synthetic_banner_html
+from workbench.summary_types import Summary
 
 # Okabe-Ito colours (colour-blind safe); a stale country's bars are grey and hatched.
 CURRENT_COLOUR = "#0072B2"
@@ -65,7 +66,7 @@ def _number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def headline_figures(summary: Mapping[str, Any] | None) -> dict[str, float | None]:
+def headline_figures(summary: Summary | None) -> dict[str, float | None]:
     """The figures the index compares, read from a summary.json (None when absent).
 
     Returns:
@@ -94,7 +95,7 @@ def headline_figures(summary: Mapping[str, Any] | None) -> dict[str, float | Non
     }
 
 
-def period_label(summary: Mapping[str, Any] | None) -> str | None:
+def period_label(summary: Summary | None) -> str | None:
     """'1 Jan 2025 to 31 Dec 2025' from summary.json's ``period`` (None if absent)."""
     period = (summary or {}).get("period")
     if not isinstance(period, Mapping):

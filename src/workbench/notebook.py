@@ -15,6 +15,7 @@ import plotly.io as pio
 from workbench import paths, stages
 from workbench.countries import country_folder
 from workbench.loading import CountryData, load_country, set_aside_table
+from workbench.summary_types import StageBlock
 
 STAGES_SUBDIR = "stages"
 
@@ -34,7 +35,7 @@ def open_country(country: str, data_root: str, stage: str | None = None) -> Coun
     return load_country(country_folder(paths.resolve(data_root), country), tables=tables)
 
 
-def publish(out_dir: str, stage: str, block: dict[str, Any]) -> None:
+def publish(out_dir: str, stage: str, block: StageBlock) -> None:
     """Write the stage's summary.json block to ``<out_dir>/stages/<stage>.json``.
 
     ``out_dir`` empty (an analyst exploring in JupyterLab) writes nothing. Returns

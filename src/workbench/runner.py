@@ -37,7 +37,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +53,9 @@ from papermill.exceptions import PapermillExecutionError
 from workbench import __version__, lifetime, out_guard, paths, report
 from workbench.countries import country_folder
 from workbench.errors import WorkbenchError
-from workbench.loading import load_country, write_quarantine
+from workbench.loading import CountryData, load_country, write_quarantine
 from workbench.notebook import STAGES_SUBDIR
+from workbench.outcome import FAILED, OK, PARTIAL, REPORT_NAME, CountryOutcome
 from workbench.output_files import (
     WRITE_ERRNOS,
     OutputWriteError,
@@ -62,9 +63,9 @@ from workbench.output_files import (
     os_error_line,
     write_text_atomic,
 )
+from workbench.summary_types import SkippedBlock, Summary
 
 SUMMARY_NAME = "summary.json"
-REPORT_NAME = "report.html"
 NOTEBOOKS_SUBDIR = "notebooks"
 QUARANTINE_SUBDIR = "quarantine"
 KERNEL_NAME = "python3"
@@ -78,70 +79,6 @@ _LEFTOVER = re.compile(r"^\.(staging|old)-([A-Z]{2})-(\d+)@(.+)-([0-9a-f]{8})$")
 # Another machine's process cannot be checked from here (a shared file system):
 # its folders are only removed once they are this old.
 OTHER_HOST_LEFTOVER_AGE = dt.timedelta(hours=24)
-
-
-# Run outcomes (docs/operations.md): every stage ran; a stage was skipped because
-# its inputs are absent (the report is published and says which); or nothing new
-# was published because an input is unusable or a stage broke.
-OK, PARTIAL, FAILED = "ok", "partial", "failed"
-
-
-@dataclass
-class RunOutcome:
-    """What one country's run did, for the CLI, the batch manifest and the index."""
-
-    country: str
-    ok: bool  # a report was published (the run is ok or partial)
-    out_dir: Path
-    seconds: float = 0.0
-    stages: dict[str, str] = field(default_factory=dict)  # stage -> ok / skipped / failed
-    failed_stage: str | None = None
-    error: str | None = None
-    summary: dict[str, Any] | None = None
-    # Partial: why each skipped stage was skipped; failed: every unusable input (or
-    # the error). One line each, naming the file.
-    reasons: list[str] = field(default_factory=list)
-    # Failed: the last good report, left in place (None: there was none).
-    last_good_report: Path | None = None
-
-    @property
-    def status(self) -> str:
-        """``ok``, ``partial`` or ``failed``."""
-        if not self.ok:
-            return FAILED
-        return PARTIAL if any(state == "skipped" for state in self.stages.values()) else OK
-
-    def one_line(self) -> str:
-        status = self.status
-        if status != FAILED:
-            note = f"; {'; '.join(self.reasons)}" if status == PARTIAL else ""
-            return (f"{self.country}: {status} in {self.seconds:.1f} s{note} "
-                    f"-> {self.out_dir / REPORT_NAME}")
-        where = f" at stage {self.failed_stage}" if self.failed_stage else ""
-        more = len(self.reasons) - 1
-        others = (f" (and {more} more unusable input{'s' if more > 1 else ''}: "
-                  "`workbench validate` lists them)") if more > 0 else ""
-        kept = (f"last good report kept: {self.last_good_report}" if self.last_good_report
-                else "no earlier report")
-        return f"{self.country}: FAILED{where}: {self.error}{others} ({kept})"
-
-    def to_json(self) -> dict[str, Any]:
-        """The outcome as JSON-ready values (the summary is left out: it is on disk)."""
-        values = asdict(self)
-        values["out_dir"] = str(self.out_dir)
-        values["last_good_report"] = (None if self.last_good_report is None
-                                      else str(self.last_good_report))
-        values["summary"] = None
-        values["status"] = self.status
-        return values
-
-    @classmethod
-    def from_json(cls, values: dict[str, Any]) -> RunOutcome:
-        """The inverse of :meth:`to_json`."""
-        values = {k: v for k, v in values.items() if k != "status"}
-        kept = values.get("last_good_report")
-        return cls(**{**values, "out_dir": Path(values["out_dir"]),
-                      "last_good_report": Path(kept) if kept else None})
 
 
 def notebook_parameters(
@@ -315,7 +252,7 @@ def run_country(
     keep_failed_in: Path | str | None = None,
     kernel_per_stage: bool = False,
     batch_holds_lock: bool = False,
-) -> RunOutcome:
+) -> CountryOutcome:
     """Run every stage notebook for ``country`` and publish ``<out_root>/<CC>/``.
 
     Args:
@@ -374,11 +311,9 @@ def _run_country_locked(
     cell_timeout: float | None,
     keep_failed_in: Path | str | None,
     kernel_per_stage: bool,
-) -> RunOutcome:
+) -> CountryOutcome:
     """:func:`run_country` once its paths are checked and the output folder is locked."""
     started = time.perf_counter()
-    folder = data_root / country
-    notebooks_dir = Path(paths.NOTEBOOKS_DIR)
     final = out_root / country
     staging = out_root / _owned_name(STAGING_PREFIX, country)
     private_staging = staging  # until the analyst-only staging folder exists
@@ -389,90 +324,139 @@ def _run_country_locked(
     except OSError as exc:  # a full disk, a read-only folder: the run cannot start
         shutil.rmtree(staging, ignore_errors=True)
         raise OutputWriteError(os_error_line(exc)) from None
-    outcome = RunOutcome(country=country, ok=False, out_dir=final)
-    kernel: StageKernel | None = None
+    record = _RunRecord()
     try:
-        kernel = StageKernel(cwd=notebooks_dir)
-        data = load_country(folder)
-        unusable = data.unusable_inputs()
-        if unusable:  # nothing new is published: the last good report stays
-            outcome.error = unusable[0].reason
-            outcome.reasons = [problem.reason for problem in unusable]
-            return outcome
-        write_quarantine(data, private_staging / QUARANTINE_SUBDIR)
-        params = notebook_parameters(country, data_root, staging, budget_usd_per_year, horizon_years)
-        states = []
-        for stage, notebook_name in paths.STAGE_NOTEBOOKS:
-            problems = data.problems_for(stage) if stage != "data_quality" else []
-            if not (notebooks_dir / notebook_name).exists():
-                problems = [f"this stage is not built yet ({notebook_name} is not installed)"]
-            if problems:
-                outcome.stages[stage] = "skipped"
-                outcome.reasons.append(f"{stage} skipped: {'; '.join(problems)}")
-                states.append((stage, None, "; ".join(problems), None))
-                _write_stage_block(staging, stage, {"skipped": "; ".join(problems)})
-                continue
-            if on_stage:
-                on_stage(country, stage)
-            executed = staging / NOTEBOOKS_SUBDIR / notebook_name
-            executed.parent.mkdir(parents=True, exist_ok=True)
-            if kernel_per_stage and kernel.used:
-                kernel.close()
-                kernel = StageKernel(cwd=notebooks_dir)
-            try:
-                kernel.execute(notebooks_dir / notebook_name, executed, params, cell_timeout)
-            except Exception as exc:  # a failing cell, a dead kernel, a timeout, a full disk
-                if isinstance(exc, OSError) and not exc.filename and exc.errno in WRITE_ERRNOS:
-                    exc = cannot_write(executed, exc)  # papermill saving the executed notebook
-                outcome.stages[stage] = "failed"
-                outcome.failed_stage = stage
-                outcome.error = _failure_line(exc, staging, final)
-                outcome.reasons = [outcome.error]
-                _keep_failed_notebook(executed, keep_failed_in, f"{country}-{notebook_name}")
-                return outcome
-            _name_final_folder(executed, staging, final)
-            outcome.stages[stage] = "ok"
-            states.append((stage, executed, None, None))
-        status = PARTIAL if outcome.reasons else OK
-        summary = assemble_summary(data, staging, status=status, reasons=outcome.reasons)
-        summary["generated"]["parameters"] = run_parameters(
-            budget_usd_per_year, horizon_years, plotly_js)
-        summary["generated"]["method_sha256"] = method_sha256()
-        write_text_atomic(staging / SUMMARY_NAME, json.dumps(summary, indent=2, allow_nan=False))
-        profile = data.profile
-        page = report.render_report(
-            country_name=profile.name if profile else country,
-            country_code=country,
-            period=profile.period_label if profile else "unknown",
-            synthetic=bool(profile and profile.synthetic),
-            sections=report.section_list(states),
-            plotly_js=plotly_js,
-        )
-        write_text_atomic(staging / REPORT_NAME, page)
-        _swap_in(private_staging, paths.private_root(out_root) / country)
-        _swap_in(staging, final)
-        outcome.ok, outcome.summary = True, summary
-        return outcome
+        _run_stages(record, country, folder=data_root / country, data_root=data_root,
+                    out_root=out_root, staging=staging, private_staging=private_staging,
+                    budget_usd_per_year=budget_usd_per_year, horizon_years=horizon_years,
+                    plotly_js=plotly_js, on_stage=on_stage, cell_timeout=cell_timeout,
+                    keep_failed_in=keep_failed_in, kernel_per_stage=kernel_per_stage)
     except WorkbenchError as exc:  # an output that could not be written (a full disk)
-        outcome.error = str(exc).replace(str(staging), str(final))
-        outcome.reasons = [outcome.error]
-        return outcome
+        record.fail(str(exc).replace(str(staging), str(final)))
     except Exception as exc:  # the kernel would not start, a disk filled up ...
-        outcome.error = _failure_line(exc, staging, final)
-        outcome.reasons = [outcome.error]
-        return outcome
+        record.fail(_failure_line(exc, staging, final))
     finally:
-        if kernel is not None:
-            try:
-                kernel.close()
-            except Exception:  # a kernel that is already gone needs no stopping
-                pass
-        outcome.seconds = time.perf_counter() - started
+        record.close_kernel()
         for leftover in (staging, private_staging):
             if leftover.exists():
                 shutil.rmtree(leftover, ignore_errors=True)
-        if not outcome.ok and (final / REPORT_NAME).is_file():
-            outcome.last_good_report = final / REPORT_NAME
+    return record.outcome(country, final, started)
+
+
+def _run_stages(
+    record: _RunRecord,
+    country: str,
+    *,
+    folder: Path,
+    data_root: Path,
+    out_root: Path,
+    staging: Path,
+    private_staging: Path,
+    budget_usd_per_year: float | None,
+    horizon_years: int | None,
+    plotly_js: str,
+    on_stage: Callable[[str, str], None] | None,
+    cell_timeout: float | None,
+    keep_failed_in: Path | str | None,
+    kernel_per_stage: bool,
+) -> None:
+    """Load the country, execute its stage notebooks into ``staging`` and swap the
+    report in; what happens goes into ``record`` (a failure that has a reason to give
+    is recorded, anything else raised)."""
+    notebooks_dir = Path(paths.NOTEBOOKS_DIR)
+    final = out_root / country
+    record.kernel = StageKernel(cwd=notebooks_dir)
+    data = load_country(folder)
+    unusable = data.unusable_inputs()
+    if unusable:  # nothing new is published: the last good report stays
+        record.fail(unusable[0].reason, [problem.reason for problem in unusable])
+        return
+    write_quarantine(data, private_staging / QUARANTINE_SUBDIR)
+    params = notebook_parameters(country, data_root, staging, budget_usd_per_year, horizon_years)
+    states = []
+    for stage, notebook_name in paths.STAGE_NOTEBOOKS:
+        problems = data.problems_for(stage) if stage != "data_quality" else []
+        if not (notebooks_dir / notebook_name).exists():
+            problems = [f"this stage is not built yet ({notebook_name} is not installed)"]
+        if problems:
+            record.stages[stage] = "skipped"
+            record.reasons.append(f"{stage} skipped: {'; '.join(problems)}")
+            states.append((stage, None, "; ".join(problems), None))
+            _write_stage_block(staging, stage, {"skipped": "; ".join(problems)})
+            continue
+        if on_stage:
+            on_stage(country, stage)
+        executed = staging / NOTEBOOKS_SUBDIR / notebook_name
+        executed.parent.mkdir(parents=True, exist_ok=True)
+        if kernel_per_stage and record.kernel.used:
+            record.close_kernel()
+            record.kernel = StageKernel(cwd=notebooks_dir)
+        try:
+            record.kernel.execute(notebooks_dir / notebook_name, executed, params, cell_timeout)
+        except Exception as exc:  # a failing cell, a dead kernel, a timeout, a full disk
+            if isinstance(exc, OSError) and not exc.filename and exc.errno in WRITE_ERRNOS:
+                exc = cannot_write(executed, exc)  # papermill saving the executed notebook
+            record.stages[stage] = "failed"
+            record.failed_stage = stage
+            record.fail(_failure_line(exc, staging, final))
+            _keep_failed_notebook(executed, keep_failed_in, f"{country}-{notebook_name}")
+            return
+        _name_final_folder(executed, staging, final)
+        record.stages[stage] = "ok"
+        states.append((stage, executed, None, None))
+    status = PARTIAL if record.reasons else OK
+    summary = assemble_summary(data, staging, status=status, reasons=record.reasons)
+    summary["generated"]["parameters"] = run_parameters(
+        budget_usd_per_year, horizon_years, plotly_js)
+    summary["generated"]["method_sha256"] = method_sha256()
+    write_text_atomic(staging / SUMMARY_NAME, json.dumps(summary, indent=2, allow_nan=False))
+    profile = data.profile
+    page = report.render_report(
+        country_name=profile.name if profile else country,
+        country_code=country,
+        period=profile.period_label if profile else "unknown",
+        synthetic=bool(profile and profile.synthetic),
+        sections=report.section_list(states),
+        plotly_js=plotly_js,
+    )
+    write_text_atomic(staging / REPORT_NAME, page)
+    _swap_in(private_staging, paths.private_root(out_root) / country)
+    _swap_in(staging, final)
+    record.status = status
+
+
+@dataclass
+class _RunRecord:
+    """What a run has done so far; :meth:`outcome` is what it returns."""
+
+    status: str = FAILED  # until the report is published
+    stages: dict[str, str] = field(default_factory=dict)
+    failed_stage: str | None = None
+    error: str | None = None
+    reasons: list[str] = field(default_factory=list)
+    kernel: StageKernel | None = None
+
+    def fail(self, error: str, reasons: list[str] | None = None) -> None:
+        self.error = error
+        self.reasons = reasons if reasons is not None else [error]
+
+    def close_kernel(self) -> None:
+        if self.kernel is not None:
+            try:
+                self.kernel.close()
+            except Exception:  # a kernel that is already gone needs no stopping
+                pass
+            self.kernel = None
+
+    def outcome(self, country: str, final: Path, started: float) -> CountryOutcome:
+        """The run's outcome; a failed run names the last good report it left in place."""
+        has_report = (final / REPORT_NAME).is_file()
+        return CountryOutcome(
+            country=country, status=self.status, out_dir=final,
+            seconds=time.perf_counter() - started, stages=dict(self.stages),
+            failed_stage=self.failed_stage, error=self.error, reasons=tuple(self.reasons),
+            report=f"{country}/{REPORT_NAME}" if has_report else None,
+        )
 
 
 def _failure_line(exc: BaseException, staging: Path, final: Path) -> str:
@@ -515,26 +499,30 @@ def _private_staging(out_root: Path, country: str) -> Path:
     return paths.make_private_dir(root / _owned_name(STAGING_PREFIX, country))
 
 
-def _write_stage_block(staging: Path, stage: str, block: dict[str, Any]) -> None:
+def _write_stage_block(staging: Path, stage: str, block: SkippedBlock) -> None:
     target = staging / STAGES_SUBDIR / f"{stage}.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(target, json.dumps(block, indent=2))
 
 
-def assemble_summary(data: Any, staging: Path, *, status: str = OK,
-                     reasons: list[str] | None = None) -> dict[str, Any]:
+def _published_block(staging: Path, stage: str) -> Any:
+    """The block the stage's notebook published (workbench.notebook.publish): its
+    summary (an ImpactSummary, GapsSummary or BusinessCaseSummary) or SkippedBlock."""
+    path = staging / STAGES_SUBDIR / f"{stage}.json"
+    if not path.exists():
+        return {"skipped": "the stage published no figures"}
+    return json.loads(path.read_text())
+
+
+def assemble_summary(data: CountryData, staging: Path, *, status: str = OK,
+                     reasons: list[str] | None = None) -> Summary:
     """summary.json from the stage blocks the notebooks published.
 
     ``status`` is ``ok`` or ``partial`` (a failed run publishes no summary);
     ``reasons`` (one line per skipped stage, naming the file) is kept unless ok.
     """
-    blocks = {}
-    for stage, _ in paths.STAGE_NOTEBOOKS:
-        path = staging / STAGES_SUBDIR / f"{stage}.json"
-        blocks[stage] = (json.loads(path.read_text()) if path.exists()
-                         else {"skipped": "the stage published no figures"})
     profile = data.profile
-    summary: dict[str, Any] = {
+    summary: Summary = {
         "country": data.code,
         "status": status,
         **({"reasons": list(reasons or [])} if status != OK else {}),
@@ -544,13 +532,14 @@ def assemble_summary(data: Any, staging: Path, *, status: str = OK,
         "period": {"start": str(profile.period_start), "end": str(profile.period_end)}
         if profile else None,
         "data_quality": data.data_quality(),
-    }
-    for stage in ("impact", "gaps", "business_case"):
-        summary[stage] = blocks[stage]
-    summary["generated"] = {
-        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "workbench_version": __version__,
-        "input_sha256": data.file_hashes,
+        "impact": _published_block(staging, "impact"),
+        "gaps": _published_block(staging, "gaps"),
+        "business_case": _published_block(staging, "business_case"),
+        "generated": {
+            "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "workbench_version": __version__,
+            "input_sha256": data.file_hashes,
+        },
     }
     shutil.rmtree(staging / STAGES_SUBDIR, ignore_errors=True)
     return summary
@@ -661,11 +650,11 @@ def main(argv: list[str] | None = None) -> int:
             batch_holds_lock=args.batch_holds_lock,
         )
     except WorkbenchError as exc:
-        _emit({"event": "outcome", "outcome": RunOutcome(
-            country=args.country, ok=False, out_dir=args.out / args.country,
-            error=str(exc), reasons=[str(exc)]).to_json()})
+        _emit({"event": "outcome", "outcome": CountryOutcome(
+            country=args.country, status=FAILED, out_dir=args.out / args.country,
+            seconds=0.0, error=str(exc), reasons=(str(exc),)).to_manifest()})
         return 2
-    _emit({"event": "outcome", "outcome": outcome.to_json()})
+    _emit({"event": "outcome", "outcome": outcome.to_manifest()})
     return 0 if outcome.ok else 1
 
 
