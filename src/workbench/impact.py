@@ -36,13 +36,19 @@ import pandas as pd
 from scipy import stats
 
 from workbench import vocab
-from workbench.chart_style import format_usd
 from workbench.disclosure import (
     MIN_CELL_SIZE,
     protect_breakdown,
     too_few_to_publish,
 )
 from workbench.errors import DataFileError
+from workbench.formatting import (
+    NOT_AVAILABLE,
+    format_count,
+    format_pct,
+    format_range,
+    format_usd,
+)
 from workbench.profile import Profile
 
 # Two-sided 95% normal quantile used by the Wilson interval (1.959964...).
@@ -988,18 +994,6 @@ def assess_impact(
 # --------------------------------------------------------------------------- presentation
 
 
-def _pct(value: float | None, digits: int = 1) -> str:
-    return "not available" if value is None else f"{100 * value:.{digits}f}%"
-
-
-def _count(value: float | None) -> str:
-    return "not available" if value is None else f"{value:,.0f}"
-
-
-def _range(low: float | None, high: float | None, fmt) -> str:
-    return "" if low is None or high is None else f"{fmt(low)} to {fmt(high)}"
-
-
 def headline_figures(result: ImpactResult) -> pd.DataFrame:
     """The headline figures in plain words: figure, value, uncertainty range, note.
 
@@ -1012,30 +1006,30 @@ def headline_figures(result: ImpactResult) -> pd.DataFrame:
     ratio = s["underreporting_ratio"]
     reported = s["reported_incidents"]
     rows = [
-        ("Organisations breached in the period", _pct(prev["estimate"]),
-         _range(prev["ci_low"], prev["ci_high"], _pct),
+        ("Organisations breached in the period", format_pct(prev["estimate"]),
+         format_range(prev["ci_low"], prev["ci_high"], format_pct),
          "share of organisations (weighted survey); range = 95% interval"),
-        ("Breached organisations", _count(s["breached_entities"]), "",
-         f"of {_count(s['entities'])} organisations covered"),
-        ("Breaches and attacks", _count(s["estimated_breaches"]),
-         _range(breaches["p05"], breaches["p95"], _count),
+        ("Breached organisations", format_count(s["breached_entities"]), "",
+         f"of {format_count(s['entities'])} organisations covered"),
+        ("Breaches and attacks", format_count(s["estimated_breaches"]),
+         format_range(breaches["p05"], breaches["p95"], format_count),
          "estimated from the survey; range = 5th to 95th bootstrap percentile"),
         ("Mean cost of the most disruptive breach", format_usd(s["mean_cost_usd"]), "",
          "per breached organisation"),
         ("Annual cost to the country", format_usd(cost["estimate"]),
-         _range(cost["p05"], cost["p95"], format_usd),
+         format_range(cost["p05"], cost["p95"], format_usd),
          "a floor: only the most disruptive breach is costed; "
          "range = 5th to 95th bootstrap percentile"),
         ("Annual cost as share of GDP",
-         "not available" if s["cost_pct_gdp"] is None else f"{s['cost_pct_gdp']:.3f}%", "", ""),
-        ("Breaches reported to CERT or police", _pct(s["reporting_rate"]), "",
+         NOT_AVAILABLE if s["cost_pct_gdp"] is None else f"{s['cost_pct_gdp']:.3f}%", "", ""),
+        ("Breaches reported to CERT or police", format_pct(s["reporting_rate"]), "",
          "share of breached organisations (survey)"),
         ("Incidents reported by businesses and public bodies",
-         "no incidents file" if reported is None else _count(reported), "",
+         "no incidents file" if reported is None else format_count(reported), "",
          "national CERT or police records in the period"),
         ("Estimated breaches per reported incident",
-         "not available" if ratio is None else f"{ratio:,.1f}", "", "the dark figure"),
-        ("Survey coverage of organisations", _pct(s["coverage"]), "",
+         NOT_AVAILABLE if ratio is None else f"{ratio:,.1f}", "", "the dark figure"),
+        ("Survey coverage of organisations", format_pct(s["coverage"]), "",
          f"{s['respondents']:,} respondents"),
     ]
     return pd.DataFrame(rows, columns=["Figure", "Value", "Range", "Note"])
