@@ -20,7 +20,7 @@ from plotly.subplots import make_subplots
 from workbench import __version__
 from workbench.chart_style import plotly_text, plotly_texts
 from workbench.formatting import DASH, format_pct, format_usd_millions
-from workbench.notebook import synthetic_banner_html
+from workbench.page_html import synthetic_banner_html
 
 # Okabe-Ito colours (colour-blind safe); a stale country's bars are grey and hatched.
 CURRENT_COLOUR = "#0072B2"
