@@ -194,9 +194,9 @@ def test_import_veris_output_and_skipped_list_neutralise_formula_cells(tmp_path:
 
 
 def test_written_workbooks_hold_text_not_formulas(tmp_path: Path) -> None:
-    path = safe_tables.write_xlsx({"Rows": pd.DataFrame({"id": [FORMULA_ID, "\tx"], "n": [-1, 2]})},
-                                  tmp_path / "out" / "rows.xlsx")
-    sheet = openpyxl.load_workbook(path)["Rows"]
+    workbook = safe_tables.xlsx_bytes({"Rows": pd.DataFrame({"id": [FORMULA_ID, "\tx"],
+                                                              "n": [-1, 2]})})
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook))["Rows"]
     assert sheet["A2"].value == "'" + FORMULA_ID and sheet["A2"].data_type == "s"
     assert sheet["A3"].value == "'\tx" and sheet["B2"].value == -1
     written = safe_tables.write_csv(pd.DataFrame({"id": ["+41 22"]}), tmp_path / "rows.csv")
