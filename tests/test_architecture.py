@@ -33,7 +33,7 @@ LAYERS: dict[str, int] = {
     **dict.fromkeys([
         "errors", "paths", "vocab", "formatting", "hashing", "schemas", "contract_doc",
         "profile", "framework", "countries", "input_files", "spreadsheet", "safe_tables",
-        "output_files", "loading", "veris", "framework_import", "samples",
+        "output_files", "validation", "loading", "veris", "framework_import", "samples",
     ], LOADING),
     **dict.fromkeys([
         "disclosure", "intervals", "impact", "gaps", "business_case", "stages",

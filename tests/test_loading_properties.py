@@ -22,7 +22,7 @@ from conftest import SURVEY_HEADER, write_country
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from workbench import loading, schemas, vocab
+from workbench import loading, schemas, validation, vocab
 from workbench.errors import WorkbenchError
 
 SETTINGS = settings(max_examples=30, deadline=None, derandomize=True, database=None,
@@ -117,10 +117,10 @@ def _check(load: loading.TableLoad, table: str, header: list[str]) -> None:
     assert load.rows == len(load.valid) + len(load.quarantine)
     labels = {*header, *(" + ".join(k) for k in _unique_keys(table))}
     if len(load.quarantine):
-        assert load.quarantine.columns[0] == loading.ROW_COLUMN
-        rows = load.quarantine[loading.ROW_COLUMN]
-        assert rows.is_unique and rows.between(loading.FIRST_DATA_ROW, load.rows + 1).all()
-        for reason in load.quarantine[loading.REASON_COLUMN]:
+        assert load.quarantine.columns[0] == validation.ROW_COLUMN
+        rows = load.quarantine[validation.ROW_COLUMN]
+        assert rows.is_unique and rows.between(validation.FIRST_DATA_ROW, load.rows + 1).all()
+        for reason in load.quarantine[validation.REASON_COLUMN]:
             assert reason.split(":")[0] in labels, reason
         assert set(load.set_aside["column"]) <= labels
         assert load.set_aside["rows"].sum() >= len(load.quarantine)
@@ -191,7 +191,7 @@ def test_the_generated_cells_reach_both_outcomes() -> None:
     data = _load({"survey_responses.csv": _csv(SURVEY, [valid, broken])}, SURVEY_TABLES)
     survey = data.tables["survey_responses"]
     assert survey.error is None and len(survey.valid) == 1 and len(survey.quarantine) == 1
-    assert survey.quarantine[loading.REASON_COLUMN].iloc[0].startswith("breaches_12m:")
+    assert survey.quarantine[validation.REASON_COLUMN].iloc[0].startswith("breaches_12m:")
     assert vocab.SECTORS[0] in _valid_values("survey_responses", "sector")
 
 
