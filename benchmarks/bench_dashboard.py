@@ -324,9 +324,9 @@ def slider_latency(browser, workdir: Path) -> dict:
 
 
 def _usd_words(value: float) -> str:
-    from workbench.roadmap_charts import usd_words
+    from workbench.formatting import format_usd
 
-    return usd_words(value)
+    return format_usd(value)
 
 
 def run() -> dict:

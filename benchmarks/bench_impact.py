@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from workbench import impact, vocab
+from workbench import impact, intervals, vocab
 from workbench.profile import Profile
 
 RESPONDENTS = 100_000
@@ -121,7 +121,7 @@ def run() -> dict:
     strata = pd.MultiIndex.from_frame(survey[["sector", "size_band"]]).factorize()[0]
     values = np.column_stack([weights.weights.to_numpy()] * 6)
     boot_s, _ = _timed(
-        lambda: impact.stratified_bootstrap_totals(values, strata, replicates=REPLICATES, seed=1)
+        lambda: intervals.stratified_bootstrap_totals(values, strata, replicates=REPLICATES, seed=1)
     )
     total_s, result = _timed(
         lambda: impact.assess_impact(survey, frame, profile, incidents=incidents, replicates=REPLICATES)

@@ -1,5 +1,6 @@
 """Shared fixtures: a tiny, valid country folder written from literal rows, and a
-`workbench dashboard` process on a free loopback port."""
+`workbench dashboard` process on a free loopback port; and the ``needs_bundle`` marker,
+which skips a test when the dashboard's own plotly.js has not been built."""
 
 from __future__ import annotations
 
@@ -19,6 +20,20 @@ import pytest
 # A deadline for waiting on a condition, never a timing assertion: generous enough for
 # a machine whose cores are all busy.
 SAFETY_SECONDS = 900
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip a ``needs_bundle`` test when the npm-built plotly.js is absent (a fresh
+    clone before `make test`, which builds it first). A bundle that is there but stale
+    is not skipped: the tests that check it must say so."""
+    if item.get_closest_marker("needs_bundle") is None:
+        return
+    from workbench import plotly_bundle
+
+    if not plotly_bundle.BUNDLE.is_file():
+        pytest.skip(f"the dashboard's own plotly.js is not built ({plotly_bundle.BUNDLE.name}): "
+                    "`make test` builds it, or `python -m workbench.plotly_bundle` "
+                    "(needs Node.js and npm)")
+
 
 PROFILE = """\
 country: {code}

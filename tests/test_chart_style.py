@@ -7,7 +7,6 @@ import math
 
 import plotly.graph_objects as go
 import plotly.io as pio
-import pytest
 
 from workbench import chart_style, gaps_charts, impact_charts, index_page, roadmap_charts
 
@@ -30,24 +29,6 @@ def test_title_layout_leaves_room_for_every_line():
     assert block["yanchor"] == "top" and block["pad"]["t"] > chart_style.TITLE_PAD_PX
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    (0.0, "USD 0"),
-    (999.0, "USD 999"),
-    (850_000.0, "USD 850k"),
-    (1_500_000.0, "USD 1.5m"),
-    (4_000_000.0, "USD 4m"),
-    (1_250_000_000.0, "USD 1.25bn"),
-    (-2_500_000.0, "USD -2.5m"),
-])
-def test_usd_short(value, expected):
-    assert chart_style.usd_short(value) == expected
-
-
-def test_usd_short_digits_and_missing():
-    assert chart_style.usd_short(10_720_000.0, 1) == "USD 10.7m"
-    assert chart_style.usd_short(math.nan) == ""
-
-
 def test_usd_ticks_are_round_and_inside_the_range():
     # 95m to 215m: a span of 120m over about 5 ticks -> a step of 25m (24m rounded up).
     values, labels = chart_style.usd_ticks(95e6, 215e6)
@@ -59,13 +40,6 @@ def test_usd_ticks_are_round_and_inside_the_range():
     assert chart_style.usd_ticks(5.0, 5.0) == ([5.0], ["USD 5"])
     assert chart_style.usd_ticks(400.0, 100.0)[0] == [100.0, 200.0, 300.0, 400.0]
     assert chart_style.usd_ticks(math.nan, 1.0) == ([], [])
-
-
-def test_nice_step():
-    assert chart_style.nice_step(10.0, 5) == 2.0
-    assert chart_style.nice_step(12.0, 5) == 2.5
-    assert chart_style.nice_step(30.0, 5) == 10.0
-    assert chart_style.nice_step(0.0) == 1.0
 
 
 def test_wrap_with_tail_keeps_the_tail_whole():

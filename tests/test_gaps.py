@@ -382,9 +382,6 @@ def test_evidence_escaped_in_rendered_tables(result):
 
 
 def test_charts_escape_free_text(result):
-    table = gaps_charts.top_gaps_table(result)
-    cells = [v for column in table.data[0].cells.values for v in column]
-    assert not any("<script>" in str(v) for v in cells)
     heat = gaps_charts.gap_heatmap(result)
     assert all("<b>" not in label for label in heat.data[0].y)
     evidence = heat.data[0].customdata[..., 2].ravel().tolist()

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench import disclosure, impact, impact_charts, schemas, vocab
+from workbench import disclosure, impact, impact_charts, intervals, schemas, vocab
 from workbench.errors import DataFileError
 from workbench.profile import Profile
 
@@ -404,14 +404,14 @@ def test_bootstrap_resamples_within_cells():
     # Three strata of sizes 2, 3 and 5: every replicate draws exactly n_h from each.
     strata = np.array([0, 0, 1, 1, 1, 2, 2, 2, 2, 2])
     indicators = np.eye(3)[strata]
-    totals = impact.stratified_bootstrap_totals(
+    totals = intervals.stratified_bootstrap_totals(
         indicators, strata, replicates=300, seed=5, chunk_elements=25
     )
     assert totals.shape == (300, 3)
     np.testing.assert_array_equal(totals, np.tile([2.0, 3.0, 5.0], (300, 1)))
     # A varying quantity does vary between replicates, within its stratum's range.
     values = np.arange(10.0)
-    sums = impact.stratified_bootstrap_totals(values, strata, replicates=300, seed=5)[:, 0]
+    sums = intervals.stratified_bootstrap_totals(values, strata, replicates=300, seed=5)[:, 0]
     assert sums.std() > 0
     assert sums.min() >= 2 * 0 + 3 * 2 + 5 * 5 and sums.max() <= 2 * 1 + 3 * 4 + 5 * 9
 
@@ -420,7 +420,7 @@ def test_post_stratified_replicate_weights_sum_to_the_frame():
     survey, frame = reasonable(n=200)
     weights = impact.post_stratified_weights(survey, frame)
     strata = pd.MultiIndex.from_frame(survey[["sector", "size_band"]]).factorize()[0]
-    totals = impact.stratified_bootstrap_totals(weights.weights.to_numpy(), strata, replicates=100)
+    totals = intervals.stratified_bootstrap_totals(weights.weights.to_numpy(), strata, replicates=100)
     np.testing.assert_allclose(totals[:, 0], weights.covered_entities)
 
 
@@ -428,13 +428,13 @@ def test_post_stratified_replicate_weights_sum_to_the_frame():
 
 
 def test_wilson_interval_and_kish():
-    low, high = impact.wilson_interval(0.2, 50)
+    low, high = intervals.wilson_interval(0.2, 50)
     assert (float(low), float(high)) == pytest.approx(wilson(0.2, 50))
-    low0, high0 = impact.wilson_interval(0.0, 10)
+    low0, high0 = intervals.wilson_interval(0.0, 10)
     assert float(low0) == 0.0 and float(high0) == pytest.approx(Z**2 / (10 + Z**2))
-    assert impact.kish_effective_n([1.0, 1.0, 1.0, 1.0]) == pytest.approx(4)
-    assert impact.kish_effective_n([1.0, 3.0]) == pytest.approx(16 / 10)
-    nan_low, _ = impact.wilson_interval(0.5, 0)
+    assert intervals.kish_effective_n([1.0, 1.0, 1.0, 1.0]) == pytest.approx(4)
+    assert intervals.kish_effective_n([1.0, 3.0]) == pytest.approx(16 / 10)
+    nan_low, _ = intervals.wilson_interval(0.5, 0)
     assert np.isnan(nan_low)
 
 

@@ -37,8 +37,8 @@ import pandas as pd
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from workbench.chart_style import format_usd
 from workbench.crosswalk import split_ids
+from workbench.formatting import NOT_AVAILABLE, format_pct, format_usd
 from workbench.summary_types import BusinessCaseSummary
 
 # The plan is optimal to within this share of the objective (docs/methods.md §3).
@@ -954,12 +954,12 @@ def headline_figures(roadmap: Roadmap, *, catalogue_source: str | None = None) -
         ("Horizon", f"{s['horizon_years']} years"),
         ("Interventions in the plan", f"{len(s['plan'])} of {len(roadmap.interventions)}"),
         ("Total cost over the horizon", usd(s["total_cost_usd"])),
-        ("Weighted gap closed by the final year", f"{100 * final_share:.1f}%"),
+        ("Weighted gap closed by the final year", format_pct(final_share)),
         ("Gap closure (priority-weighted level-years)", f"{s['objective']:,.1f}"),
         ("Annual cost of cybercrime used (a floor)", usd(roadmap.annual_cost_usd)),
         ("Losses avoided over the horizon", usd(s["avoided_loss_usd"])),
         ("Return on security investment (ROSI)",
-         "not available" if s["rosi"] is None else f"{s['rosi']:.2f}"),
+         NOT_AVAILABLE if s["rosi"] is None else f"{s['rosi']:.2f}"),
         ("ROSI in words", _rosi_words(s["rosi"])),
     ]
     if catalogue_source is not None:

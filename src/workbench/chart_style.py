@@ -1,5 +1,5 @@
-"""Presentation helpers the chart modules share: palette, money in words, wrapped
-subtitles and money axes.
+"""Presentation helpers the chart modules share: palette, the house template, escaped
+text, wrapped subtitles and money axes.
 
 Plotly neither wraps a long subtitle (it runs off the right edge of the chart) nor
 formats money the way a minister reads it (its SI suffixes write a billion as "G"),
@@ -16,6 +16,8 @@ from collections.abc import Iterable
 
 import plotly.graph_objects as go
 import plotly.io as pio
+
+from workbench.formatting import format_usd_short, tick_step
 
 # Okabe-Ito palette: colour-blind safe.
 BLUE = "#0072B2"
@@ -63,18 +65,6 @@ def plotly_texts(values: Iterable[object]) -> list[str]:
     """:func:`plotly_text` of each value."""
     return [plotly_text(v) for v in values]
 
-
-def format_usd(value: float | None) -> str:
-    """USD in words a minister reads at a glance: 'USD 29.5 million'.
-
-    The exact amount stays in summary.json; pages round to what a reader takes in.
-    """
-    if value is None or not math.isfinite(value):
-        return "not available"
-    for size, word in ((1e9, "billion"), (1e6, "million")):
-        if abs(value) >= size:
-            return f"USD {value / size:,.1f} {word}"
-    return f"USD {value:,.0f}"
 
 # A subtitle line longer than this runs off a chart about 700 pixels wide (a report
 # page on a narrow screen) at plotly's subtitle font size (about 6.4 pixels a character).
@@ -140,32 +130,6 @@ def title_layout(title: str, subtitle: str | list[str], *, x: float = 0.01) -> t
     return block, top
 
 
-def usd_short(value: float, digits: int = 2) -> str:
-    """A money amount short enough for an axis tick or a bar: 'USD 850k', 'USD 1.5m',
-    'USD 1.25bn' (at most ``digits`` decimals, trailing zeros dropped)."""
-    if not math.isfinite(value):
-        return ""
-    size = abs(value)
-    for scale, suffix in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
-        if size >= scale:
-            number = f"{value / scale:,.{digits}f}"
-            number = number.rstrip("0").rstrip(".") if "." in number else number
-            return f"USD {number}{suffix}"
-    return f"USD {value:,.0f}"
-
-
-def nice_step(span: float, count: int = 5) -> float:
-    """A round tick step (1, 2, 2.5 or 5 times a power of ten) giving about ``count`` ticks."""
-    if not math.isfinite(span) or span <= 0:
-        return 1.0
-    raw = span / max(count, 1)
-    power = 10.0 ** math.floor(math.log10(raw))
-    for multiple in (1.0, 2.0, 2.5, 5.0, 10.0):
-        if multiple * power >= raw:
-            return multiple * power
-    return 10.0 * power  # pragma: no cover - the loop always returns
-
-
 def usd_ticks(low: float, high: float, count: int = 5) -> tuple[list[float], list[str]]:
     """Round tick positions from ``low`` to ``high`` and their money labels.
 
@@ -178,10 +142,10 @@ def usd_ticks(low: float, high: float, count: int = 5) -> tuple[list[float], lis
     if high < low:
         low, high = high, low
     if high == low:
-        return [low], [usd_short(low)]
-    step = nice_step(high - low, count)
+        return [low], [format_usd_short(low)]
+    step = tick_step(high - low, count)
     first = math.ceil(low / step - 1e-9)
     last = math.floor(high / step + 1e-9)
     # Multiples of the step, rounded so that 0.1 + 0.2 never prints as 0.30000000000000004.
     positions = [round(k * step, 6) for k in range(first, last + 1)]
-    return positions, [usd_short(p) for p in positions]
+    return positions, [format_usd_short(p) for p in positions]

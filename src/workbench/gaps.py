@@ -25,7 +25,6 @@ read from disk except the shipped peer-benchmark table (``gci_2020.csv``).
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -821,16 +820,6 @@ def evidence_view(pairs: pd.DataFrame, entity_id: str | None = None, *,
         view.insert(0, "Rank", rows["rank"].to_numpy())
         view.insert(5, "Priority", rows["priority"].round(2).to_numpy())
     return view.reset_index(drop=True)
-
-
-def escaped(frame: pd.DataFrame) -> pd.DataFrame:
-    """Every text cell HTML-escaped (for renderers that interpret markup, e.g. plotly,
-    which needs only ``&``, ``<`` and ``>`` escaped)."""
-    out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(lambda v: html.escape(str(v), quote=False) if pd.notna(v) else "")
-    return out
 
 
 def framework_description(result: GapResult) -> str:

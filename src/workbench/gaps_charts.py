@@ -166,24 +166,6 @@ def gap_heatmap(result: gaps.GapResult) -> go.Figure:
     return fig
 
 
-def top_gaps_table(result: gaps.GapResult) -> go.Figure:
-    """The ranked top gaps as a plotly table (text escaped)."""
-    view = gaps.escaped(gaps.evidence_view(result.top_gaps, levels=result.levels))
-    fig = go.Figure(go.Table(
-        columnwidth=[0.5, 2, 3, 1.3, 1, 1, 1, 3],
-        header=dict(values=[f"<b>{plotly_text(c)}</b>" for c in view.columns], fill_color=BLUE,
-                    font=dict(color="white", size=13), align="left"),
-        cells=dict(values=[view[c].astype("str").tolist() for c in view.columns],
-                   align="left", fill_color="white", height=26),
-    ))
-    fig.update_layout(
-        title=_title(f"The {len(view)} largest gaps, by priority",
-                     _subtitle(result, "priority = gap x criticality x indicator weight x pillar weight")),
-        font=FONT, height=160 + 30 * max(len(view), 1), margin=dict(t=100, l=10, r=10),
-    )
-    return fig
-
-
 def coverage_chart(result: gaps.GapResult) -> go.Figure:
     """How many of the expected checks were assessed, per pillar (stacked bars)."""
     table = result.pillar_scores

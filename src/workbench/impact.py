@@ -22,7 +22,7 @@ them have the attribute (the numerator); and when one group of a breakdown whose
 total is published is suppressed, the next smallest is suppressed too (secondary
 suppression), so that no group can be worked out from the total and the others.
 Every function here is pure: DataFrames in, DataFrames / dicts out; inputs are never
-modified.
+modified. The interval and the bootstrap themselves are in ``workbench.intervals``.
 """
 
 from __future__ import annotations
@@ -33,30 +33,36 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from workbench import vocab
-from workbench.chart_style import format_usd
 from workbench.disclosure import (
     MIN_CELL_SIZE,
     protect_breakdown,
     too_few_to_publish,
 )
 from workbench.errors import DataFileError
+from workbench.formatting import (
+    NOT_AVAILABLE,
+    format_count,
+    format_pct,
+    format_range,
+    format_usd,
+)
+from workbench.intervals import (
+    CI_METHOD,
+    CI_METHOD_TEXT,
+    DEFAULT_REPLICATES,
+    DEFAULT_SEED,
+    kish_effective_n,
+    percentiles,
+    stratified_bootstrap_totals,
+    wilson_interval,
+)
 from workbench.profile import Profile
 from workbench.summary_types import ImpactSummary, IncidentsBlock
 
-# Two-sided 95% normal quantile used by the Wilson interval (1.959964...).
-Z_95: float = float(stats.norm.ppf(0.975))
-DEFAULT_REPLICATES: int = 1000
-DEFAULT_SEED: int = 20250101
 # Victims whose incidents count against the survey's population.
 COUNTED_VICTIM_TYPES: tuple[str, ...] = ("business", "public_body")
-CI_METHOD = "wilson_kish"
-CI_METHOD_TEXT = (
-    "Wilson score interval (95%) on the Kish effective sample size "
-    "n_eff = (sum w)^2 / sum(w^2)"
-)
 BOOTSTRAP_METHOD_TEXT = (
     "stratified bootstrap: respondents resampled with replacement within each survey "
     "cell (sector, size band), n_h draws from the n_h respondents of cell h; a drawn "
@@ -67,10 +73,6 @@ BOOTSTRAP_METHOD_TEXT = (
 COST_FLOOR_TEXT = (
     "a floor: only the most disruptive breach of each breached organisation is costed"
 )
-# Upper bound on the elements of one chunk of the bootstrap's replicates x respondents
-# count matrix (float64: 4e6 elements = 32 MB), so memory stays flat for any survey size.
-BOOTSTRAP_CHUNK_ELEMENTS: int = 4_000_000
-
 GROUP_COLUMNS: tuple[str, ...] = ("n", "estimate", "ci_low", "ci_high", "suppressed")
 SURVEY_COLUMNS_USED: tuple[str, ...] = (
     "sector",
@@ -211,36 +213,6 @@ def _require_columns(survey: pd.DataFrame, columns: tuple[str, ...]) -> None:
     missing = [c for c in columns if c not in survey.columns]
     if missing:
         raise ValueError(f"survey_responses lacks column(s): {', '.join(missing)}")
-
-
-def kish_effective_n(weights: np.ndarray | pd.Series) -> float:
-    """Kish effective sample size (sum w)^2 / sum(w^2); NaN when there is no weight."""
-    w = np.asarray(weights, dtype="float64")
-    sum_w2 = float(np.sum(w * w))
-    return float(np.sum(w)) ** 2 / sum_w2 if sum_w2 > 0 else math.nan
-
-
-def wilson_interval(
-    p: np.ndarray | float, n: np.ndarray | float, z: float = Z_95
-) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for a proportion ``p`` on (effective) sample size ``n``.
-
-    low, high = (p + z^2/(2n) -/+ z * sqrt(p(1-p)/n + z^2/(4n^2))) / (1 + z^2/n),
-    NaN where n <= 0 or p is NaN; clipped to [0, 1] against rounding.
-    """
-    p = np.asarray(p, dtype="float64")
-    n = np.asarray(n, dtype="float64")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        valid = (n > 0) & np.isfinite(p)
-        n_safe = np.where(valid, n, 1.0)
-        z2 = z * z
-        denom = 1.0 + z2 / n_safe
-        centre = (p + z2 / (2.0 * n_safe)) / denom
-        spread = np.clip(p * (1.0 - p), 0.0, None) / n_safe + z2 / (4.0 * n_safe**2)
-        half = z * np.sqrt(spread) / denom
-        low = np.where(valid, np.clip(centre - half, 0.0, 1.0), np.nan)
-        high = np.where(valid, np.clip(centre + half, 0.0, 1.0), np.nan)
-    return low, high
 
 
 def _proportions(
@@ -579,62 +551,6 @@ def annual_cost_estimate_usd(
 # --------------------------------------------------------------------------- bootstrap
 
 
-def stratified_bootstrap_totals(
-    values: np.ndarray,
-    strata: np.ndarray,
-    *,
-    replicates: int = DEFAULT_REPLICATES,
-    seed: int = DEFAULT_SEED,
-    chunk_elements: int = BOOTSTRAP_CHUNK_ELEMENTS,
-) -> np.ndarray:
-    """Column totals of ``values`` over stratified bootstrap resamples of its rows.
-
-    In each replicate every stratum h of n_h rows is resampled with replacement
-    (n_h draws, uniform). Row i drawn m_i times contributes m_i * values[i]; the
-    replicate's totals are M @ values with M the replicates x rows count matrix.
-    M is built in chunks of replicates (at most ``chunk_elements`` counts at a time)
-    with one draw and one ``bincount`` per stratum per chunk: no loop per replicate.
-
-    Args:
-        values: rows x k array of per-row quantities (already multiplied by weights).
-        strata: integer stratum code of each row.
-        replicates: number of bootstrap replicates.
-        seed: seed of ``numpy.random.default_rng``; the same inputs and seed give the
-            same totals.
-        chunk_elements: memory bound of one chunk of the count matrix.
-
-    Returns:
-        replicates x k array of totals.
-    """
-    values = np.asarray(values, dtype="float64")
-    if values.ndim == 1:
-        values = values[:, None]
-    n_rows, k = values.shape
-    out = np.zeros((replicates, k))
-    if n_rows == 0 or replicates <= 0:
-        return out
-    order = np.argsort(strata, kind="stable")
-    sorted_values = values[order]
-    _, starts, sizes = np.unique(
-        np.asarray(strata)[order], return_index=True, return_counts=True
-    )
-    rng = np.random.default_rng(seed)
-    chunk = int(max(1, min(replicates, chunk_elements // n_rows)))
-    for first in range(0, replicates, chunk):
-        size = min(chunk, replicates - first)
-        counts = np.empty((size, n_rows))
-        for start, m in zip(starts, sizes):
-            # 32-bit draws are faster to generate and count; 64-bit only when needed.
-            dtype = np.int32 if size * m < np.iinfo(np.int32).max else np.int64
-            draws = rng.integers(0, m, size=(size, m), dtype=dtype)
-            draws += (np.arange(size, dtype=dtype) * m)[:, None]
-            counts[:, start : start + m] = np.bincount(
-                draws.ravel(), minlength=size * m
-            ).reshape(size, m)
-        out[first : first + size] = counts @ sorted_values
-    return out
-
-
 def _bootstrap_frame(
     prep: _Prepared, covered_entities: float, replicates: int, seed: int
 ) -> pd.DataFrame:
@@ -650,18 +566,6 @@ def _bootstrap_frame(
             "annual_cost_usd": prevalence * covered_entities * mean_cost,
         }
     )
-
-
-def _percentiles(values: pd.Series, published: bool = True) -> dict[str, float | None]:
-    """p05 / p50 / p95 of the finite replicates (all None when not ``published``)."""
-    if not published:
-        return {"p05": None, "p50": None, "p95": None}
-    finite = values.to_numpy(dtype="float64")
-    finite = finite[np.isfinite(finite)]
-    if finite.size == 0:
-        return {"p05": None, "p50": None, "p95": None}
-    p05, p50, p95 = np.percentile(finite, [5, 50, 95])
-    return {"p05": float(p05), "p50": float(p50), "p95": float(p95)}
 
 
 # --------------------------------------------------------------------------- incidents
@@ -877,10 +781,10 @@ def assess_impact(
     annual = head.annual_cost(n_cov)
     annual_defined = math.isfinite(annual)
     boot = _bootstrap_frame(prep, n_cov, replicates, seed)
-    cost_percentiles = _percentiles(boot["annual_cost_usd"], annual_defined)
+    cost_percentiles = percentiles(boot["annual_cost_usd"], annual_defined)
     undefined_replicates = int((~np.isfinite(boot["annual_cost_usd"])).sum())
-    prevalence_percentiles = _percentiles(boot["prevalence"], math.isfinite(head.prevalence))
-    breaches_percentiles = _percentiles(
+    prevalence_percentiles = percentiles(boot["prevalence"], math.isfinite(head.prevalence))
+    breaches_percentiles = percentiles(
         boot["estimated_breaches"], math.isfinite(head.estimated_breaches)
     )
     if not annual_defined:
@@ -989,18 +893,6 @@ def assess_impact(
 # --------------------------------------------------------------------------- presentation
 
 
-def _pct(value: float | None, digits: int = 1) -> str:
-    return "not available" if value is None else f"{100 * value:.{digits}f}%"
-
-
-def _count(value: float | None) -> str:
-    return "not available" if value is None else f"{value:,.0f}"
-
-
-def _range(low: float | None, high: float | None, fmt) -> str:
-    return "" if low is None or high is None else f"{fmt(low)} to {fmt(high)}"
-
-
 def headline_figures(result: ImpactResult) -> pd.DataFrame:
     """The headline figures in plain words: figure, value, uncertainty range, note.
 
@@ -1013,30 +905,30 @@ def headline_figures(result: ImpactResult) -> pd.DataFrame:
     ratio = s["underreporting_ratio"]
     reported = s["reported_incidents"]
     rows = [
-        ("Organisations breached in the period", _pct(prev["estimate"]),
-         _range(prev["ci_low"], prev["ci_high"], _pct),
+        ("Organisations breached in the period", format_pct(prev["estimate"]),
+         format_range(prev["ci_low"], prev["ci_high"], format_pct),
          "share of organisations (weighted survey); range = 95% interval"),
-        ("Breached organisations", _count(s["breached_entities"]), "",
-         f"of {_count(s['entities'])} organisations covered"),
-        ("Breaches and attacks", _count(s["estimated_breaches"]),
-         _range(breaches["p05"], breaches["p95"], _count),
+        ("Breached organisations", format_count(s["breached_entities"]), "",
+         f"of {format_count(s['entities'])} organisations covered"),
+        ("Breaches and attacks", format_count(s["estimated_breaches"]),
+         format_range(breaches["p05"], breaches["p95"], format_count),
          "estimated from the survey; range = 5th to 95th bootstrap percentile"),
         ("Mean cost of the most disruptive breach", format_usd(s["mean_cost_usd"]), "",
          "per breached organisation"),
         ("Annual cost to the country", format_usd(cost["estimate"]),
-         _range(cost["p05"], cost["p95"], format_usd),
+         format_range(cost["p05"], cost["p95"], format_usd),
          "a floor: only the most disruptive breach is costed; "
          "range = 5th to 95th bootstrap percentile"),
         ("Annual cost as share of GDP",
-         "not available" if s["cost_pct_gdp"] is None else f"{s['cost_pct_gdp']:.3f}%", "", ""),
-        ("Breaches reported to CERT or police", _pct(s["reporting_rate"]), "",
+         NOT_AVAILABLE if s["cost_pct_gdp"] is None else f"{s['cost_pct_gdp']:.3f}%", "", ""),
+        ("Breaches reported to CERT or police", format_pct(s["reporting_rate"]), "",
          "share of breached organisations (survey)"),
         ("Incidents reported by businesses and public bodies",
-         "no incidents file" if reported is None else _count(reported), "",
+         "no incidents file" if reported is None else format_count(reported), "",
          "national CERT or police records in the period"),
         ("Estimated breaches per reported incident",
-         "not available" if ratio is None else f"{ratio:,.1f}", "", "the dark figure"),
-        ("Survey coverage of organisations", _pct(s["coverage"]), "",
+         NOT_AVAILABLE if ratio is None else f"{ratio:,.1f}", "", "the dark figure"),
+        ("Survey coverage of organisations", format_pct(s["coverage"]), "",
          f"{s['respondents']:,} respondents"),
     ]
     return pd.DataFrame(rows, columns=["Figure", "Value", "Range", "Note"])

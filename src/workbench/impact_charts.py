@@ -14,8 +14,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from workbench import chart_style, vocab
-from workbench.chart_style import BLUE, GREEN, ORANGE, SKY, VERMILLION, format_usd
+from workbench.chart_style import BLUE, GREEN, ORANGE, SKY, VERMILLION
 from workbench.disclosure import SUPPRESSED_TEXT
+from workbench.formatting import format_usd
 from workbench.impact import ImpactResult
 
 BLACK = "#000000"

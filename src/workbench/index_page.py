@@ -19,7 +19,8 @@ from plotly.subplots import make_subplots
 
 from workbench import __version__
 from workbench.chart_style import plotly_text, plotly_texts
-from workbench.notebook import synthetic_banner_html
+from workbench.formatting import DASH, format_pct, format_usd_millions
+from workbench.page_html import synthetic_banner_html
 from workbench.summary_types import Summary
 
 # Okabe-Ito colours (colour-blind safe); a stale country's bars are grey and hatched.
@@ -108,16 +109,8 @@ def period_label(summary: Summary | None) -> str | None:
     return f"{start:%-d %b %Y} to {end:%-d %b %Y}"
 
 
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{100 * value:.0f}%"
-
-
-def _usd(value: float | None) -> str:
-    if value is None:
-        return "–"
-    if abs(value) >= 1e9:
-        return f"${value / 1e9:,.2f}bn"
-    return f"${value / 1e6:,.1f}m"
+def _share(value: float | None) -> str:
+    return format_pct(value, digits=0, missing=DASH)
 
 
 def _with_range(value: float | None, low: float | None, high: float | None,
@@ -132,19 +125,19 @@ def _with_range(value: float | None, low: float | None, high: float | None,
 def prevalence_text(figures: Mapping[str, float | None]) -> str:
     """'40% (36–45%)': the estimate and its 95% interval."""
     return _with_range(figures.get("prevalence"), figures.get("prevalence_low"),
-                       figures.get("prevalence_high"), _pct,
+                       figures.get("prevalence_high"), _share,
                        lambda low, high: f"{100 * low:.0f}–{100 * high:.0f}%")
 
 
 def annual_cost_text(figures: Mapping[str, float | None]) -> str:
     """'$149.8m ($118.8m–$182.9m)': the estimate and its 5th–95th percentile range."""
     return _with_range(figures.get("annual_cost_usd"), figures.get("annual_cost_p05_usd"),
-                       figures.get("annual_cost_p95_usd"), _usd,
-                       lambda low, high: f"{_usd(low)}–{_usd(high)}")
+                       figures.get("annual_cost_p95_usd"), format_usd_millions,
+                       lambda low, high: f"{format_usd_millions(low)}–{format_usd_millions(high)}")
 
 
 def score_text(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0f} / 100"
+    return DASH if value is None else f"{value:.0f} / 100"
 
 
 def _bar_trace(rows: Sequence[IndexRow], key: str, stale: bool, *, low: str | None = None,
@@ -246,7 +239,7 @@ text-align:left;vertical-align:top}th{background:#f0f3f5}td.num{text-align:right
 def _when(stamp: str | None) -> str:
     """'2026-11-23 02:00 UTC' from an ISO time stamp (as written, when not one)."""
     if not stamp:
-        return "–"
+        return DASH
     try:
         moment = dt.datetime.fromisoformat(stamp)
     except ValueError:
@@ -284,7 +277,7 @@ def _row_html(row: IndexRow) -> str:
         f"<td class='num'>{prevalence_text(figures)}</td>"
         f"<td class='num'>{annual_cost_text(figures)}</td>"
         f"<td class='num'>{score_text(figures.get('overall_score'))}</td>"
-        f"<td class='num'>{_usd(figures.get('plan_cost_usd'))}</td></tr>"
+        f"<td class='num'>{format_usd_millions(figures.get('plan_cost_usd'))}</td></tr>"
     )
 
 

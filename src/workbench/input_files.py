@@ -15,12 +15,12 @@ nothing is opened.
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import stat
 from pathlib import Path
 
 from workbench.errors import DataFileError
+from workbench.hashing import file_sha256
 
 NOT_A_FILE = "is a folder, not a file"
 OUTSIDE = "is a symbolic link leading outside the country folder"
@@ -94,14 +94,6 @@ def country_files(folder: Path) -> dict[str, Path]:
         if path is not None:
             files[entry.name] = path
     return files
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def input_sha256(folder: Path) -> dict[str, str]:

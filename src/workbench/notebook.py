@@ -15,6 +15,7 @@ import plotly.io as pio
 from workbench import paths, stages
 from workbench.countries import country_folder
 from workbench.loading import CountryData, load_country, set_aside_table
+from workbench.page_html import synthetic_banner_html
 from workbench.summary_types import StageBlock
 
 STAGES_SUBDIR = "stages"
@@ -55,15 +56,6 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, (pd.Timestamp,)):
         return value.isoformat()
     raise TypeError(f"cannot publish {type(value).__name__}")
-
-
-def synthetic_banner_html() -> str:
-    return (
-        '<div class="wb-synthetic" role="note" style="background:#fff3cd;border:2px solid #b58105;'
-        'color:#5c4300;padding:10px 14px;margin:8px 0;font-size:1.05em;font-weight:600">'
-        "SYNTHETIC DATA: these figures are made up for demonstration. "
-        "They describe no real country.</div>"
-    )
 
 
 # Display metadata marking the page header a notebook shows on its own; the report

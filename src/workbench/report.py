@@ -21,7 +21,7 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from workbench import __version__
-from workbench.notebook import synthetic_banner_html
+from workbench.page_html import synthetic_banner_html
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 PLOTLY_JS_NAME = "plotly.min.js"
@@ -222,13 +222,6 @@ methods in the workbench's documentation (docs/methods.md); the published figure
 in summary.json next to this page.</footer>
 </body></html>
 """
-
-
-def write_plotly_js(folder: Path) -> Path:
-    """Write one shared copy of plotly.js into ``folder`` (for a batch's pages)."""
-    target = folder / PLOTLY_JS_NAME
-    target.write_text(get_plotlyjs(), encoding="utf-8")
-    return target
 
 
 def external_references(page: str) -> list[str]:

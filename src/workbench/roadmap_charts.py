@@ -8,7 +8,6 @@ the Okabe-Ito colour-blind-safe palette, one per pillar.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -18,6 +17,7 @@ from plotly.subplots import make_subplots
 
 from workbench import chart_style
 from workbench.business_case import Roadmap
+from workbench.formatting import format_usd, format_usd_short
 
 # Okabe-Ito palette (colour-blind safe), one colour per pillar of the shipped framework;
 # other frameworks' pillars take the other colours in turn.
@@ -36,17 +36,6 @@ LEGEND_ROOM_PX = 100
 LINE_COLOUR = "#0072B2"
 
 
-def usd_words(value: float | None) -> str:
-    """'USD 4.0 million', 'USD 850,000'; 'not available' for None/NaN."""
-    if value is None or not math.isfinite(value):
-        return "not available"
-    if abs(value) >= 1e9:
-        return f"USD {value / 1e9:,.1f} billion"
-    if abs(value) >= 1e6:
-        return f"USD {value / 1e6:,.1f} million"
-    return f"USD {value:,.0f}"
-
-
 def pillar_colour(pillar: str, order: list[str] | None = None) -> str:
     if pillar in PILLAR_COLOURS:
         return PILLAR_COLOURS[pillar]
@@ -55,7 +44,7 @@ def pillar_colour(pillar: str, order: list[str] | None = None) -> str:
 
 
 def _subtitle(roadmap: Roadmap, period_label: str | None) -> str:
-    text = (f"Budget {usd_words(roadmap.budget_usd_per_year)} a year, "
+    text = (f"Budget {format_usd(roadmap.budget_usd_per_year)} a year, "
             f"{roadmap.horizon_years}-year horizon")
     if period_label:
         text += f" · gaps as assessed, data period {period_label}"
@@ -147,7 +136,7 @@ def roadmap_gantt(roadmap: Roadmap, *, period_label: str | None = None,
         colour = pillar_colour(pillar, pillars)
         hover = [
             f"{chart_style.plotly_text(str(row.name))}<br>built in years {row.start_year}-{row.end_year}"
-            f"<br>{row.entities} entities<br>cost over the horizon {usd_words(row.cost_usd)}"
+            f"<br>{row.entities} entities<br>cost over the horizon {format_usd(row.cost_usd)}"
             for row in rows.itertuples(index=False)
         ]
         # Year t spans [t - 0.5, t + 0.5] on the axis.
@@ -199,7 +188,7 @@ def spend_chart(roadmap: Roadmap, *, period_label: str | None = None,
     # The budget line says what it is where it is drawn, not only in the legend.
     fig.add_annotation(
         x=horizon + 0.5, y=roadmap.budget_usd_per_year, xanchor="right", yanchor="bottom",
-        text=chart_style.plotly_text(f"budget {usd_words(roadmap.budget_usd_per_year)} a year"),
+        text=chart_style.plotly_text(f"budget {format_usd(roadmap.budget_usd_per_year)} a year"),
         showarrow=False, font={"color": BUDGET_COLOUR},
     )
     _year_axis(fig, horizon, range=[0.5, horizon + 0.5], title="Year of the roadmap")
@@ -207,7 +196,7 @@ def spend_chart(roadmap: Roadmap, *, period_label: str | None = None,
     top = 1.12 * max(float(yearly), float(roadmap.budget_usd_per_year), 1.0)
     _money_axis(fig, top, title="Spending (USD per year)", range=[0, top])
     total = roadmap.summary["total_cost_usd"]
-    return _layout(fig, f"Spending each year stays within the budget (total {usd_words(total)})",
+    return _layout(fig, f"Spending each year stays within the budget (total {format_usd(total)})",
                    _subtitle(roadmap, period_label) + " · building cost while built, running "
                    "cost every year after", barmode="stack", legend_title_text="Pillar")
 
@@ -265,7 +254,7 @@ def avoided_loss_chart(
         x=loss["year"], y=loss["avoided_loss_usd"], name="Losses avoided",
         marker={"color": "#009E73"}, error_y=error_y,
         # Values inside the bars: above them they would sit on the interval lines.
-        text=[chart_style.usd_short(v, 1) if v > 0 else "" for v in loss["avoided_loss_usd"]],
+        text=[format_usd_short(v, 1) if v > 0 else "" for v in loss["avoided_loss_usd"]],
         textposition="inside", insidetextanchor="end", textangle=0,
         customdata=100 * loss["risk_reduction"],
         hovertemplate="Year %{x}: USD %{y:,.0f} avoided (%{customdata:.1f}% of the annual "
@@ -278,8 +267,8 @@ def avoided_loss_chart(
     top = 1.08 * max(float(high), 1.0)
     _money_axis(fig, top, title="Losses avoided (USD per year)", range=[0, top])
     total = roadmap.summary["avoided_loss_usd"]
-    return _layout(fig, f"{title}: {usd_words(total)} over {horizon} years",
-                   subtitle + f" · annual cost of cybercrime {usd_words(roadmap.annual_cost_usd)} "
+    return _layout(fig, f"{title}: {format_usd(total)} over {horizon} years",
+                   subtitle + f" · annual cost of cybercrime {format_usd(roadmap.annual_cost_usd)} "
                    "(a floor)", showlegend=False)
 
 
@@ -323,7 +312,7 @@ def budget_curve_chart(
     fig.update_yaxes(title="Level-years", rangemode="tozero", row=1, col=1)
     fig.update_yaxes(title="ROSI (USD back per USD spent, net)", row=1, col=2)
     subtitle = (f"Best plan re-solved at each budget, {horizon_years}-year horizon; dashed line = "
-                f"today's budget of {usd_words(budget_usd_per_year)} a year")
+                f"today's budget of {format_usd(budget_usd_per_year)} a year")
     if period_label:
         subtitle += f" · data period {period_label}"
     # Subplot titles sit just above the plots: push the plots down so they clear the subtitle.

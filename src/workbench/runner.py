@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import hashlib
 import json
 import os
 import re
@@ -53,6 +52,7 @@ from papermill.exceptions import PapermillExecutionError
 from workbench import __version__, lifetime, out_guard, paths, report
 from workbench.countries import country_folder
 from workbench.errors import WorkbenchError
+from workbench.hashing import named_files_sha256
 from workbench.loading import CountryData, load_country, write_quarantine
 from workbench.notebook import STAGES_SUBDIR
 from workbench.outcome import FAILED, OK, PARTIAL, REPORT_NAME, CountryOutcome
@@ -113,17 +113,6 @@ def run_parameters(
     }
 
 
-def _method_sha256(notebooks_dir: Path) -> str:
-    digest = hashlib.sha256()
-    sources = [notebooks_dir / name for _, name in paths.STAGE_NOTEBOOKS]
-    sources += sorted(p for p in paths.SHIPPED_DATA.rglob("*")
-                      if p.is_file() and "__pycache__" not in p.parts)
-    for path in sources:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes() if path.exists() else b"<absent>")
-    return digest.hexdigest()
-
-
 def method_sha256() -> str:
     """One hash of what turns inputs into a report besides the Python code: the
     stage notebooks and the shipped reference data (framework, intervention
@@ -133,7 +122,11 @@ def method_sha256() -> str:
     checkout changes this hash, so a report built by the old notebook is not taken
     for current.
     """
-    return _method_sha256(Path(paths.NOTEBOOKS_DIR))
+    notebooks = Path(paths.NOTEBOOKS_DIR)
+    sources = [notebooks / name for _, name in paths.STAGE_NOTEBOOKS]
+    sources += sorted(p for p in paths.SHIPPED_DATA.rglob("*")
+                      if p.is_file() and "__pycache__" not in p.parts)
+    return named_files_sha256(sources)
 
 
 def _error_line(exc: BaseException) -> str:

@@ -91,10 +91,3 @@ def xlsx_bytes(tables: Mapping[str, pd.DataFrame]) -> bytes:
             neutralise_frame(frame).to_excel(writer, sheet_name=_sheet_name(title, used), index=False)
     return buffer.getvalue()
 
-
-def write_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
-    """Write ``tables`` (sheet title -> table) to ``path`` as one neutralised workbook."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    content = xlsx_bytes(tables)
-    return write_atomic(path, lambda temporary: temporary.write_bytes(content))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -90,9 +91,29 @@ def _read_csv(path: Path) -> pa_lib.Table:
         message = str(exc)
         if "utf8" in message.lower():
             raise DataFileError(path.name, "the file is not UTF-8 text") from None
-        raise DataFileError(
-            path.name, f"cannot be read as CSV ({message.splitlines()[0]})"
-        ) from None
+        # Arrow's message quotes the offending line, a respondent's answers: the error
+        # is published (summary, manifest, index), so it names the row instead.
+        first_line = _QUOTED_LINE.sub(r"\1", message.splitlines()[0])
+        problem = _misfit_row(path, len(header)) or f"cannot be read as CSV ({first_line})"
+        raise DataFileError(path.name, problem) from None
+
+
+# What follows "Expected 24 columns, got 3" in Arrow's message: the line itself.
+_QUOTED_LINE = re.compile(r"(got \d+):.*")
+
+
+def _misfit_row(path: Path, width: int) -> str | None:
+    """The first row that does not fit the header: too few or too many cells, or a
+    line break inside a quoted cell (the reader takes each line for a row)."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        for number, cells in enumerate(csv.reader(handle), start=1):
+            if number == 1 or not cells:
+                continue
+            if len(cells) != width:
+                return f"row {number} has {len(cells)} cells where the header has {width}"
+            if any("\n" in cell or "\r" in cell for cell in cells):
+                return f"row {number}: a cell holds a line break; write each row on one line"
+    return None
 
 
 def _csv_header(path: Path) -> list[str]:

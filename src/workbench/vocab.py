@@ -79,7 +79,6 @@ ENTITY_TYPES: tuple[str, ...] = ("national", "government", "cni_operator")
 NATIONAL_ENTITY_ID = "NATIONAL"
 ORGANISATION_ENTITY_TYPES: tuple[str, ...] = ("government", "cni_operator")
 
-INDICATOR_SCOPES: tuple[str, ...] = ("national", "organisation")
 APPLIES_TO: tuple[str, ...] = ("national", "government", "cni_operator", "all")
 
 # Maturity levels: 0 plus the five stages of the Oxford Cybersecurity Capacity
