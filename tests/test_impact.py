@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench import disclosure, impact, impact_charts, intervals, schemas, vocab
+from workbench import disclosure, impact, impact_charts, schemas, vocab
+from workbench import survey_design as sd
 from workbench.errors import DataFileError
 from workbench.profile import Profile
 
@@ -30,11 +31,8 @@ NA = pd.NA
 THIRD = 100 / 3  # weight of a micro respondent in the hand frame
 
 
-def wilson(p: float, n: float, z: float = Z) -> tuple[float, float]:
-    """Wilson score interval written out independently of the code under test."""
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return max(0.0, centre - half), min(1.0, centre + half)
+def _logit(p: float) -> float:
+    return math.log(p / (1 - p))
 
 
 def profile(**overrides) -> Profile:
@@ -186,7 +184,7 @@ def test_design_weights_used_when_present(hand_survey, hand_register):
     assert result.method == "design"
     np.testing.assert_allclose(result.weights.to_numpy(), survey["weight"].to_numpy())
     assert result.coverage == pytest.approx(0.96)
-    summary = impact.assess_impact(survey, hand_register, profile(), replicates=50, min_cell_size=1).summary
+    summary = impact.assess_impact(survey, hand_register, profile(), min_cell_size=1).summary
     # breached rows with known y: weights 1, 4, 5, 7; known y: rows 0-9 (weights 1..10 = 55)
     assert summary["prevalence"]["estimate"] == pytest.approx((1 + 4 + 5 + 7) / 55)
     assert summary["weighting"] == "design"
@@ -221,7 +219,7 @@ def test_headline_figures_match_hand_calculation(hand_survey, hand_register):
     incidents = incidents_frame(HAND_INCIDENTS)
     inputs_before = (hand_survey.copy(), hand_register.copy(), incidents.copy())
     result = impact.assess_impact(
-        hand_survey, hand_register, profile(), incidents=incidents, replicates=200, min_cell_size=1
+        hand_survey, hand_register, profile(), incidents=incidents, min_cell_size=1
     )
     for before, after in zip(inputs_before, (hand_survey, hand_register, incidents)):
         pd.testing.assert_frame_equal(before, after)  # inputs are never modified
@@ -230,12 +228,13 @@ def test_headline_figures_match_hand_calculation(hand_survey, hand_register):
     assert s["entities"] == 240
     assert s["coverage"] == pytest.approx(0.96)
     assert s["prevalence"]["estimate"] == pytest.approx(P_HAND)
-    n_eff = 232**2 / (6 * THIRD**2 + 4 * 64)
-    low, high = wilson(P_HAND, n_eff)
-    assert s["prevalence"]["ci_low"] == pytest.approx(low)
-    assert s["prevalence"]["ci_high"] == pytest.approx(high)
-    assert s["prevalence_effective_n"] == pytest.approx(n_eff)
-    assert s["ci_method"] == "wilson_kish"
+    prevalence = s["prevalence"]
+    assert prevalence["ci_low"] < P_HAND < prevalence["ci_high"]
+    # A logit interval: symmetric about the estimate on the log-odds scale.
+    assert _logit(prevalence["ci_low"]) + _logit(prevalence["ci_high"]) == pytest.approx(2 * _logit(P_HAND))
+    assert prevalence["n_eff"] == pytest.approx(P_HAND * (1 - P_HAND) / prevalence["se"] ** 2)
+    assert prevalence["cv"] == pytest.approx(prevalence["se"] / P_HAND)
+    assert s["ci_method"] == "design_based"
     assert s["breached_entities"] == pytest.approx(P_HAND * 240)
     assert s["estimated_breaches"] == pytest.approx(240 * 208 / 232)
     assert s["mean_cost_usd"] == pytest.approx(MEAN_COST_HAND)
@@ -258,7 +257,7 @@ def test_annual_cost_estimate_matches_assessment(hand_survey, hand_register):
 
 
 def test_summary_has_the_published_keys(hand_survey, hand_register):
-    s = impact.assess_impact(hand_survey, hand_register, profile(), replicates=20).summary
+    s = impact.assess_impact(hand_survey, hand_register, profile()).summary
     published = [
         "respondents", "entities", "coverage", "prevalence", "breached_entities",
         "estimated_breaches", "mean_cost_usd", "annual_cost_usd", "cost_pct_gdp",
@@ -266,17 +265,21 @@ def test_summary_has_the_published_keys(hand_survey, hand_register):
         "by_size_band", "attack_mix",
     ]
     assert list(s)[: len(published)] == published
-    assert set(s["prevalence"]) == {"estimate", "ci_low", "ci_high"}
-    assert set(s["annual_cost_usd"]) == {"estimate", "p05", "p50", "p95"}
+    assert set(s["prevalence"]) == {"estimate", "ci_low", "ci_high", "se", "cv", "deff", "n_eff",
+                                    "reliability"}
+    assert set(s["annual_cost_usd"]) == {"estimate", "ci_low", "ci_high", "se", "cv", "deff",
+                                         "reliability"}
 
 
 def test_group_prevalence_and_interval(hand_survey, hand_register):
-    s = impact.assess_impact(hand_survey, hand_register, profile(), replicates=20, min_cell_size=1).summary
+    s = impact.assess_impact(hand_survey, hand_register, profile(), min_cell_size=1).summary
     micro = s["by_size_band"]["micro"]
-    # 6 micro respondents, equal weights, 3 breached: p = 0.5 on n_eff = 6.
+    # 6 micro respondents, equal weights, 3 breached: p = 0.5, its logit interval
+    # symmetric about it.
     assert micro["n"] == 6
     assert micro["estimate"] == pytest.approx(0.5)
-    assert (micro["ci_low"], micro["ci_high"]) == pytest.approx(wilson(0.5, 6))
+    assert micro["ci_low"] + micro["ci_high"] == pytest.approx(1.0)
+    assert micro["reliability"] == sd.CAUTION  # an effective sample of a handful
     small = s["by_size_band"]["small"]
     assert small["n"] == 4  # the respondent with unknown breached_12m is not counted
     assert small["estimate"] == pytest.approx(0.25)
@@ -284,15 +287,17 @@ def test_group_prevalence_and_interval(hand_survey, hand_register):
     assert trade["n"] == 8
     assert trade["estimate"] == pytest.approx((2 * THIRD + 8) / (4 * THIRD + 4 * 8))
     assert s["by_size_band"]["large"] == {
-        "n": 0, "estimate": None, "ci_low": None, "ci_high": None, "suppressed": True,
+        "n": 0, "estimate": None, "ci_low": None, "ci_high": None, "se": None, "cv": None,
+        "deff": None, "n_eff": None, "reliability": None, "suppressed": True,
     }
 
 
 def test_suppression_below_five_respondents(hand_survey, hand_register):
-    result = impact.assess_impact(hand_survey, hand_register, profile(), replicates=20)
+    result = impact.assess_impact(hand_survey, hand_register, profile())
     s = result.summary
     assert s["by_sector"]["finance"] == {
-        "n": 2, "estimate": None, "ci_low": None, "ci_high": None, "suppressed": True,
+        "n": 2, "estimate": None, "ci_low": None, "ci_high": None, "se": None, "cv": None,
+        "deff": None, "n_eff": None, "reliability": None, "suppressed": True,
     }
     assert s["by_sector"]["ict"]["suppressed"] is True  # in the register, no respondent
     assert s["by_size_band"]["small"]["suppressed"] is True  # n = 4
@@ -305,30 +310,30 @@ def test_suppression_below_five_respondents(hand_survey, hand_register):
         True, False, True, True, False]
     # The mean cost rests on 3 respondents: it and the annual cost are withheld.
     assert s["mean_cost_usd"] is None
-    assert s["annual_cost_usd"] == {"estimate": None, "p05": None, "p50": None, "p95": None}
+    assert s["annual_cost_usd"] == {"estimate": None, "ci_low": None, "ci_high": None, "se": None,
+                                    "cv": None, "deff": None, "reliability": None}
     assert "mean_cost_usd" in s["suppressed"]
     # The tables behind the charts carry no suppressed estimate either.
     finance = result.groups.set_index(["dimension", "group"]).loc[("sector", "finance")]
     assert finance["suppressed"] and np.isnan(finance["estimate"]) and np.isnan(finance["ci_low"])
-    assert result.bootstrap["annual_cost_usd"].isna().all()
     json.dumps(s, allow_nan=False)
 
 
 def test_attack_mix_denominators_are_breached_respondents_who_answered(hand_survey, hand_register):
-    result = impact.assess_impact(hand_survey, hand_register, profile(), replicates=20, min_cell_size=1)
+    result = impact.assess_impact(hand_survey, hand_register, profile(), min_cell_size=1)
     # breached with a phishing answer: row 0 (yes, 100/3), row 4 (no, 100/3), row 6 (yes, 8);
     # row 1 said yes but was not breached, row 3 was breached but did not answer.
     detail = result.summary["attack_mix_detail"]["phishing"]
     assert detail["n"] == 3
     assert result.summary["attack_mix"]["phishing"] == pytest.approx((THIRD + 8) / (2 * THIRD + 8))
     assert result.summary["attack_mix"]["ransomware"] is None  # nobody answered
-    suppressed = impact.assess_impact(hand_survey, hand_register, profile(), replicates=20)
+    suppressed = impact.assess_impact(hand_survey, hand_register, profile())
     assert suppressed.summary["attack_mix"]["phishing"] is None
     assert suppressed.summary["attack_mix_detail"]["phishing"]["suppressed"] is True
 
 
 def test_controls_by_band_and_with_without(hand_survey, hand_register):
-    result = impact.assess_impact(hand_survey, hand_register, profile(), replicates=20, min_cell_size=1)
+    result = impact.assess_impact(hand_survey, hand_register, profile(), min_cell_size=1)
     mfa = result.summary["controls"]["mfa"]
     assert mfa["micro"]["n"] == 5 and mfa["micro"]["estimate"] == pytest.approx(3 / 5)
     assert mfa["small"]["n"] == 5 and mfa["small"]["estimate"] == pytest.approx(1 / 5)
@@ -339,7 +344,7 @@ def test_controls_by_band_and_with_without(hand_survey, hand_register):
     assert split["without"]["n"] == 5  # row 10 has no breach answer
     assert split["without"]["estimate"] == pytest.approx(THIRD / (2 * THIRD + 3 * 8))
     # With the default threshold small bands and splits of fewer than 5 are withheld.
-    default = impact.assess_impact(hand_survey, hand_register, profile(), replicates=20)
+    default = impact.assess_impact(hand_survey, hand_register, profile())
     assert default.summary["controls_prevalence"]["mfa"]["with"]["suppressed"] is True
     # "without" is withheld too: the national figure would give "with" back.
     assert default.summary["controls_prevalence"]["mfa"]["without"]["suppressed"] is True
@@ -373,74 +378,37 @@ def test_incidents_in_period_by_victim_type_and_losses():
 
 def test_underreporting_ratio_null_without_reported_incidents(hand_survey, hand_register):
     outside = incidents_frame([HAND_INCIDENTS[2], HAND_INCIDENTS[3], HAND_INCIDENTS[4]])
-    s = impact.assess_impact(hand_survey, hand_register, profile(), incidents=outside, replicates=20).summary
+    s = impact.assess_impact(hand_survey, hand_register, profile(), incidents=outside).summary
     assert s["reported_incidents"] == 0
     assert s["underreporting_ratio"] is None
-    none = impact.assess_impact(hand_survey, hand_register, profile(), replicates=20).summary
+    none = impact.assess_impact(hand_survey, hand_register, profile()).summary
     assert none["reported_incidents"] is None and none["incidents"] is None
     json.dumps(s, allow_nan=False)
 
 
-# --------------------------------------------------------------------------- bootstrap
+# --------------------------------------------------------------------------- precision
 
 
-def test_bootstrap_is_reproducible_and_brackets_the_estimate():
+def test_money_and_counts_carry_a_t_interval_and_a_reliability_flag():
     survey, frame = reasonable()
-    first = impact.assess_impact(survey, frame, profile(), replicates=1000, seed=11)
-    again = impact.assess_impact(survey, frame, profile(), replicates=1000, seed=11)
-    other = impact.assess_impact(survey, frame, profile(), replicates=1000, seed=12)
-    cost = first.summary["annual_cost_usd"]
-    assert cost == again.summary["annual_cost_usd"]
-    assert cost != other.summary["annual_cost_usd"]
-    assert cost["p05"] <= cost["p50"] <= cost["p95"]
-    assert cost["p05"] < cost["estimate"] < cost["p95"]
-    assert len(first.bootstrap) == 1000
-    expected = np.percentile(first.bootstrap["annual_cost_usd"], [5, 50, 95])
-    assert [cost["p05"], cost["p50"], cost["p95"]] == pytest.approx(list(expected))
-    assert first.summary["bootstrap_replicates"] == 1000
-
-
-def test_bootstrap_resamples_within_cells():
-    # Three strata of sizes 2, 3 and 5: every replicate draws exactly n_h from each.
-    strata = np.array([0, 0, 1, 1, 1, 2, 2, 2, 2, 2])
-    indicators = np.eye(3)[strata]
-    totals = intervals.stratified_bootstrap_totals(
-        indicators, strata, replicates=300, seed=5, chunk_elements=25
-    )
-    assert totals.shape == (300, 3)
-    np.testing.assert_array_equal(totals, np.tile([2.0, 3.0, 5.0], (300, 1)))
-    # A varying quantity does vary between replicates, within its stratum's range.
-    values = np.arange(10.0)
-    sums = intervals.stratified_bootstrap_totals(values, strata, replicates=300, seed=5)[:, 0]
-    assert sums.std() > 0
-    assert sums.min() >= 2 * 0 + 3 * 2 + 5 * 5 and sums.max() <= 2 * 1 + 3 * 4 + 5 * 9
-
-
-def test_post_stratified_replicate_weights_sum_to_the_frame():
-    survey, frame = reasonable(n=200)
-    weights = impact.post_stratified_weights(survey, frame)
-    strata = pd.MultiIndex.from_frame(survey[["sector", "size_band"]]).factorize()[0]
-    totals = intervals.stratified_bootstrap_totals(weights.weights.to_numpy(), strata, replicates=100)
-    np.testing.assert_allclose(totals[:, 0], weights.covered_entities)
-
-
-# --------------------------------------------------------------------------- interval helpers
-
-
-def test_wilson_interval_and_kish():
-    low, high = intervals.wilson_interval(0.2, 50)
-    assert (float(low), float(high)) == pytest.approx(wilson(0.2, 50))
-    low0, high0 = intervals.wilson_interval(0.0, 10)
-    assert float(low0) == 0.0 and float(high0) == pytest.approx(Z**2 / (10 + Z**2))
-    assert intervals.kish_effective_n([1.0, 1.0, 1.0, 1.0]) == pytest.approx(4)
-    assert intervals.kish_effective_n([1.0, 3.0]) == pytest.approx(16 / 10)
-    nan_low, _ = intervals.wilson_interval(0.5, 0)
-    assert np.isnan(nan_low)
+    s = impact.assess_impact(survey, frame, profile()).summary
+    cost = s["annual_cost_usd"]
+    df = s["degrees_of_freedom"]
+    t = sd.t_quantile(df)
+    assert (cost["ci_low"], cost["ci_high"]) == pytest.approx(
+        (cost["estimate"] - t * cost["se"], cost["estimate"] + t * cost["se"]))
+    assert cost["cv"] == pytest.approx(cost["se"] / cost["estimate"])
+    assert cost["reliability"] == (sd.CAUTION if cost["cv"] > sd.MAX_CV else sd.OK)
+    for name in ("estimated_breaches_detail", "mean_cost_usd_detail", "reporting_rate_detail"):
+        detail = s[name]
+        assert detail["ci_low"] <= detail["estimate"] <= detail["ci_high"], name
+        assert detail["se"] > 0 and detail["reliability"] in (sd.OK, sd.CAUTION), name
+    assert s["estimated_breaches_detail"]["estimate"] == pytest.approx(s["estimated_breaches"])
 
 
 def test_missing_survey_column_is_refused(hand_survey, hand_register):
     with pytest.raises(ValueError, match="mfa"):
-        impact.assess_impact(hand_survey.drop(columns=["mfa"]), hand_register, profile(), replicates=5)
+        impact.assess_impact(hand_survey.drop(columns=["mfa"]), hand_register, profile())
 
 
 # --------------------------------------------------------------------------- charts
@@ -448,7 +416,7 @@ def test_missing_survey_column_is_refused(hand_survey, hand_register):
 
 def test_charts_build_and_mark_suppressed_groups(hand_survey, hand_register):
     result = impact.assess_impact(
-        hand_survey, hand_register, profile(), incidents=incidents_frame(HAND_INCIDENTS), replicates=50
+        hand_survey, hand_register, profile(), incidents=incidents_frame(HAND_INCIDENTS)
     )
     sector = impact_charts.prevalence_by_group_chart(result, "sector")
     bars = sector.data[0]
@@ -490,14 +458,18 @@ def test_charts_build_and_mark_suppressed_groups(hand_survey, hand_register):
 def test_exceedance_curve_and_dark_figure_on_a_reasonable_survey():
     survey, frame = reasonable()
     incidents = incidents_frame([("I1", "2025-03-01", "fraud", "business", "trade", NAN)])
-    result = impact.assess_impact(survey, frame, profile(), incidents=incidents, replicates=1000)
+    result = impact.assess_impact(survey, frame, profile(), incidents=incidents)
     chart = impact_charts.annual_cost_exceedance_chart(result)
     curve = chart.data[0]
-    assert len(curve.x) == 1000
-    assert curve.y[0] == pytest.approx(100) and list(curve.y) == sorted(curve.y, reverse=True)
-    marked = [shape.x0 for shape in chart.layout.shapes]
+    assert len(curve.x) == impact_charts.EXCEEDANCE_POINTS
+    assert curve.y[0] > 99.8 and curve.y[-1] < 0.2 and list(curve.y) == sorted(curve.y, reverse=True)
     cost = result.summary["annual_cost_usd"]
-    assert marked == pytest.approx([cost["p05"], cost["p50"], cost["p95"]])
+    # Half the chance above the estimate, 2.5% above the interval's high end.
+    middle = np.interp(cost["estimate"], curve.x, curve.y)
+    assert middle == pytest.approx(50, abs=0.5)
+    assert np.interp(cost["ci_high"], curve.x, curve.y) == pytest.approx(2.5, abs=0.3)
+    marked = [shape.x0 for shape in chart.layout.shapes]
+    assert marked == pytest.approx([cost["ci_low"], cost["ci_high"]])
     dark = impact_charts.dark_figure_chart(result)
     assert list(dark.data[0].y) == [1]
     assert dark.data[1].y[0] == pytest.approx(result.summary["estimated_breaches"])
@@ -506,7 +478,7 @@ def test_exceedance_curve_and_dark_figure_on_a_reasonable_survey():
 
 
 def test_no_incidents_file_gives_a_plain_message(hand_survey, hand_register):
-    result = impact.assess_impact(hand_survey, hand_register, profile(), replicates=10)
+    result = impact.assess_impact(hand_survey, hand_register, profile())
     for chart in (
         impact_charts.dark_figure_chart(result),
         impact_charts.incidents_by_month_chart(result),
@@ -516,7 +488,7 @@ def test_no_incidents_file_gives_a_plain_message(hand_survey, hand_register):
 
 
 def test_chart_presentation_legend_small_values_and_money_ticks(hand_survey, hand_register):
-    result = impact.assess_impact(hand_survey, hand_register, profile(), replicates=10)
+    result = impact.assess_impact(hand_survey, hand_register, profile())
     sector = impact_charts.prevalence_by_group_chart(result, "sector")
     legend = next(t for t in sector.data if t.name == "Suppressed to protect respondents")
     # Plotly lists a bar trace in the legend only if it has a point, even an empty one.
@@ -537,7 +509,7 @@ def test_chart_presentation_legend_small_values_and_money_ticks(hand_survey, han
     assert math.isnan(label.x[0])
 
     survey, register_frame = reasonable()
-    big = impact.assess_impact(survey, register_frame, profile(usd_per_unit=1.0e4), replicates=200)
+    big = impact.assess_impact(survey, register_frame, profile(usd_per_unit=1.0e4))
     cost = impact_charts.annual_cost_exceedance_chart(big)
     assert all(t.startswith("USD ") for t in cost.layout.xaxis.ticktext)
     assert not any("G" in t for t in cost.layout.xaxis.ticktext)
@@ -565,7 +537,7 @@ def test_inputs_at_the_number_limit_cannot_overflow(weighting):
                                  for i in range(50)])
     edge = profile(usd_per_unit=top, gdp_usd=top, budget_usd_per_year=top)
     with np.errstate(over="raise"):  # any overflow in numpy raises, not only Python's
-        result = impact.assess_impact(survey, frame, edge, incidents=incidents, replicates=50,
+        result = impact.assess_impact(survey, frame, edge, incidents=incidents,
                                       min_cell_size=1)
         figures = impact.headline_figures(result)
     s = result.summary
@@ -575,7 +547,7 @@ def test_inputs_at_the_number_limit_cannot_overflow(weighting):
     assert s["prevalence"]["estimate"] == pytest.approx(0.5)
     assert s["mean_cost_usd"] == pytest.approx(mean_cost)
     assert s["annual_cost_usd"]["estimate"] == pytest.approx(0.5 * cells * top * mean_cost)
-    assert all(s["annual_cost_usd"][key] is not None for key in ("p05", "p50", "p95"))
+    assert all(s["annual_cost_usd"][key] is not None for key in ("ci_low", "ci_high", "se"))
     assert s["estimated_breaches"] == pytest.approx(cells * top * top / 2)
     assert s["cost_pct_gdp"] is not None and math.isfinite(s["cost_pct_gdp"])
     assert not figures.empty

@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench import raking
+from workbench import paths, raking, stages
 from workbench import survey_design as sd
+from workbench.loading import load_country
 
 FIXTURES = Path(__file__).parent / "fixtures" / "r_survey"
 REFERENCE = pd.read_csv(FIXTURES / "reference_figures.csv", keep_default_na=False,
@@ -130,6 +131,11 @@ def test_reliability_flags_follow_nchs_and_statistics_canada() -> None:
     assert sd.proportion_reliability(proportion(0.5, 0.05), 0.36, 0.65) == sd.OK
     assert sd.amount_reliability(sd.Estimate(100.0, 33.3, 50, 60, None)) == sd.OK
     assert sd.amount_reliability(sd.Estimate(100.0, 33.4, 50, 60, None)) == sd.CAUTION
+    # No degrees of freedom (every respondent of the domain alone in its stratum): the
+    # interval falls back on the normal quantile, and the figure is flagged.
+    assert sd.t_quantile(0) == pytest.approx(1.959964, rel=1e-6)
+    assert sd.amount_reliability(sd.Estimate(100.0, 1.0, 0, 3, None)) == sd.CAUTION
+    assert sd.proportion_reliability(sd.Estimate(0.5, 0.01, 0, 3, None), 0.48, 0.52) == sd.CAUTION
 
 
 def test_degrees_of_freedom_count_the_domains_respondents_less_its_strata() -> None:
@@ -172,3 +178,37 @@ def test_raking_refuses_margins_it_cannot_meet() -> None:
     stuck = (np.array(["trade", "ict", "ict"]), np.array(["small", "micro", "small"]))
     with pytest.raises(raking.RakingError, match="did not meet the margins within 100 rounds"):
         raking.rim_weights(*stuck, {"trade": 90, "ict": 10}, {"micro": 50, "small": 50})
+
+
+def _published(block: dict, key: str) -> dict | None:
+    entry = block.get(key)
+    return entry if isinstance(entry, dict) and entry.get("estimate") is not None else None
+
+
+@pytest.mark.parametrize("country", COUNTRIES)
+def test_the_impact_stage_publishes_r_surveys_figures(country: str) -> None:
+    data = load_country(paths.SAMPLES_DIR / country, tables=stages.tables_for("impact"))
+    summary = stages.impact_assessment(data).summary
+    reference = REFERENCE.loc[REFERENCE["country"] == country].set_index(["figure", "group"])
+    published = {
+        ("prevalence", ""): summary["prevalence"],
+        ("annual_cost_usd", ""): summary["annual_cost_usd"],
+        ("estimated_breaches", ""): summary["estimated_breaches_detail"],
+        ("mean_cost_usd", ""): summary["mean_cost_usd_detail"],
+        ("reporting_rate", ""): summary["reporting_rate_detail"],
+        **{("by_sector", k): v for k, v in summary["by_sector"].items()},
+        **{("by_size_band", k): v for k, v in summary["by_size_band"].items()},
+        **{("attack_mix", k): v for k, v in summary["attack_mix_detail"].items()},
+    }
+    compared = 0
+    for key, entry in published.items():
+        if entry.get("estimate") is None:
+            continue  # suppressed: nothing published to compare
+        row = reference.loc[key]
+        where = f"{country} {key}"
+        assert entry["estimate"] == pytest.approx(row["estimate"], rel=1e-9), where
+        assert entry["se"] == pytest.approx(row["se"], rel=1e-6), where
+        assert (entry["ci_low"], entry["ci_high"]) == pytest.approx(
+            (row["ci_low"], row["ci_high"]), rel=1e-6, abs=1e-9), where
+        compared += 1
+    assert compared >= 15

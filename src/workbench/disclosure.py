@@ -41,7 +41,7 @@ def protect_breakdown(groups: pd.DataFrame) -> pd.DataFrame:
     suppressed, the total and the other groups would give it back by differencing
     (with the register's counts as weights): the next smallest group with
     respondents is suppressed too. Returns a copy; suppressed rows lose their
-    estimate, interval and effective size.
+    estimate, interval, precision and reliability flag.
     """
     out = groups.copy()
     answered = out["n"].to_numpy() > 0
@@ -52,7 +52,9 @@ def protect_breakdown(groups: pd.DataFrame) -> pd.DataFrame:
             # Ties broken by the breakdown's own order, so the choice is reproducible.
             out.loc[candidates.index[int(np.argmin(candidates.to_numpy()))], "suppressed"] = True
     hidden = out["suppressed"].to_numpy(dtype=bool)
-    for column in ("estimate", "ci_low", "ci_high", "n_eff"):
+    for column in ("estimate", "ci_low", "ci_high", "se", "cv", "deff", "n_eff"):
         if column in out:
             out.loc[hidden, column] = np.nan
+    if "reliability" in out:
+        out["reliability"] = out["reliability"].astype(object).where(~hidden, None)
     return out

@@ -6,11 +6,11 @@ reproduced by hand from the survey, the business register and the incidents file
 * weights: design weights when the survey carries them, else post-stratification of
   respondents to the business register by cell (sector, size band), with empty cells
   covered by the other cells of their size band;
-* weighted prevalence of breaches with a Wilson interval on the Kish effective sample
-  size, overall and for each sector and size band;
+* weighted prevalence of breaches, overall and for each sector and size band;
 * breached organisations, breaches, mean and national annual cost of the most
-  disruptive breach, its share of GDP, with a stratified bootstrap of respondents for
-  the cost's uncertainty;
+  disruptive breach, its share of GDP;
+* for every published figure its design-based standard error, 95% interval, coefficient
+  of variation, design effect and reliability flag (``workbench.survey_design``);
 * reporting rate, incidents reported to the national CERT or police in the period and
   the "dark figure" (breaches the survey estimates against incidents reported);
 * the mix of attack kinds and the controls organisations have in place.
@@ -22,18 +22,20 @@ them have the attribute (the numerator); and when one group of a breakdown whose
 total is published is suppressed, the next smallest is suppressed too (secondary
 suppression), so that no group can be worked out from the total and the others.
 Every function here is pure: DataFrames in, DataFrames / dicts out; inputs are never
-modified. The interval and the bootstrap themselves are in ``workbench.intervals``.
+modified. The variance and the intervals themselves are in ``workbench.survey_design``.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from workbench import survey_design as sd
 from workbench import vocab
 from workbench.disclosure import (
     MIN_CELL_SIZE,
@@ -48,32 +50,28 @@ from workbench.formatting import (
     format_range,
     format_usd,
 )
-from workbench.intervals import (
-    CI_METHOD,
-    CI_METHOD_TEXT,
-    DEFAULT_REPLICATES,
-    DEFAULT_SEED,
-    kish_effective_n,
-    percentiles,
-    stratified_bootstrap_totals,
-    wilson_interval,
-)
 from workbench.profile import Profile
 from workbench.summary_types import ImpactSummary, IncidentsBlock
 
 # Victims whose incidents count against the survey's population.
 COUNTED_VICTIM_TYPES: tuple[str, ...] = ("business", "public_body")
-BOOTSTRAP_METHOD_TEXT = (
-    "stratified bootstrap: respondents resampled with replacement within each survey "
-    "cell (sector, size band), n_h draws from the n_h respondents of cell h; a drawn "
-    "respondent keeps its weight (cell sizes are fixed, so re-running the "
-    "post-stratification on a replicate gives the same per-respondent weights); "
-    "percentiles p05/p50/p95 by linear interpolation"
+CI_METHOD = "design_based"
+CI_METHOD_TEXT = (
+    "95% intervals from the design-based variance: linearisation on the stratified design "
+    "(survey cells as strata, finite population correction for post-stratified weights); "
+    "logit interval with the design's degrees of freedom for shares, estimate +/- t x "
+    "standard error for counts and money (docs/methods.md section 1)"
+)
+RELIABILITY_TEXT = (
+    "caution: a share resting on an effective sample below 30 or with an interval 30 "
+    "points wide or wider (US NCHS standard), or money and counts with a coefficient of "
+    "variation above 33.3% (Statistics Canada): use with care"
 )
 COST_FLOOR_TEXT = (
     "a floor: only the most disruptive breach of each breached organisation is costed"
 )
-GROUP_COLUMNS: tuple[str, ...] = ("n", "estimate", "ci_low", "ci_high", "suppressed")
+GROUP_COLUMNS: tuple[str, ...] = ("n", "estimate", "ci_low", "ci_high", "se", "cv", "deff",
+                                  "n_eff", "reliability", "suppressed")
 SURVEY_COLUMNS_USED: tuple[str, ...] = (
     "sector",
     "size_band",
@@ -151,22 +149,18 @@ class ImpactResult:
     Attributes:
         summary: the ``impact`` block of summary.json (JSON-safe: plain floats, no NaN).
         weights: the survey weights and frame coverage.
-        groups: prevalence by group: ``dimension`` (sector / size_band), ``group``,
-            ``n``, ``estimate``, ``ci_low``, ``ci_high``, ``suppressed``.
-        attack_mix: ``attack``, ``n`` (breached respondents who answered for it),
-            ``estimate``, ``ci_low``, ``ci_high``, ``suppressed``.
+        groups: prevalence by group: ``dimension`` (sector / size_band), ``group`` and
+            the ``GROUP_COLUMNS`` (n, estimate, its 95% interval, se, cv, deff, n_eff,
+            reliability, suppressed).
+        attack_mix: ``attack`` and the ``GROUP_COLUMNS`` (n: breached respondents who
+            answered for it).
         controls_by_band: share with each control in place: ``control``,
-            ``size_band`` (``all`` for every band together), ``n``, ``estimate``,
-            ``ci_low``, ``ci_high``, ``suppressed``.
+            ``size_band`` (``all`` for every band together) and the ``GROUP_COLUMNS``.
         controls_prevalence: breach prevalence with and without each control:
-            ``control``, ``status`` (``with`` / ``without``), ``n``, ``estimate``,
-            ``ci_low``, ``ci_high``, ``suppressed``.
-        bootstrap: one row per replicate: ``replicate``, ``prevalence``,
-            ``estimated_breaches``, ``mean_cost_usd``, ``annual_cost_usd`` (empty when
-            the annual cost is suppressed or undefined).
+            ``control``, ``status`` (``with`` / ``without``) and the ``GROUP_COLUMNS``.
         incidents: the incidents summary, or None without an incidents file.
-        dark_figure: ``measure``, ``value``, ``p05``, ``p95``: reported incidents
-            against breaches estimated from the survey.
+        dark_figure: ``measure``, ``value``, ``ci_low``, ``ci_high``: reported incidents
+            against breaches estimated from the survey (with its 95% interval).
         period_label: the data period in words.
         country_name: the country's name.
         min_cell_size: the disclosure threshold applied.
@@ -178,7 +172,6 @@ class ImpactResult:
     attack_mix: pd.DataFrame
     controls_by_band: pd.DataFrame
     controls_prevalence: pd.DataFrame
-    bootstrap: pd.DataFrame
     incidents: IncidentSummary | None
     dark_figure: pd.DataFrame
     period_label: str
@@ -197,10 +190,6 @@ def _num(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _num_or_nan(value: float | None) -> float:
-    return math.nan if value is None else float(value)
-
-
 def _bool(series: pd.Series) -> pd.Series:
     return series.astype("boolean")
 
@@ -215,33 +204,74 @@ def _require_columns(survey: pd.DataFrame, columns: tuple[str, ...]) -> None:
         raise ValueError(f"survey_responses lacks column(s): {', '.join(missing)}")
 
 
+@dataclass(frozen=True)
+class _SurveyDesign:
+    """The stratified design over the respondents who carry weight (a size band the
+    register cannot cover weighs 0 and stays outside it, as in R's survey package)."""
+
+    design: sd.StratifiedDesign
+    keep: np.ndarray
+
+    def ratio(self, y: np.ndarray, x: np.ndarray) -> tuple[sd.Estimate, np.ndarray]:
+        return sd.ratio(self.design, y[self.keep], x[self.keep])
+
+
+def _survey_design(prep: _Prepared, weights: WeightResult) -> _SurveyDesign:
+    keep = prep.w > 0
+    strata = prep.cells[keep]
+    w = prep.w[keep]
+    population = None
+    if weights.method == "post-stratified":
+        # The population a cell stands for: its respondents' weights added up.
+        population = w * np.bincount(strata)[strata]
+    return _SurveyDesign(sd.StratifiedDesign.of(strata, w, population), keep)
+
+
 def _proportions(
     values: np.ndarray,
-    weights: np.ndarray,
+    design: _SurveyDesign,
     codes: np.ndarray,
     index: pd.Index,
     min_cell_size: int,
 ) -> pd.DataFrame:
-    """Weighted share of 1 among known ``values`` (1/0, NaN unknown) in each group.
+    """Weighted share of 1 among known ``values`` (1/0, NaN unknown) in each group,
+    with its design-based precision and 95% logit interval.
 
     ``codes`` gives each respondent's group as a position in ``index`` (-1: none).
-    Sums are ``np.bincount`` over the codes, so the cost is one pass over the rows.
-    Returns ``index``-indexed n, n_eff, estimate, ci_low, ci_high, suppressed.
+    Returns ``index``-indexed n and the ``GROUP_COLUMNS``.
     """
     known = ~np.isnan(values) & (codes >= 0)
-    c, w, y = codes[known], weights[known], values[known]
     size = len(index)
-    sums = pd.DataFrame(
-        {
-            "n": np.bincount(c, minlength=size),
-            "n_yes": np.bincount(c, weights=y, minlength=size),
-            "sum_w": np.bincount(c, weights=w, minlength=size),
-            "sum_wy": np.bincount(c, weights=w * y, minlength=size),
-            "sum_w2": np.bincount(c, weights=w * w, minlength=size),
-        },
-        index=index,
-    )
-    return _finish_proportions(sums, min_cell_size)
+    n = np.bincount(codes[known], minlength=size)
+    n_yes = np.bincount(codes[known], weights=values[known], minlength=size)
+    suppressed = too_few_to_publish(n, np.rint(n_yes), min_cell_size)
+    rows = []
+    for group in range(size):
+        inside = known & (codes == group)
+        estimate, _ = design.ratio(np.where(inside, values, 0.0), inside.astype("float64"))
+        rows.append(_precision_row(estimate, sd.proportion_interval(estimate), proportion=True)
+                    if not suppressed[group] else _precision_row(None, (math.nan, math.nan)))
+    out = pd.DataFrame(rows, index=index)
+    out.insert(0, "n", n.astype("int64"))
+    out["suppressed"] = suppressed
+    return out
+
+
+def _precision_row(estimate: sd.Estimate | None, interval: tuple[float, float], *,
+                   proportion: bool = False) -> dict[str, Any]:
+    """estimate, ci_low, ci_high, se, cv, deff, n_eff and reliability of one figure
+    (every one NaN or None when it is not published)."""
+    if estimate is None or not math.isfinite(estimate.estimate):
+        return {"estimate": math.nan, "ci_low": math.nan, "ci_high": math.nan, "se": math.nan,
+                "cv": math.nan, "deff": math.nan, "n_eff": math.nan, "reliability": None}
+    low, high = interval
+    reliability = (sd.proportion_reliability(estimate, low, high) if proportion
+                   else sd.amount_reliability(estimate))
+    return {
+        "estimate": estimate.estimate, "ci_low": low, "ci_high": high, "se": estimate.se,
+        "cv": estimate.cv, "deff": math.nan if estimate.deff is None else estimate.deff,
+        "n_eff": estimate.n_eff if proportion else math.nan, "reliability": reliability,
+    }
 
 
 def _codes(values: pd.Series | np.ndarray, categories: list[str]) -> np.ndarray:
@@ -255,36 +285,21 @@ def _yes(series: pd.Series) -> np.ndarray:
     return _bool(series).to_numpy(dtype="float64", na_value=np.nan)
 
 
-def _finish_proportions(sums: pd.DataFrame, min_cell_size: int) -> pd.DataFrame:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        estimate = np.where(sums["sum_w"] > 0, sums["sum_wy"] / sums["sum_w"], np.nan)
-        n_eff = np.where(sums["sum_w2"] > 0, sums["sum_w"] ** 2 / sums["sum_w2"], np.nan)
-    low, high = wilson_interval(estimate, n_eff)
-    suppressed = too_few_to_publish(
-        sums["n"].to_numpy(), np.rint(sums["n_yes"].to_numpy()), min_cell_size)
-    out = pd.DataFrame(
-        {
-            "n": sums["n"].astype("int64").to_numpy(),
-            "n_eff": n_eff,
-            "estimate": np.where(suppressed, np.nan, estimate),
-            "ci_low": np.where(suppressed, np.nan, low),
-            "ci_high": np.where(suppressed, np.nan, high),
-            "suppressed": suppressed,
-        },
-        index=sums.index,
-    )
-    out.loc[suppressed, "n_eff"] = np.nan
-    return out
-
-
 def _group_entry(row: pd.Series) -> dict[str, Any]:
+    """A group's published figures (null where suppressed or undefined)."""
     return {
         "n": int(row["n"]),
-        "estimate": _num(row["estimate"]),
-        "ci_low": _num(row["ci_low"]),
-        "ci_high": _num(row["ci_high"]),
+        **_precision_entry(row),
         "suppressed": bool(row["suppressed"]),
     }
+
+
+def _precision_entry(row: Mapping[str, Any], *, proportion: bool = True) -> dict[str, Any]:
+    """summary.json's form of a ``_precision_row``: plain floats, null for NaN."""
+    keys = ("estimate", "ci_low", "ci_high", "se", "cv", "deff") + (("n_eff",) if proportion else ())
+    flag = row["reliability"]
+    return {**{key: _num(row[key]) for key in keys},
+            "reliability": flag if isinstance(flag, str) else None}
 
 
 def _nested(frame: pd.DataFrame, outer: str, inner: str) -> dict[str, dict[str, Any]]:
@@ -471,7 +486,6 @@ class _Headline:
     n_cost: int
     n_reporting: int
     prevalence: float
-    n_eff: float
     estimated_breaches: float
     mean_cost_usd: float
     reporting_rate: float
@@ -487,7 +501,6 @@ def _headline(prep: _Prepared, covered_entities: float, min_cell_size: int) -> _
     n_breaches = int((~np.isnan(prep.b)).sum())
     n_cost = int((~np.isnan(prep.cost_usd)).sum())
     n_rep = int((~np.isnan(prep.r)).sum())
-    y_known = ~np.isnan(prep.y)
     prevalence = float(_ratio(totals[1], totals[0]))
     breaches = float(covered_entities * _ratio(totals[3], totals[2]))
     mean_cost = float(_ratio(totals[5], totals[4]))
@@ -517,7 +530,6 @@ def _headline(prep: _Prepared, covered_entities: float, min_cell_size: int) -> _
         n_cost=n_cost,
         n_reporting=n_rep,
         prevalence=prevalence,
-        n_eff=kish_effective_n(prep.w[y_known]) if math.isfinite(prevalence) else math.nan,
         estimated_breaches=breaches,
         mean_cost_usd=mean_cost,
         reporting_rate=reporting,
@@ -536,7 +548,7 @@ def annual_cost_estimate_usd(
 
     annual cost = prevalence * N * mean cost of the most disruptive breach (USD); a
     floor. Same figure as ``assess_impact(...).summary["annual_cost_usd"]["estimate"]``,
-    without the bootstrap.
+    without its precision and the breakdowns.
 
     Returns:
         The estimate, or None when it is undefined or rests on fewer than
@@ -548,24 +560,47 @@ def annual_cost_estimate_usd(
     return _num(head.annual_cost(weights.covered_entities))
 
 
-# --------------------------------------------------------------------------- bootstrap
+# --------------------------------------------------------------------------- precision
 
 
-def _bootstrap_frame(
-    prep: _Prepared, covered_entities: float, replicates: int, seed: int
-) -> pd.DataFrame:
-    totals = stratified_bootstrap_totals(_sums(prep), prep.cells, replicates=replicates, seed=seed)
-    prevalence = _ratio(totals[:, 1], totals[:, 0])
-    mean_cost = _ratio(totals[:, 5], totals[:, 4])
-    return pd.DataFrame(
-        {
-            "replicate": np.arange(1, replicates + 1),
-            "prevalence": prevalence,
-            "estimated_breaches": covered_entities * _ratio(totals[:, 3], totals[:, 2]),
-            "mean_cost_usd": mean_cost,
-            "annual_cost_usd": prevalence * covered_entities * mean_cost,
-        }
-    )
+HEADLINE_FIGURES = ("prevalence", "estimated_breaches", "mean_cost_usd", "reporting_rate",
+                    "annual_cost_usd")
+
+
+def _known(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(values with unknown as 0, 1 where known): the y and x of a ratio."""
+    known = ~np.isnan(values)
+    return np.where(known, values, 0.0), known.astype("float64")
+
+
+def _headline_precision(prep: _Prepared, design: _SurveyDesign, covered_entities: float,
+                        head: _Headline) -> dict[str, dict[str, Any]]:
+    """The headline figures' design-based precision (docs/methods.md section 1): each a
+    ratio on its own domain; the annual cost the product N x prevalence x mean cost."""
+    prevalence = design.ratio(*_known(prep.y))
+    cost = design.ratio(*_known(prep.cost_usd))
+    breaches, _ = design.ratio(*_known(prep.b))
+    breaches = sd.Estimate(covered_entities * breaches.estimate, covered_entities * breaches.se,
+                           breaches.df, breaches.n, breaches.deff)
+    reporting, _ = design.ratio(*_known(prep.r))
+    annual = sd.product(design.design, covered_entities, prevalence, cost,
+                        ~np.isnan(prep.y[design.keep]))
+    published = {
+        "prevalence": math.isfinite(head.prevalence),
+        "estimated_breaches": math.isfinite(head.estimated_breaches),
+        "mean_cost_usd": math.isfinite(head.mean_cost_usd),
+        "reporting_rate": math.isfinite(head.reporting_rate),
+        "annual_cost_usd": math.isfinite(head.annual_cost(covered_entities)),
+    }
+    figures = {"prevalence": prevalence[0], "estimated_breaches": breaches,
+               "mean_cost_usd": cost[0], "reporting_rate": reporting, "annual_cost_usd": annual}
+    rows = {}
+    for name, estimate in figures.items():
+        proportion = name in ("prevalence", "reporting_rate")
+        interval = sd.proportion_interval(estimate) if proportion else sd.amount_interval(estimate)
+        row = _precision_row(estimate if published[name] else None, interval, proportion=proportion)
+        rows[name] = {**row, "df": estimate.df if published[name] else None}
+    return rows
 
 
 # --------------------------------------------------------------------------- incidents
@@ -691,8 +726,6 @@ def assess_impact(
     profile: Profile,
     incidents: pd.DataFrame | None = None,
     *,
-    replicates: int = DEFAULT_REPLICATES,
-    seed: int = DEFAULT_SEED,
     min_cell_size: int = MIN_CELL_SIZE,
 ) -> ImpactResult:
     """The true nature and scope of cybercrime against businesses and public bodies.
@@ -702,8 +735,6 @@ def assess_impact(
         frame: valid business_population rows.
         profile: the country's profile (usd_per_unit, gdp_usd, period).
         incidents: valid incidents rows, or None without an incidents file.
-        replicates: bootstrap replicates for the annual cost's p05/p50/p95.
-        seed: the bootstrap's seed (fixed: the same inputs give the same figures).
         min_cell_size: groups with fewer respondents (unweighted) are suppressed.
 
     Returns:
@@ -713,16 +744,15 @@ def assess_impact(
         DataFileError: a respondent's cell is not in the register.
         ValueError: a required survey column is missing, or design weights are invalid.
     """
-    if replicates < 1:
-        raise ValueError("replicates must be at least 1")
     weights = post_stratified_weights(survey, frame)
     n_cov = weights.covered_entities
     prep = _prepare(survey, weights.weights, profile.usd_per_unit)
     head = _headline(prep, n_cov, min_cell_size)
+    design = _survey_design(prep, weights)
+    precision = _headline_precision(prep, design, n_cov, head)
     data = survey.reset_index(drop=True)
 
-    # Prevalence overall and by group.
-    overall_low, overall_high = wilson_interval(head.prevalence, head.n_eff)
+    # Prevalence by group.
     populated = frame.loc[pd.to_numeric(frame["entities"]) > 0]
     sectors = _ordered(set(data["sector"].unique()) | set(populated["sector"]), vocab.SECTORS)
     bands = _ordered(
@@ -732,9 +762,9 @@ def assess_impact(
     band_codes = _codes(data["size_band"], bands)
     # The national prevalence is published: each breakdown of it is protected.
     by_sector = protect_breakdown(
-        _proportions(prep.y, prep.w, sector_codes, pd.Index(sectors), min_cell_size))
+        _proportions(prep.y, design, sector_codes, pd.Index(sectors), min_cell_size))
     by_band = protect_breakdown(
-        _proportions(prep.y, prep.w, band_codes, pd.Index(bands), min_cell_size))
+        _proportions(prep.y, design, band_codes, pd.Index(bands), min_cell_size))
     groups = pd.concat(
         [
             _frame_of(by_sector, ["group"]).assign(dimension="sector"),
@@ -749,7 +779,7 @@ def assess_impact(
     attack_mix = _stack(
         {
             kind: _proportions(
-                np.where(is_breached, _yes(data[kind]), np.nan), prep.w, one_group,
+                np.where(is_breached, _yes(data[kind]), np.nan), design, one_group,
                 pd.Index(["all"]), min_cell_size,
             )
             for kind in vocab.ATTACK_KINDS
@@ -765,34 +795,20 @@ def assess_impact(
         band_parts[control] = pd.concat(
             [
                 protect_breakdown(
-                    _proportions(has, prep.w, band_codes, pd.Index(bands), min_cell_size)),
-                _proportions(has, prep.w, one_group, pd.Index(["all"]), min_cell_size),
+                    _proportions(has, design, band_codes, pd.Index(bands), min_cell_size)),
+                _proportions(has, design, one_group, pd.Index(["all"]), min_cell_size),
             ]
         )
         # group 0 = has the control, 1 = does not, -1 = unknown (left out)
         split = np.where(np.isnan(has), -1, np.where(has == 1.0, 0, 1)).astype(np.intp)
         split_parts[control] = protect_breakdown(_proportions(
-            prep.y, prep.w, split, pd.Index(["with", "without"]), min_cell_size
+            prep.y, design, split, pd.Index(["with", "without"]), min_cell_size
         ))
     controls_by_band = _frame_of(_stack(band_parts, "control"), ["control", "size_band"])
     controls_prevalence = _frame_of(_stack(split_parts, "control"), ["control", "status"])
 
-    # Annual cost and its bootstrap.
     annual = head.annual_cost(n_cov)
-    annual_defined = math.isfinite(annual)
-    boot = _bootstrap_frame(prep, n_cov, replicates, seed)
-    cost_percentiles = percentiles(boot["annual_cost_usd"], annual_defined)
-    undefined_replicates = int((~np.isfinite(boot["annual_cost_usd"])).sum())
-    prevalence_percentiles = percentiles(boot["prevalence"], math.isfinite(head.prevalence))
-    breaches_percentiles = percentiles(
-        boot["estimated_breaches"], math.isfinite(head.estimated_breaches)
-    )
-    if not annual_defined:
-        boot = boot.assign(mean_cost_usd=np.nan, annual_cost_usd=np.nan)
-    if "prevalence" in head.suppressed:
-        boot = boot.assign(prevalence=np.nan)
-    if "estimated_breaches" in head.suppressed:
-        boot = boot.assign(estimated_breaches=np.nan)
+    breaches_precision = precision["estimated_breaches"]
 
     # Incidents and the dark figure.
     incident_summary = (
@@ -813,8 +829,8 @@ def assess_impact(
                 float(reported) if reported is not None else np.nan,
                 head.estimated_breaches,
             ],
-            "p05": [np.nan, _num_or_nan(breaches_percentiles["p05"])],
-            "p95": [np.nan, _num_or_nan(breaches_percentiles["p95"])],
+            "ci_low": [np.nan, breaches_precision["ci_low"]],
+            "ci_high": [np.nan, breaches_precision["ci_high"]],
         }
     )
 
@@ -822,15 +838,11 @@ def assess_impact(
         "respondents": len(survey),
         "entities": int(round(n_cov)),
         "coverage": _num(weights.coverage),
-        "prevalence": {
-            "estimate": _num(head.prevalence),
-            "ci_low": _num(overall_low),
-            "ci_high": _num(overall_high),
-        },
+        "prevalence": _precision_entry(precision["prevalence"]),
         "breached_entities": _num(head.prevalence * n_cov),
         "estimated_breaches": _num(head.estimated_breaches),
         "mean_cost_usd": _num(head.mean_cost_usd),
-        "annual_cost_usd": {"estimate": _num(annual), **cost_percentiles},
+        "annual_cost_usd": _precision_entry(precision["annual_cost_usd"], proportion=False),
         "cost_pct_gdp": _num(100.0 * annual / profile.gdp_usd),
         "reporting_rate": _num(head.reporting_rate),
         "reported_incidents": reported,
@@ -851,13 +863,11 @@ def assess_impact(
         "uncovered_size_bands": list(weights.uncovered_size_bands),
         "ci_method": CI_METHOD,
         "ci_method_text": CI_METHOD_TEXT,
-        "prevalence_effective_n": _num(head.n_eff),
-        "bootstrap_replicates": replicates,
-        "bootstrap_seed": seed,
-        "bootstrap_method": BOOTSTRAP_METHOD_TEXT,
-        "bootstrap_undefined_replicates": undefined_replicates if annual_defined else None,
-        "bootstrap_prevalence": prevalence_percentiles,
-        "bootstrap_estimated_breaches": breaches_percentiles,
+        "reliability_text": RELIABILITY_TEXT,
+        "degrees_of_freedom": precision["prevalence"]["df"],
+        "estimated_breaches_detail": _precision_entry(breaches_precision, proportion=False),
+        "mean_cost_usd_detail": _precision_entry(precision["mean_cost_usd"], proportion=False),
+        "reporting_rate_detail": _precision_entry(precision["reporting_rate"]),
         "annual_cost_note": COST_FLOOR_TEXT,
         "min_cell_size": min_cell_size,
         "denominators": {
@@ -881,7 +891,6 @@ def assess_impact(
         attack_mix=attack_frame,
         controls_by_band=controls_by_band,
         controls_prevalence=controls_prevalence,
-        bootstrap=boot,
         incidents=incident_summary,
         dark_figure=dark_figure,
         period_label=profile.period_label,
@@ -893,36 +902,47 @@ def assess_impact(
 # --------------------------------------------------------------------------- presentation
 
 
+CAUTION_WORDS = "use with caution: too few respondents behind it to be precise"
+
+
+def _note(text: str, figure: Mapping[str, Any]) -> str:
+    """A headline row's note, with the caution when the figure is flagged."""
+    return f"{text}; {CAUTION_WORDS}" if figure.get("reliability") == sd.CAUTION else text
+
+
 def headline_figures(result: ImpactResult) -> pd.DataFrame:
     """The headline figures in plain words: figure, value, uncertainty range, note.
 
-    The prevalence range is its 95% interval; the breach and cost ranges are the 5th
-    to 95th bootstrap percentiles (a 90% range); each row's note says which.
+    Every range is the figure's 95% interval (design-based); a figure flagged
+    ``caution`` says so in its note.
     """
     s = result.summary
     prev, cost = s["prevalence"], s["annual_cost_usd"]
-    breaches = s["bootstrap_estimated_breaches"]
+    breaches = s["estimated_breaches_detail"]
+    reporting = s["reporting_rate_detail"]
+    cost_mean = s["mean_cost_usd_detail"]
     ratio = s["underreporting_ratio"]
     reported = s["reported_incidents"]
     rows = [
         ("Organisations breached in the period", format_pct(prev["estimate"]),
          format_range(prev["ci_low"], prev["ci_high"], format_pct),
-         "share of organisations (weighted survey); range = 95% interval"),
+         _note("share of organisations (weighted survey); range = 95% interval", prev)),
         ("Breached organisations", format_count(s["breached_entities"]), "",
          f"of {format_count(s['entities'])} organisations covered"),
         ("Breaches and attacks", format_count(s["estimated_breaches"]),
-         format_range(breaches["p05"], breaches["p95"], format_count),
-         "estimated from the survey; range = 5th to 95th bootstrap percentile"),
-        ("Mean cost of the most disruptive breach", format_usd(s["mean_cost_usd"]), "",
-         "per breached organisation"),
+         format_range(breaches["ci_low"], breaches["ci_high"], format_count),
+         _note("estimated from the survey; range = 95% interval", breaches)),
+        ("Mean cost of the most disruptive breach", format_usd(s["mean_cost_usd"]),
+         format_range(cost_mean["ci_low"], cost_mean["ci_high"], format_usd),
+         _note("per breached organisation; range = 95% interval", cost_mean)),
         ("Annual cost to the country", format_usd(cost["estimate"]),
-         format_range(cost["p05"], cost["p95"], format_usd),
-         "a floor: only the most disruptive breach is costed; "
-         "range = 5th to 95th bootstrap percentile"),
+         format_range(cost["ci_low"], cost["ci_high"], format_usd),
+         _note("a floor: only the most disruptive breach is costed; range = 95% interval", cost)),
         ("Annual cost as share of GDP",
          NOT_AVAILABLE if s["cost_pct_gdp"] is None else f"{s['cost_pct_gdp']:.3f}%", "", ""),
-        ("Breaches reported to CERT or police", format_pct(s["reporting_rate"]), "",
-         "share of breached organisations (survey)"),
+        ("Breaches reported to CERT or police", format_pct(s["reporting_rate"]),
+         format_range(reporting["ci_low"], reporting["ci_high"], format_pct),
+         _note("share of breached organisations (survey); range = 95% interval", reporting)),
         ("Incidents reported by businesses and public bodies",
          "no incidents file" if reported is None else format_count(reported), "",
          "national CERT or police records in the period"),

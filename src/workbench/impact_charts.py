@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from scipy import stats
 
 from workbench import chart_style, vocab
 from workbench.chart_style import BLUE, GREEN, ORANGE, SKY, VERMILLION
@@ -59,6 +60,14 @@ SECTOR_LABELS = {"ict": "ICT", "public_administration": "Public administration"}
 # value is written just past the end of its interval instead.
 INSIDE_LABEL_MIN = 12.0
 INTERVAL_WORDS = "black lines = 95% interval"
+CAUTION_MARK = "*"
+CAUTION_WORDS = f"{CAUTION_MARK} = imprecise, use with caution"
+
+
+def _interval_words(frame: pd.DataFrame) -> str:
+    """The interval legend, with the caution mark's meaning when a bar carries it."""
+    cautious = "reliability" in frame and (frame["reliability"] == "caution").any()
+    return f"{INTERVAL_WORDS}; {CAUTION_WORDS}" if cautious else INTERVAL_WORDS
 
 
 def _group_label(dimension: str, group: str) -> str:
@@ -136,8 +145,11 @@ def _share_bar(
     plus = high - estimate
     minus = estimate - frame["ci_low"].to_numpy(dtype="float64") * 100
     values = np.where(suppressed, full, estimate)
+    cautious = (frame["reliability"] == "caution").to_numpy(dtype=bool) if "reliability" in frame \
+        else np.zeros(len(frame), dtype=bool)
     value_text = np.array(
-        [f"{v:.0f}%" if np.isfinite(v) else "no answers" for v in estimate], dtype=object
+        [f"{v:.0f}%{CAUTION_MARK if c else ''}" if np.isfinite(v) else "no answers"
+         for v, c in zip(estimate, cautious)], dtype=object
     )
     inside = suppressed | (np.isfinite(estimate) & (estimate >= INSIDE_LABEL_MIN))
     text = np.where(suppressed, suppressed_text, np.where(inside, value_text, ""))
@@ -146,9 +158,10 @@ def _share_bar(
         suppressed_text,
         [
             f"{e:.1f}% (95% interval {e - m:.1f}% to {e + p:.1f}%)"
+            + ("; imprecise, use with caution" if c else "")
             if np.isfinite(e)
             else "no answers"
-            for e, m, p in zip(estimate, minus, plus)
+            for e, m, p, c in zip(estimate, minus, plus, cautious)
         ],
     )
     custom = np.column_stack([hover_value, frame["n"].astype("int64").to_numpy()])
@@ -262,7 +275,7 @@ def prevalence_by_group_chart(result: ImpactResult, dimension: str = "sector") -
     fig.update_layout(showlegend=True)
     return _layout(
         fig, result, title,
-        f"Weighted survey estimate, {INTERVAL_WORDS}, n = respondents",
+        f"Weighted survey estimate, {_interval_words(frame)}, n = respondents",
         x_title="Organisations that identified a breach or attack (%)", y_title="",
         height=max(380, 34 * len(frame) + 210),
     )
@@ -289,70 +302,74 @@ def attack_mix_chart(result: ImpactResult) -> go.Figure:
     fig.update_xaxes(range=[0, 100], ticksuffix="%")
     return _layout(
         fig, result, title,
-        f"Share of breached organisations (weighted), {INTERVAL_WORDS}; "
+        f"Share of breached organisations (weighted), {_interval_words(frame)}; "
         "one breach can involve several kinds",
         x_title="Breached organisations that experienced it (%)", y_title="",
     )
 
 
+EXCEEDANCE_POINTS = 201
+
+
 def annual_cost_exceedance_chart(result: ImpactResult) -> go.Figure:
-    """Loss-exceedance curve of the annual cost from the bootstrap replicates."""
+    """How sure we are about the annual cost: the chance it is at least each amount,
+    from its design-based estimate, standard error and degrees of freedom (the t
+    distribution its 95% interval rests on)."""
     title = "Annual cost of cybercrime to organisations: how sure are we?"
     cost = result.summary["annual_cost_usd"]
-    values = result.bootstrap["annual_cost_usd"].to_numpy(dtype="float64")
-    values = np.sort(values[np.isfinite(values)])
-    if cost["estimate"] is None or values.size == 0:
+    df = result.summary.get("degrees_of_freedom")
+    if cost["estimate"] is None or cost["se"] is None or not df:
         return _message(
             result, title,
             "The annual cost cannot be estimated: too few breached respondents reported a cost.",
         )
-    # Share of replicates with a cost at least this high (the curve starts at 100%).
-    exceed = 100.0 * (values.size - np.arange(values.size)) / values.size
+    estimate, se = float(cost["estimate"]), float(cost["se"])
+    spread = stats.t.ppf(0.999, df) * se
+    amounts = np.linspace(max(0.0, estimate - spread), estimate + spread, EXCEEDANCE_POINTS)
+    exceed = 100.0 * stats.t.sf((amounts - estimate) / se, df) if se > 0 else np.where(
+        amounts <= estimate, 100.0, 0.0)
     fig = go.Figure(
         go.Scatter(
-            x=values, y=exceed, mode="lines", line={"color": BLUE, "width": 3, "shape": "hv"},
+            x=amounts, y=exceed, mode="lines", line={"color": BLUE, "width": 3},
             name="Chance the annual cost is at least this amount",
             hovertemplate="USD %{x:,.0f}<br>chance at least this: %{y:.0f}%<extra></extra>",
         )
     )
-    # The median's label sits a line lower than the others: on a narrow chart it would
-    # otherwise run into the 95th percentile's (both read rightwards from their line).
     marks = [
-        ("p05", "5th percentile", SKY, "dot", "right", 1.0),
-        ("p50", "median", BLACK, "dash", "left", 0.92),
-        ("p95", "95th percentile", VERMILLION, "dot", "left", 1.0),
+        ("ci_low", "95% interval, low end", SKY, "dot", "right"),
+        ("ci_high", "95% interval, high end", VERMILLION, "dot", "left"),
     ]
-    for key, words, colour, dash, anchor, height in marks:
+    for key, words, colour, dash, anchor in marks:
         if cost[key] is not None:
             fig.add_vline(x=cost[key], line_color=colour, line_dash=dash)
             fig.add_annotation(
-                x=cost[key], y=height, xref="x", yref="paper", xanchor=anchor, yanchor="top",
+                x=cost[key], y=1.0, xref="x", yref="paper", xanchor=anchor, yanchor="top",
                 text=f"{words}: {format_usd(cost[key])}", showarrow=False,
                 xshift=3 if anchor == "left" else -3,
                 font={"color": colour if colour != SKY else BLUE}, bgcolor="rgba(255,255,255,0.8)",
             )
     fig.add_trace(
         go.Scatter(
-            x=[cost["estimate"]], y=[50], mode="markers",
+            x=[estimate], y=[50], mode="markers",
             marker={
                 "symbol": "diamond", "size": 12, "color": ORANGE,
                 "line": {"color": BLACK, "width": 1},
             },
-            name=f"Estimate: {format_usd(cost['estimate'])}",
+            name=f"Estimate: {format_usd(estimate)}",
             hovertemplate="estimate USD %{x:,.0f}<extra></extra>",
         )
     )
-    # Headroom above 100% keeps the percentile labels off the top of the curve.
+    # Headroom above 100% keeps the interval labels off the top of the curve.
     fig.update_yaxes(range=[0, 118], tickvals=[0, 20, 40, 60, 80, 100],
                      ticktext=["0%", "20%", "40%", "60%", "80%", "100%"])
     # Own money ticks: plotly's SI suffixes would write a billion as "G".
-    tickvals, ticktext = chart_style.usd_ticks(float(values[0]), float(values[-1]), count=4)
+    tickvals, ticktext = chart_style.usd_ticks(float(amounts[0]), float(amounts[-1]), count=4)
     fig.update_xaxes(tickvals=tickvals, ticktext=ticktext)
-    replicates = result.summary["bootstrap_replicates"]
+    caution = "; use with caution (imprecise)" if cost.get("reliability") == "caution" else ""
     return _layout(
         fig, result, title,
-        f"Chance that the annual cost is at least each amount, from {replicates:,} bootstrap "
-        "re-samplings of the survey; a floor (only the most disruptive breach is costed)",
+        "Chance that the annual cost is at least each amount, from the survey's design-based "
+        f"standard error; a floor (only the most disruptive breach is costed){caution}",
         x_title="Annual cost (USD)", y_title="Chance the cost is at least this (%)",
     )
 
@@ -372,8 +389,8 @@ def dark_figure_chart(result: ImpactResult) -> go.Figure:
     if estimated is None:
         return _message(result, title, "Breaches cannot be estimated from the survey.")
     row = result.dark_figure.set_index("measure").loc["estimated_breaches"]
-    plus = row["p95"] - estimated if np.isfinite(row["p95"]) else 0.0
-    minus = estimated - row["p05"] if np.isfinite(row["p05"]) else 0.0
+    plus = row["ci_high"] - estimated if np.isfinite(row["ci_high"]) else 0.0
+    minus = estimated - row["ci_low"] if np.isfinite(row["ci_low"]) else 0.0
     fig = go.Figure(
         [
             go.Bar(
@@ -385,7 +402,7 @@ def dark_figure_chart(result: ImpactResult) -> go.Figure:
             ),
             go.Bar(
                 x=["Estimated from the survey"], y=[estimated],
-                name="Breaches estimated from the survey (black line = 5th to 95th percentile)",
+                name="Breaches estimated from the survey (black line = 95% interval)",
                 # Inside the bar: above it, the number would sit on the interval line.
                 marker_color=VERMILLION, text=[f"{estimated:,.0f}"], textposition="inside",
                 insidetextanchor="middle", textfont={"color": "white", "size": 15},
@@ -475,7 +492,7 @@ def controls_prevalence_chart(result: ImpactResult) -> go.Figure:
     fig.update_xaxes(range=[0, 100], ticksuffix="%")
     return _layout(
         fig, result, title,
-        f"Weighted survey, {INTERVAL_WORDS}; an association, not proof the control works "
+        f"Weighted survey, {_interval_words(frame)}; an association, not proof the control works "
         "(larger organisations have more controls and also detect more breaches)",
         x_title="Organisations that identified a breach or attack (%)", y_title="", height=540,
     )
@@ -512,7 +529,7 @@ def controls_in_place_chart(result: ImpactResult) -> go.Figure:
     rows = len(set(frame["control"])) * max(len(bands), 1)
     return _layout(
         fig, result, title,
-        f"Share of organisations with the control (weighted), {INTERVAL_WORDS}",
+        f"Share of organisations with the control (weighted), {_interval_words(frame)}",
         x_title="Organisations with the control (%)", y_title="",
         height=max(520, 22 * rows + 260),
     )

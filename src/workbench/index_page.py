@@ -55,6 +55,9 @@ class IndexRow:
     figures: dict[str, float | None]
     # Partial: what the report lacks and why; stale or failed: further unusable inputs.
     reasons: tuple[str, ...] = ()
+    # Figures flagged "use with caution" (imprecise): keys of ``figures``.
+    cautions: tuple[str, ...] = ()
+    framework: str | None = None  # the title of the framework the scores are on
 
 
 def _number(value: Any) -> float | None:
@@ -72,7 +75,8 @@ def headline_figures(summary: Summary | None) -> dict[str, float | None]:
 
     Returns:
         ``prevalence``, ``prevalence_low``, ``prevalence_high`` (shares 0-1),
-        ``annual_cost_usd``, ``annual_cost_p05_usd``, ``annual_cost_p95_usd``,
+        ``annual_cost_usd``, ``annual_cost_low_usd``, ``annual_cost_high_usd`` (its 95%
+        interval),
         ``overall_score`` (0-100), ``plan_cost_usd``. A skipped stage gives None.
     """
     summary = summary or {}
@@ -89,8 +93,8 @@ def headline_figures(summary: Summary | None) -> dict[str, float | None]:
         "prevalence_low": _number(prevalence.get("ci_low")),
         "prevalence_high": _number(prevalence.get("ci_high")),
         "annual_cost_usd": _number(cost.get("estimate")),
-        "annual_cost_p05_usd": _number(cost.get("p05")),
-        "annual_cost_p95_usd": _number(cost.get("p95")),
+        "annual_cost_low_usd": _number(cost.get("ci_low")),
+        "annual_cost_high_usd": _number(cost.get("ci_high")),
         "overall_score": _number(gaps.get("overall_score")),
         "plan_cost_usd": _number(case.get("total_cost_usd")),
     }
@@ -129,10 +133,33 @@ def prevalence_text(figures: Mapping[str, float | None]) -> str:
                        lambda low, high: f"{100 * low:.0f}–{100 * high:.0f}%")
 
 
+def cautions(summary: Summary | None) -> tuple[str, ...]:
+    """The headline figures the summary flags as imprecise (``reliability: caution``)."""
+    impact = (summary or {}).get("impact")
+    if not isinstance(impact, Mapping) or "skipped" in impact:
+        return ()
+    return tuple(key for key in ("prevalence", "annual_cost_usd")
+                 if isinstance(impact.get(key), Mapping) and impact[key].get("reliability") == "caution")
+
+
+def framework_title(summary: Summary | None) -> str | None:
+    """The title of the framework the country's scores are on (None without scores)."""
+    gaps = (summary or {}).get("gaps")
+    if not isinstance(gaps, Mapping) or "skipped" in gaps:
+        return None
+    title = gaps.get("framework_title") or gaps.get("framework")
+    return str(title) if title else None
+
+
+CAUTION_MARK = "*"
+CAUTION_NOTE = ("* imprecise: too few respondents behind the figure for a firm estimate; "
+                "use with caution")
+
+
 def annual_cost_text(figures: Mapping[str, float | None]) -> str:
-    """'$149.8m ($118.8m–$182.9m)': the estimate and its 5th–95th percentile range."""
-    return _with_range(figures.get("annual_cost_usd"), figures.get("annual_cost_p05_usd"),
-                       figures.get("annual_cost_p95_usd"), format_usd_millions,
+    """'$149.8m ($110.4m–$189.2m)': the estimate and its 95% interval."""
+    return _with_range(figures.get("annual_cost_usd"), figures.get("annual_cost_low_usd"),
+                       figures.get("annual_cost_high_usd"), format_usd_millions,
                        lambda low, high: f"{format_usd_millions(low)}–{format_usd_millions(high)}")
 
 
@@ -167,8 +194,7 @@ def _bar_trace(rows: Sequence[IndexRow], key: str, stale: bool, *, low: str | No
 def comparison_chart(rows: Sequence[IndexRow]) -> go.Figure | None:
     """Commonwealth comparison of the countries' headline figures, one panel each.
 
-    Bars show the estimate; whiskers the 95% interval (breached share) or the
-    5th–95th percentile (annual cost). A stale country's bars are grey and
+    Bars show the estimate; whiskers its 95% interval. A stale country's bars are grey and
     hatched; a figure a country does not have is marked "not available".
     Returns None when no country has any figure.
     """
@@ -178,7 +204,7 @@ def comparison_chart(rows: Sequence[IndexRow]) -> go.Figure | None:
     panels = [
         ("prevalence", "prevalence_low", "prevalence_high", 100.0,
          "Businesses breached (%)", "%"),
-        ("annual_cost_usd", "annual_cost_p05_usd", "annual_cost_p95_usd", 1e-6,
+        ("annual_cost_usd", "annual_cost_low_usd", "annual_cost_high_usd", 1e-6,
          "Annual cost (USD million)", " USD m"),
         ("overall_score", None, None, 1.0, "Overall maturity score (0–100)", " / 100"),
         ("plan_cost_usd", None, None, 1e-6, "Roadmap cost (USD million)", " USD m"),
@@ -274,11 +300,22 @@ def _row_html(row: IndexRow) -> str:
         f"{' · ' + html.escape(row.period) if row.period else ''}</span></td>"
         f"<td>{_status_badge(row.status)}{why}</td>"
         f"<td class='num'>{html.escape(_when(row.last_good_run))}</td>"
-        f"<td class='num'>{prevalence_text(figures)}</td>"
-        f"<td class='num'>{annual_cost_text(figures)}</td>"
-        f"<td class='num'>{score_text(figures.get('overall_score'))}</td>"
+        f"<td class='num'>{prevalence_text(figures)}{_mark(row, 'prevalence')}</td>"
+        f"<td class='num'>{annual_cost_text(figures)}{_mark(row, 'annual_cost_usd')}</td>"
+        f"<td class='num'>{score_text(figures.get('overall_score'))}{_framework_line(row)}</td>"
         f"<td class='num'>{format_usd_millions(figures.get('plan_cost_usd'))}</td></tr>"
     )
+
+
+def _mark(row: IndexRow, key: str) -> str:
+    return f" {CAUTION_MARK}" if key in row.cautions else ""
+
+
+def _framework_line(row: IndexRow) -> str:
+    """Under the score, the framework it is on: scores on different frameworks differ."""
+    if row.framework is None or row.figures.get("overall_score") is None:
+        return ""
+    return f"<br><span class='wb-why'>{html.escape(row.framework)}</span>"
 
 
 def render_index(rows: Sequence[IndexRow], *, plotly_js: str = "embed",
@@ -290,6 +327,8 @@ def render_index(rows: Sequence[IndexRow], *, plotly_js: str = "embed",
     """
     generated = (generated_at or dt.datetime.now(dt.UTC)).strftime("%d %b %Y %H:%M UTC")
     figure = comparison_chart(rows)
+    caution_note = (f"<p class='wb-why'>{html.escape(CAUTION_NOTE)}</p>"
+                    if any(r.cautions for r in rows) else "")
     if figure is None:
         chart, script = "<p>No country has published figures yet.</p>", ""
     else:
@@ -319,13 +358,14 @@ def render_index(rows: Sequence[IndexRow], *, plotly_js: str = "embed",
 <main>
 <section><h2>Countries</h2>
 <table><thead><tr><th>Country</th><th>Status</th><th>Last good run</th>
-<th>Businesses breached in the period (95% interval)</th><th>Annual cost (5th–95th percentile)</th>
-<th>Overall maturity score</th><th>Roadmap cost</th></tr></thead>
+<th>Businesses breached in the period (95% interval)</th><th>Annual cost (95% interval)</th>
+<th>Overall maturity score (framework)</th><th>Roadmap cost</th></tr></thead>
 <tbody>{''.join(_row_html(r) for r in rows)}</tbody></table>
 <p class='wb-why'>PARTIAL: some parts of the report were not run because input files they
 need are absent; the report says which. STALE: the latest run failed or was interrupted; the
 report linked is the last good one and does not reflect the latest data. FAILED: no report
 could be produced yet.</p>
+{caution_note}
 </section>
 <section><h2>Commonwealth comparison</h2>{chart}</section>
 </main>

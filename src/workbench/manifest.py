@@ -335,6 +335,8 @@ def index_row(outcome: CountryOutcome, summary: Summary | None) -> index_page.In
         error=error,
         figures=index_page.headline_figures(summary),
         reasons=tuple(reasons),
+        cautions=index_page.cautions(summary),
+        framework=index_page.framework_title(summary),
     )
 
 

@@ -22,12 +22,25 @@ class SkippedBlock(TypedDict):
 # --------------------------------------------------------------------------- impact
 
 
-class Estimate(TypedDict):
-    """A share or rate with its 95% interval."""
+class Amount(TypedDict):
+    """Money or a count with its design-based 95% interval and precision.
+
+    ``reliability`` is ``ok`` or ``caution`` (null when the figure is not published).
+    """
 
     estimate: float | None
     ci_low: float | None
     ci_high: float | None
+    se: float | None
+    cv: float | None
+    deff: float | None
+    reliability: str | None
+
+
+class Estimate(Amount):
+    """A share with its 95% logit interval, precision and effective sample size."""
+
+    n_eff: float | None
 
 
 class GroupEstimate(Estimate):
@@ -35,18 +48,6 @@ class GroupEstimate(Estimate):
 
     n: int
     suppressed: bool
-
-
-class Percentiles(TypedDict):
-    """Bootstrap percentiles."""
-
-    p05: float | None
-    p50: float | None
-    p95: float | None
-
-
-class AnnualCost(Percentiles):
-    estimate: float | None
 
 
 class ImpactPeriod(TypedDict):
@@ -90,7 +91,7 @@ class ImpactSummary(TypedDict):
     breached_entities: float | None
     estimated_breaches: float | None
     mean_cost_usd: float | None
-    annual_cost_usd: AnnualCost
+    annual_cost_usd: Amount
     cost_pct_gdp: float | None
     reporting_rate: float | None
     reported_incidents: int | None
@@ -104,13 +105,11 @@ class ImpactSummary(TypedDict):
     uncovered_size_bands: list[str]
     ci_method: str
     ci_method_text: str
-    prevalence_effective_n: float | None
-    bootstrap_replicates: int
-    bootstrap_seed: int
-    bootstrap_method: str
-    bootstrap_undefined_replicates: int | None
-    bootstrap_prevalence: Percentiles
-    bootstrap_estimated_breaches: Percentiles
+    reliability_text: str
+    degrees_of_freedom: int | None  # of the national prevalence's domain
+    estimated_breaches_detail: Amount
+    mean_cost_usd_detail: Amount
+    reporting_rate_detail: Estimate
     annual_cost_note: str
     min_cell_size: int
     denominators: Denominators

@@ -197,17 +197,20 @@ def amount_interval(estimate: Estimate) -> tuple[float, float]:
 
 
 def proportion_reliability(estimate: Estimate, low: float, high: float) -> str:
-    """``caution`` when n_eff < 30 or the interval is 0.30 wide or wider (NCHS 2017)."""
+    """``caution`` when n_eff < 30 or the interval is 0.30 wide or wider (NCHS 2017), or
+    when the design leaves no degrees of freedom (the interval then rests on the normal
+    quantile, not the t one)."""
     n_eff = estimate.n_eff
     if (math.isfinite(n_eff) and n_eff < MIN_EFFECTIVE_N) or (high - low) >= MAX_PROPORTION_INTERVAL_WIDTH:
         return CAUTION
-    return OK
+    return CAUTION if estimate.df <= 0 else OK
 
 
 def amount_reliability(estimate: Estimate) -> str:
-    """``caution`` when the coefficient of variation is above 33.3% (Statistics Canada)."""
+    """``caution`` when the coefficient of variation is above 33.3% (Statistics Canada),
+    or when the design leaves no degrees of freedom."""
     cv = estimate.cv
-    return CAUTION if math.isfinite(cv) and cv > MAX_CV else OK
+    return CAUTION if (math.isfinite(cv) and cv > MAX_CV) or estimate.df <= 0 else OK
 
 
 def _expit(value: float) -> float:
