@@ -537,7 +537,7 @@ def test_an_absurd_weight_is_quarantined_and_the_impact_stage_runs(tmp_path: Pat
     assert reasons(data.tables["survey_responses"]) == [
         "weight: '1e308' is beyond any real value (larger than 1e15 in size)"]
     result = impact.assess_impact(data.table("survey_responses"), data.table("business_population"),
-                                  data.profile, replicates=20, min_cell_size=1)
+                                  data.profile, min_cell_size=1)
     assert result.summary["respondents"] == len(SURVEY_ROWS)
 
 

@@ -248,7 +248,7 @@ def _derive_by_differencing(summary: dict, register: pd.DataFrame) -> dict[str, 
 def test_a_suppressed_sector_cannot_be_worked_out_from_the_total(kenya) -> None:
     survey, register, profile = kenya
     attacked, register = _three_energy_respondents_all_breached(survey, register)
-    summary = impact.assess_impact(attacked, register, profile, replicates=10).summary
+    summary = impact.assess_impact(attacked, register, profile).summary
     assert summary["by_sector"]["energy"]["suppressed"] is True  # n = 3
     assert summary["prevalence"]["estimate"] is not None
     derived = _derive_by_differencing(summary, register)
@@ -264,7 +264,7 @@ def test_a_suppressed_sector_cannot_be_worked_out_from_the_total(kenya) -> None:
 def test_suppressed_groups_show_as_suppressed_in_the_chart(kenya) -> None:
     survey, register, profile = kenya
     result = impact.assess_impact(*_three_energy_respondents_all_breached(survey, register),
-                                  profile, replicates=10)
+                                  profile)
     chart = impact_charts.prevalence_by_group_chart(result, "sector")
     bars = chart.data[0]
     hatched = {label.split(" (n=")[0] for label, text in zip(bars.y, bars.text)
@@ -280,7 +280,7 @@ def test_a_share_resting_on_two_organisations_is_not_published(kenya) -> None:
     breached = attacked.index[attacked["breached_12m"] == True]  # noqa: E712
     attacked.loc[breached, "ddos"] = False
     attacked.loc[breached[:2], "ddos"] = True
-    result = impact.assess_impact(attacked, register, profile, replicates=10)
+    result = impact.assess_impact(attacked, register, profile)
     assert result.summary["attack_mix"]["ddos"] is None
     assert result.summary["attack_mix_detail"]["ddos"]["suppressed"] is True
     assert result.summary["attack_mix"]["phishing"] is not None
@@ -297,7 +297,7 @@ def test_breaches_resting_on_three_organisations_are_not_published(kenya) -> Non
     breached = attacked.index[attacked["breached_12m"] == True]  # noqa: E712
     kept = breached[:3]
     attacked.loc[breached.difference(kept), ["breached_12m", "breaches_12m"]] = [False, 0]
-    result = impact.assess_impact(attacked, register, profile, replicates=10)
+    result = impact.assess_impact(attacked, register, profile)
     assert result.summary["prevalence"]["estimate"] is None
     # The count of breaches rests on the same three organisations: withheld too.
     assert result.summary["estimated_breaches"] is None
@@ -328,7 +328,7 @@ def test_the_index_chart_shows_a_country_name_with_markup_as_text() -> None:
 def test_impact_and_gaps_charts_show_input_markup_as_text(kenya) -> None:
     survey, register, profile = kenya
     evil_profile = profile.model_copy(update={"name": EVIL_NAME})
-    result = impact.assess_impact(survey, register, evil_profile, replicates=10)
+    result = impact.assess_impact(survey, register, evil_profile)
     spec = _drawn(impact_charts.prevalence_by_group_chart(result, "sector"))
     assert "<a href" not in spec and "&lt;a href=https://evil.example&gt;" in spec
     data = load_country(paths.SAMPLES_DIR / "KE",

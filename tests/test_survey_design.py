@@ -4,6 +4,7 @@ script, the designs it read and the figures it computed; the tests need no R).""
 from __future__ import annotations
 
 import math
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -212,3 +213,48 @@ def test_the_impact_stage_publishes_r_surveys_figures(country: str) -> None:
             (row["ci_low"], row["ci_high"]), rel=1e-6, abs=1e-9), where
         compared += 1
     assert compared >= 15
+
+
+def test_a_register_of_margins_is_raked_and_the_stage_agrees_with_r(tmp_path: Path) -> None:
+    folder = tmp_path / "KE"
+    shutil.copytree(paths.SAMPLES_DIR / "KE", folder)
+    register = pd.read_csv(folder / "business_population.csv")
+    margins = pd.concat([
+        register.groupby("sector", as_index=False)["entities"].sum().assign(size_band=""),
+        register.groupby("size_band", as_index=False)["entities"].sum().assign(sector=""),
+    ])[["sector", "size_band", "entities"]]
+    margins.to_csv(folder / "business_population.csv", index=False)
+    data = load_country(folder, tables=stages.tables_for("impact"))
+    assert data.input_problems() == []
+    summary = stages.impact_assessment(data).summary
+    assert summary["weighting"] == "raked"
+    reference = pd.read_csv(FIXTURES / "KE_raked_prevalence.csv").iloc[0]
+    prevalence = summary["prevalence"]
+    assert prevalence["estimate"] == pytest.approx(reference["estimate"], rel=1e-7)
+    assert prevalence["se"] == pytest.approx(reference["se"], rel=1e-6)
+    assert (prevalence["ci_low"], prevalence["ci_high"]) == pytest.approx(
+        (reference["ci_low"], reference["ci_high"]), rel=1e-6)
+    assert summary["entities"] == register["entities"].sum()
+
+
+def test_a_register_mixing_cells_and_margins_or_missing_a_margin_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "KE"
+    shutil.copytree(paths.SAMPLES_DIR / "KE", folder)
+    register = pd.read_csv(folder / "business_population.csv", keep_default_na=False)
+    mixed = pd.concat([register, pd.DataFrame([{"sector": "trade", "size_band": "", "entities": 10}])])
+    mixed.to_csv(folder / "business_population.csv", index=False)
+    data = load_country(folder, tables=stages.tables_for("impact"))
+    [problem] = data.unusable_inputs()
+    assert "holds both cells" in problem.reason and problem.file == "business_population.csv"
+    sectors = register.groupby("sector", as_index=False)["entities"].sum().assign(size_band="")
+    bands = register.groupby("size_band", as_index=False)["entities"].sum().assign(sector="")
+    pd.concat([sectors.loc[sectors["sector"] != "finance"], bands])[
+        ["sector", "size_band", "entities"]].to_csv(folder / "business_population.csv", index=False)
+    data = load_country(folder, tables=stages.tables_for("impact"))
+    [problem] = data.unusable_inputs()
+    assert "respondents in a sector with no total in business_population.csv: finance" in problem.reason
+    both_blank = pd.concat([sectors, bands, pd.DataFrame([{"sector": "", "size_band": "", "entities": 5}])])
+    both_blank[["sector", "size_band", "entities"]].to_csv(folder / "business_population.csv", index=False)
+    load = load_country(folder, tables=stages.tables_for("impact")).tables["business_population"]
+    assert list(load.quarantine["reason"]) == [
+        "sector, size_band: both blank (a cell names both, a margin one of them)"]

@@ -35,8 +35,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from workbench import raking, vocab
 from workbench import survey_design as sd
-from workbench import vocab
 from workbench.disclosure import (
     MIN_CELL_SIZE,
     protect_breakdown,
@@ -319,6 +319,47 @@ def _ordered(values: set[str], vocabulary: tuple[str, ...]) -> list[str]:
 # --------------------------------------------------------------------------- weights
 
 
+def raked_weights(survey: pd.DataFrame, frame: pd.DataFrame) -> WeightResult:
+    """Rim weights for a register that gives margins only (docs/impact.md, "Raking"):
+    sector totals (size band blank) and size-band totals (sector blank).
+
+    Raises:
+        DataFileError: margins the respondents cannot be raked to, naming them.
+    """
+    entities = pd.to_numeric(frame["entities"]).astype("float64")
+    sectors = frame.loc[frame["size_band"].isna()].assign(entities=entities).groupby(
+        "sector")["entities"].sum()
+    bands = frame.loc[frame["sector"].isna()].assign(entities=entities).groupby(
+        "size_band")["entities"].sum()
+    try:
+        raked = raking.rim_weights(survey["sector"].to_numpy(), survey["size_band"].to_numpy(),
+                                   sectors.to_dict(), bands.to_dict())
+    except raking.RakingError as exc:
+        raise DataFileError("business_population.csv", str(exc), column="sector, size_band") from None
+    cells = (survey.assign(weight=raked.weights).groupby(["sector", "size_band"], sort=False)
+             .agg(respondents=("weight", "size"), entities=("weight", "sum")).reset_index())
+    cells = cells.assign(status="sampled", band_factor=np.nan,
+                         weight=cells["entities"] / cells["respondents"])
+    return WeightResult(
+        weights=pd.Series(raked.weights, index=survey.index, name="weight"),
+        method="raked",
+        cells=cells[["sector", "size_band", "entities", "respondents", "status", "band_factor",
+                     "weight"]],
+        covered_entities=raked.population,
+        frame_entities=raked.population,
+        uncovered_size_bands=(),
+    )
+
+
+def survey_weights(survey: pd.DataFrame, frame: pd.DataFrame) -> WeightResult:
+    """The survey's weights: its own ``weight`` column, else raked to the register's
+    margins when it gives margins, else post-stratified to its cells."""
+    margins = frame["sector"].isna() | frame["size_band"].isna()
+    if margins.any() and "weight" not in survey.columns:
+        return raked_weights(survey, frame)
+    return post_stratified_weights(survey, frame.loc[~margins])
+
+
 def post_stratified_weights(survey: pd.DataFrame, frame: pd.DataFrame) -> WeightResult:
     """Weights of the survey's respondents and the coverage of the register.
 
@@ -554,7 +595,7 @@ def annual_cost_estimate_usd(
         The estimate, or None when it is undefined or rests on fewer than
         ``min_cell_size`` respondents.
     """
-    weights = post_stratified_weights(survey, frame)
+    weights = survey_weights(survey, frame)
     prep = _prepare(survey, weights.weights, profile.usd_per_unit)
     head = _headline(prep, weights.covered_entities, min_cell_size)
     return _num(head.annual_cost(weights.covered_entities))
@@ -744,7 +785,7 @@ def assess_impact(
         DataFileError: a respondent's cell is not in the register.
         ValueError: a required survey column is missing, or design weights are invalid.
     """
-    weights = post_stratified_weights(survey, frame)
+    weights = survey_weights(survey, frame)
     n_cov = weights.covered_entities
     prep = _prepare(survey, weights.weights, profile.usd_per_unit)
     head = _headline(prep, n_cov, min_cell_size)
@@ -754,9 +795,10 @@ def assess_impact(
 
     # Prevalence by group.
     populated = frame.loc[pd.to_numeric(frame["entities"]) > 0]
-    sectors = _ordered(set(data["sector"].unique()) | set(populated["sector"]), vocab.SECTORS)
+    sectors = _ordered(set(data["sector"].unique()) | set(populated["sector"].dropna()),
+                       vocab.SECTORS)
     bands = _ordered(
-        set(data["size_band"].unique()) | set(populated["size_band"]), vocab.SIZE_BANDS
+        set(data["size_band"].unique()) | set(populated["size_band"].dropna()), vocab.SIZE_BANDS
     )
     sector_codes = _codes(data["sector"], sectors)
     band_codes = _codes(data["size_band"], bands)

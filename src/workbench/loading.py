@@ -199,6 +199,18 @@ class CountryData:
 # --------------------------------------------------------------------------- table rules
 
 
+def _register_rules(frame: pd.DataFrame) -> list[tuple[pd.Series, str]]:
+    """A row names a cell (sector and size band) or a margin (one of them), never neither."""
+    return [(frame["sector"].isna() & frame["size_band"].isna(),
+             "sector, size_band: both blank (a cell names both, a margin one of them)")]
+
+
+def is_margins(register: pd.DataFrame) -> bool:
+    """Whether business_population gives margins (sector totals, size-band totals)
+    rather than cells."""
+    return bool((register["sector"].isna() | register["size_band"].isna()).any())
+
+
 def _survey_rules(frame: pd.DataFrame) -> list[tuple[pd.Series, str]]:
     breached, count = frame["breached_12m"], frame["breaches_12m"]
     return [
@@ -372,6 +384,23 @@ def _check_survey_cells(survey: TableLoad, frame: TableLoad) -> None:
     """A survey cell missing from the frame is a file-level error naming the cells."""
     if not (survey.usable and frame.usable):
         return
+    register = frame.valid
+    if is_margins(register):
+        cells_too = register["sector"].notna() & register["size_band"].notna()
+        if cells_too.any():
+            frame.error = str(DataFileError(
+                frame.file_name, "holds both cells (sector and size band) and margins (one of "
+                "them blank): give one or the other", column="sector, size_band"))
+            return
+        for column, other in (("sector", "size_band"), ("size_band", "sector")):
+            given = set(register.loc[register[other].isna(), column])
+            missing = sorted(set(survey.valid[column]) - given)
+            if missing:
+                survey.error = str(DataFileError(
+                    survey.file_name, f"respondents in a {column.replace('_', ' ')} with no "
+                    f"total in business_population.csv: {', '.join(missing)}", column=column))
+                return
+        return
     cells = survey.valid[["sector", "size_band"]].drop_duplicates()
     known = frame.valid.set_index(["sector", "size_band"]).index
     missing = cells[~pd.MultiIndex.from_frame(cells).isin(known)]
@@ -413,6 +442,8 @@ def load_country(folder: str | Path, tables: tuple[str, ...] | None = None) -> C
             loads[name] = load_table(folder, name, [_survey_rules])
         elif name == "entities":
             loads[name] = load_table(folder, name, [_entity_rules])
+        elif name == "business_population":
+            loads[name] = load_table(folder, name, [_register_rules])
         elif name in ("capability_assessment", "targets", "interventions"):
             loads[name] = _load_framework_table(folder, name, framework, framework_error, loads)
         else:

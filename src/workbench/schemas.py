@@ -61,10 +61,14 @@ def _field(
 class BusinessPopulation(pa.DataFrameModel):
     """business_population.csv: the frame the survey is weighted to."""
 
-    sector: Series[str] = _field("code", "sector of the cell", isin=list(vocab.SECTORS))
-    size_band: Series[str] = _field("code", "size band of the cell", isin=list(vocab.SIZE_BANDS))
+    sector: Series[str] = _field(
+        "code", "sector of the cell (blank: the row is a size band's total)",
+        isin=list(vocab.SECTORS), nullable=True)
+    size_band: Series[str] = _field(
+        "code", "size band of the cell (blank: the row is a sector's total)",
+        isin=list(vocab.SIZE_BANDS), nullable=True)
     entities: Series[pd.Int64Dtype] = _field(
-        "int", "number of organisations in the country in that cell", ge=0
+        "int", "number of organisations in the country in that cell (or margin)", ge=0
     )
 
     class Config:
