@@ -42,10 +42,10 @@ from pathlib import Path
 import nbformat
 import psutil
 from playwright.sync_api import sync_playwright
+from workbench.dashboard_server import DASHBOARD_NOTEBOOK
 
 from workbench import paths
 from workbench.dashboard import budget_slider_range
-from workbench.dashboard_server import DASHBOARD_NOTEBOOK
 from workbench.parameters_cell import PARAMETERS_SOURCE
 from workbench.profile import load_profile
 
