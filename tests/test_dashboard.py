@@ -3,6 +3,7 @@ widgets without a browser, and the safe serving options."""
 
 from __future__ import annotations
 
+import ast
 import csv
 import io
 import json
@@ -619,6 +620,75 @@ def test_the_dashboard_notebook_is_thin_and_carries_the_shared_parameters_cell()
     assert all(not c.outputs and c.execution_count is None for c in code)
     assert all("dashboard." in c.source or "import" in c.source for c in code[1:])
     assert notebook.metadata["kernelspec"]["name"] == "python3"
+
+
+# --------------------------------------------------------------------------- imports
+
+
+def _workbench_imports() -> dict[str, set[str]]:
+    """Every module of the workbench and the workbench modules it imports anywhere in
+    its code (imports inside functions included)."""
+    source = paths.PACKAGE_DIR
+    modules = {}
+    for file in source.rglob("*.py"):
+        parts = ("workbench", *file.relative_to(source).with_suffix("").parts)
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = file
+    graph: dict[str, set[str]] = {}
+    for name, file in modules.items():
+        package = name if file.name == "__init__.py" else name.rpartition(".")[0]
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found |= {alias.name for alias in node.names if alias.name in modules}
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    above = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join([*above, base] if base else above)
+                for alias in node.names:
+                    full = f"{base}.{alias.name}"
+                    found.add(full if full in modules else base)
+        graph[name] = {m for m in found if m in modules and m != name}
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    found, state, path = [], {}, []
+
+    def visit(name: str) -> None:
+        state[name] = "open"
+        path.append(name)
+        for other in sorted(graph[name]):
+            if state.get(other) == "open":
+                found.append(path[path.index(other):] + [other])
+            elif other not in state:
+                visit(other)
+        path.pop()
+        state[name] = "done"
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name)
+    return found
+
+
+def test_no_workbench_module_is_imported_back_by_what_it_imports() -> None:
+    graph = _workbench_imports()
+    assert "workbench.dashboard.page" in graph["workbench.dashboard"]  # the graph is read
+    assert _cycles(graph) == []
+    assert _cycles({"a": {"b"}, "b": {"a"}}) == [["a", "b", "a"]]
+
+
+def test_the_dashboard_keeps_no_state_at_module_level() -> None:
+    """Caches and worker threads live in the page's objects, never in a module that
+    tests (or a second page in the same kernel) would share."""
+    for file in (paths.PACKAGE_DIR / "dashboard").glob("*.py"):
+        text = file.read_text(encoding="utf-8")
+        tree = ast.parse(text)
+        for node in tree.body:
+            decorators = getattr(node, "decorator_list", [])
+            assert not any("cache" in ast.unparse(d) for d in decorators), file.name
+        assert "threading.Thread(" not in text or file.name == "server.py", file.name
 
 
 # --------------------------------------------------------------------------- serving
