@@ -307,6 +307,9 @@ def slider_latency(browser, workdir: Path) -> dict:
             page = context.new_page()
             page.set_default_timeout(TIMEOUT_MS)
             page.goto(url + f"?country={code}")
+            # The page drawn (and its widgets talking to the kernel) before the tab is
+            # chosen: a click that reaches the page before its kernel does is lost.
+            page.wait_for_function(FIRST_CHART_JS)
             page.get_by_role("tab", name="Roadmap and business case").click()
             page.wait_for_function(
                 "() => (document.querySelector('.wb-roadmap-gantt .js-plotly-plot')?.offsetHeight || 0) > 0")
