@@ -299,9 +299,10 @@ def slider_latency(browser, workdir: Path) -> dict:
         ready_seconds = round(time.monotonic() - started, 1)
         grid_lines = [line for line in log.read_text(errors="replace").splitlines()
                       if line.startswith("slider grid:")]
-        # A pool kernel that has waited for its visitor through the grid's minutes may
-        # never hear of the visitor (the page then waits for ever): a first page takes
-        # it, unmeasured, and the pages below get the kernel the pool starts instead.
+        # The first page of this server, opened after the minutes the grid takes, has
+        # been seen never to draw on a busy machine (its kernel connected, the page
+        # waiting for ever): it is opened unmeasured, and the pages below get the
+        # kernel the pool starts next.
         filled = log.read_text(errors="replace").count("is filled with")
         context = browser.new_context()
         context.new_page().goto(url, wait_until="commit")
