@@ -17,11 +17,11 @@ $(INSTALLED): pyproject.toml
 	touch $(INSTALLED)
 
 $(PLOTLY_BUNDLE): $(INSTALLED)
-	$(BIN)/python -m workbench.plotly_bundle
+	$(BIN)/python -m workbench.dashboard.bundle
 
 # The dashboard works without its own plotly.js (slower first page), so setup goes on.
 setup: $(INSTALLED)
-	-$(BIN)/python -m workbench.plotly_bundle
+	-$(BIN)/python -m workbench.dashboard.bundle
 
 reports: $(INSTALLED)
 	$(BIN)/workbench batch --data data/samples --out reports

@@ -150,7 +150,7 @@ def dashboard_process(data_root: Path, log: Path, *options: str
                       ) -> Iterator[tuple[subprocess.Popen, int]]:
     """`workbench dashboard --data data_root [options]` on a free loopback port, its
     output in ``log``, once it listens; stopped (SIGTERM, then SIGKILL) afterwards."""
-    from workbench.dashboard_server import PASSWORD_HASH_ENV, TOKEN_ENV
+    from workbench.dashboard.server import PASSWORD_HASH_ENV, TOKEN_ENV
 
     port = free_port()
     workbench = Path(sys.executable).with_name("workbench")

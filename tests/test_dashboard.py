@@ -3,6 +3,7 @@ widgets without a browser, and the safe serving options."""
 
 from __future__ import annotations
 
+import ast
 import csv
 import io
 import json
@@ -19,18 +20,15 @@ import pytest
 from conftest import SURVEY_HEADER, SURVEY_ROWS, write_country
 from typer.testing import CliRunner
 
-from workbench import (
-    business_case,
-    dashboard,
-    dashboard_server,
-    gaps,
-    impact,
-    paths,
-    plan_store,
-    safe_tables,
-)
-from workbench.ahead import WorkAhead
+from workbench import paths, safe_tables, stages
 from workbench.cli import app
+from workbench.dashboard import cache, charts, downloads, grid, slider
+from workbench.dashboard import cards as page_cards
+from workbench.dashboard import page as pages
+from workbench.dashboard import server as dashboard_server
+from workbench.dashboard import settings as page_settings
+from workbench.dashboard import view as views
+from workbench.dashboard.plans import PlanFolder, Position
 from workbench.errors import WorkbenchError
 from workbench.loading import load_country
 from workbench.parameters_cell import PARAMETERS_SOURCE
@@ -77,7 +75,7 @@ def test_neutralise_frame_covers_text_mixed_columns_and_headers_without_touching
 
 def test_csv_download_reads_back_neutralised_with_a_byte_order_mark() -> None:
     frame = pd.DataFrame({"Entity": ["=evil()", "Ministry"], "Gap (levels)": [3, 1]})
-    payload = dashboard.csv_bytes(frame)
+    payload = safe_tables.csv_bytes(frame)
     assert payload.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(payload.decode("utf-8-sig"))))
     assert rows == [["Entity", "Gap (levels)"], ["'=evil()", "3"], ["Ministry", "1"]]
@@ -86,7 +84,7 @@ def test_csv_download_reads_back_neutralised_with_a_byte_order_mark() -> None:
 def test_xlsx_download_holds_text_not_formulas() -> None:
     tables = {"Largest gaps": pd.DataFrame({"Evidence": [EVIL, "plain"], "Gap": [2, 1]}),
               "A name longer than thirty-one characters": pd.DataFrame({"x": ["@x"]})}
-    book = openpyxl.load_workbook(io.BytesIO(dashboard.xlsx_bytes(tables)))
+    book = openpyxl.load_workbook(io.BytesIO(safe_tables.xlsx_bytes(tables)))
     assert book.sheetnames == ["Largest gaps", "A name longer than thirty-one c"]
     cell = book["Largest gaps"]["A2"]
     assert cell.value == "'" + EVIL and cell.data_type == "s"
@@ -98,17 +96,17 @@ def test_xlsx_download_holds_text_not_formulas() -> None:
 
 
 def test_parse_query_keeps_first_values_and_survives_junk() -> None:
-    assert dashboard.parse_query("country=GB&country=KE&horizon_years=4") == {
+    assert page_settings.parse_query("country=GB&country=KE&horizon_years=4") == {
         "country": "GB", "horizon_years": "4"}
-    assert dashboard.parse_query("") == {} and dashboard.parse_query(None) == {}
-    assert dashboard.parse_query("&".join(f"k{i}=1" for i in range(50))) == {}
+    assert page_settings.parse_query("") == {} and page_settings.parse_query(None) == {}
+    assert page_settings.parse_query("&".join(f"k{i}=1" for i in range(50))) == {}
 
 
 def _settings(query: str, **kwargs):
     defaults = dict(country="KE", data_root=Path("/data"), budget_usd_per_year=None,
                     horizon_years=None, available=["GB", "KE"])
     defaults.update(kwargs)
-    return dashboard.resolve_settings(query, **defaults)
+    return page_settings.resolve_settings(query, **defaults)
 
 
 def test_the_address_selects_the_country_and_roadmap_inputs() -> None:
@@ -132,7 +130,7 @@ def test_without_an_address_the_parameters_stand() -> None:
     ("budget_usd_per_year=lots", "not a positive amount"),
     ("horizon_years=0", "whole number of years"),
     ("horizon_years=2.5", "whole number of years"),
-    (f"horizon_years={dashboard.MAX_HORIZON_YEARS + 1}", "whole number of years"),
+    (f"horizon_years={page_settings.MAX_HORIZON_YEARS + 1}", "whole number of years"),
 ])
 def test_unusable_address_values_leave_the_defaults_with_a_note(query: str, words: str) -> None:
     s = _settings(query)
@@ -142,7 +140,7 @@ def test_unusable_address_values_leave_the_defaults_with_a_note(query: str, word
 
 def test_notes_quote_a_visitors_value_escaped_on_the_page() -> None:
     s = _settings("country=<script>x</script>")
-    page = dashboard.header_html(None, s.notes)
+    page = page_cards.header_html(None, s.notes)
     assert "<script>x" not in page and "&lt;script&gt;" in page
 
 
@@ -152,33 +150,33 @@ def test_notes_quote_a_visitors_value_escaped_on_the_page() -> None:
 @pytest.mark.parametrize("raw, step", [(0.215, 0.25), (0.05, 0.05), (6.5, 10.0), (0.8, 1.0),
                                        (0.155, 0.2), (3.0, 5.0)])
 def test_nice_step(raw: float, step: float) -> None:
-    assert dashboard.nice_step(raw) == pytest.approx(step)
+    assert slider.nice_step(raw) == pytest.approx(step)
 
 
 def test_nice_step_refuses_nonsense() -> None:
     for bad in (0.0, -1.0, math.inf, math.nan):
         with pytest.raises(ValueError):
-            dashboard.nice_step(bad)
+            slider.nice_step(bad)
 
 
 def test_budget_slider_runs_from_one_step_to_three_times_the_budget() -> None:
     # 4.3 million: 4.3 / 20 = 0.215 -> step 0.25; 3 x 4.3 = 12.9 -> 13.0 (52 steps).
-    assert dashboard.budget_slider_range(4.3e6) == dashboard.SliderRange(0.25, 13.0, 0.25, 2)
+    assert slider.budget_slider_range(4.3e6) == slider.SliderRange(0.25, 13.0, 0.25, 2)
     # 130 million: step 10 (6.5 rounded up), top 390.
-    assert dashboard.budget_slider_range(130e6) == dashboard.SliderRange(10.0, 390.0, 10.0, 0)
+    assert slider.budget_slider_range(130e6) == slider.SliderRange(10.0, 390.0, 10.0, 0)
     # A budget asked for above three times the profile's widens the range.
-    assert dashboard.budget_slider_range(1e6, 5.02e6).maximum == pytest.approx(5.05)
+    assert slider.budget_slider_range(1e6, 5.02e6).maximum == pytest.approx(5.05)
 
 
 def test_slider_positions_are_every_step_nearest_first_as_the_page_reads_them() -> None:
-    bounds = dashboard.budget_slider_range(4.3e6)  # 0.25 .. 13.0 million by 0.25
-    budgets = dashboard.slider_budgets_usd(bounds, 4.3e6)
+    bounds = slider.budget_slider_range(4.3e6)  # 0.25 .. 13.0 million by 0.25
+    budgets = slider.slider_budgets_usd(bounds, 4.3e6)
     assert len(budgets) == 52 and len(set(budgets)) == 52
     assert sorted(budgets)[:2] == [250_000.0, 500_000.0] and max(budgets) == 13_000_000.0
     assert budgets[:3] == [4_250_000.0, 4_500_000.0, 4_000_000.0]
     # A slider value as the browser may send it reads as the same key.
-    assert round(float(0.1 + 0.2) * 1e6, 2) in dashboard.slider_budgets_usd(
-        dashboard.SliderRange(0.1, 1.0, 0.1, 1), 0.0)
+    assert round(float(0.1 + 0.2) * 1e6, 2) in slider.slider_budgets_usd(
+        slider.SliderRange(0.1, 1.0, 0.1, 1), 0.0)
 
 
 # --------------------------------------------------------------------------- figures and cards
@@ -203,36 +201,27 @@ def data_root(tmp_path: Path) -> Path:
 
 
 def _expected_blocks(folder: Path, budget: float, horizon: int) -> dict:
-    """The summary blocks computed as notebooks 02-04 compute them."""
-    data = load_country(folder)
-    survey, frame = data.table("survey_responses"), data.table("business_population")
-    impact_block = impact.assess_impact(survey, frame, data.profile,
-                                        incidents=data.table("incidents")).summary
-    gaps_block = gaps.analyse_gaps(data.framework, data.table("entities"),
-                                   data.table("capability_assessment"),
-                                   targets=gaps.targets_or_none(data), country=data.code).summary
-    pairs = gaps.assessment_pairs(data.framework, data.table("entities"),
-                                  data.table("capability_assessment"), gaps.targets_or_none(data))
-    plan = business_case.plan_roadmap(
-        pairs, data.table("interventions"), budget_usd_per_year=budget, horizon_years=horizon,
-        annual_cost_usd=impact.annual_cost_estimate_usd(survey, frame, data.profile)).summary
-    return {"impact": impact_block, "gaps": gaps_block, "business_case": plan}
+    """The summary blocks as workbench.stages (which the notebooks call) works them out."""
+    every = stages.every_stage(load_country(folder))
+    plan = stages.plan(every.roadmap_inputs, budget, horizon)
+    return {"impact": every.impact.summary, "gaps": every.gaps.summary,
+            "business_case": plan.summary}
 
 
 def test_list_countries_names_folders_by_code_and_flags_broken_ones(data_root: Path) -> None:
-    assert dashboard.list_countries(data_root) == [
-        dashboard.CountryChoice("GB", "United <b>Kingdom</b> (GB)"),
-        dashboard.CountryChoice("JM", "JM (data problem)"),
-        dashboard.CountryChoice("KE", "Kenya (KE)"),
+    assert page_settings.list_countries(data_root) == [
+        page_settings.CountryChoice("GB", "United <b>Kingdom</b> (GB)"),
+        page_settings.CountryChoice("JM", "JM (data problem)"),
+        page_settings.CountryChoice("KE", "Kenya (KE)"),
     ]
-    assert dashboard.list_countries(data_root / "missing") == []
+    assert page_settings.list_countries(data_root / "missing") == []
 
 
 def test_headline_cards_carry_the_summary_json_numbers(data_root: Path) -> None:
-    view = dashboard.build_country_view(load_country(data_root / "KE"))
-    roadmap = dashboard.roadmap_for(str(data_root), "KE", 1.0e6, 3)
+    shown = views.build_country_view(load_country(data_root / "KE"))
+    roadmap = stages.plan(shown.roadmap_inputs, 1.0e6, 3)
     expected = _expected_blocks(data_root / "KE", 1.0e6, 3)
-    cards = {c.key: c for c in dashboard.headline_cards(view, roadmap)}
+    cards = {c.key: c for c in page_cards.headline_cards(shown, roadmap)}
     assert list(cards) == ["prevalence", "annual_cost", "underreporting", "maturity",
                            "roadmap_cost", "rosi"]
     imp, gap, plan = expected["impact"], expected["gaps"], expected["business_case"]
@@ -258,8 +247,8 @@ def test_headline_cards_carry_the_summary_json_numbers(data_root: Path) -> None:
 
 
 def test_cards_html_escapes_and_exposes_the_numbers() -> None:
-    card = dashboard.Card("x", "<img src=x>", "1 & 2", numbers={"value": 0.25, "low": None})
-    page = dashboard.cards_html([card])
+    card = page_cards.Card("x", "<img src=x>", "1 & 2", numbers={"value": 0.25, "low": None})
+    page = page_cards.cards_html([card])
     assert "<img" not in page and "&lt;img src=x&gt;" in page and "1 &amp; 2" in page
     assert 'data-figure="x"' in page and 'data-value="0.25"' in page and 'data-low=""' in page
 
@@ -267,63 +256,63 @@ def test_cards_html_escapes_and_exposes_the_numbers() -> None:
 def test_small_survey_groups_are_published_without_a_figure(tmp_path: Path) -> None:
     folder = write_country(tmp_path, "KE", files={
         "survey_responses.csv": SURVEY_HEADER + "\n" + "\n".join(SURVEY_ROWS[:4]) + "\n"})
-    view = dashboard.build_country_view(load_country(folder))
-    cards = {c.key: c for c in dashboard.impact_cards(view)}
+    view = views.build_country_view(load_country(folder))
+    cards = {c.key: c for c in page_cards.impact_cards(view)}
     assert cards["prevalence"].value_text == "not available"
     assert "fewer than 5 respondents" in cards["prevalence"].context_text
     assert cards["prevalence"].numbers == {"value": None}
 
 
 def test_a_broken_stage_is_explained_and_the_others_still_show(data_root: Path) -> None:
-    view = dashboard.build_country_view(load_country(data_root / "GB"))
+    view = views.build_country_view(load_country(data_root / "GB"))
     assert view.usable and view.impact is None and view.gaps is not None
     assert "survey_responses.csv" in view.problems["impact"]
-    cards = {c.key: c for c in dashboard.headline_cards(view, None)}
+    cards = {c.key: c for c in page_cards.headline_cards(view, None)}
     assert cards["prevalence"].value_text == "not available"
     assert "survey_responses.csv" in cards["prevalence"].context_text
     assert cards["maturity"].available
 
 
 def test_a_broken_profile_makes_a_plain_message_not_a_traceback(data_root: Path) -> None:
-    view = dashboard.country_view(str(data_root), "JM")
+    view = views.load_view(data_root, "JM")
     assert not view.usable and "profile.yaml" in view.fatal
-    page = dashboard.problem_html("JM", view.fatal)
+    page = page_cards.problem_html("JM", view.fatal)
     assert "Traceback" not in page and "cannot be shown" in page
-    assert not dashboard.country_view(str(data_root), "../x").usable
+    assert not views.load_view(data_root, "../x").usable
 
 
 def test_header_shows_the_synthetic_banner_and_escapes_the_name(data_root: Path) -> None:
-    view = dashboard.build_country_view(load_country(data_root / "GB"))
-    page = dashboard.header_html(view)
+    view = views.build_country_view(load_country(data_root / "GB"))
+    page = page_cards.header_html(view)
     assert "SYNTHETIC DATA" in page and "United &lt;b&gt;Kingdom&lt;/b&gt;" in page
     assert "1 Jan 2025 to 31 Dec 2025" in page and "US dollars" in page
 
 
 def test_filter_pillar_keeps_one_pillar_and_ranks_its_gaps(data_root: Path) -> None:
-    view = dashboard.build_country_view(load_country(data_root / "KE"))
-    technical = dashboard.filter_pillar(view.gaps, "technical")
+    view = views.build_country_view(load_country(data_root / "KE"))
+    technical = charts.filter_pillar(view.gaps, "technical")
     assert set(technical.pairs["pillar_id"]) == {"technical"}
     assert set(technical.top_gaps["indicator_id"]) == {"TEC-01", "TEC-13"}  # the open gaps
     assert technical.summary == view.gaps.summary  # the scores are the framework's
-    assert dashboard.filter_pillar(view.gaps, dashboard.ALL_PILLARS) is view.gaps
+    assert charts.filter_pillar(view.gaps, charts.ALL_PILLARS) is view.gaps
     with pytest.raises(ValueError):
-        dashboard.filter_pillar(view.gaps, "nonsense")
-    assert dashboard.pillar_options(view.gaps)[0] == ("All pillars", "")
+        charts.filter_pillar(view.gaps, "nonsense")
+    assert charts.pillar_options(view.gaps)[0] == ("All pillars", "")
 
 
 def test_published_tables_neutralise_free_text_in_the_download(data_root: Path) -> None:
-    view = dashboard.build_country_view(load_country(data_root / "KE"))
-    tables = dashboard.published_tables(view, dashboard.roadmap_for(str(data_root), "KE", 1e6, 3))
+    view = views.build_country_view(load_country(data_root / "KE"))
+    tables = downloads.published_tables(view, stages.plan(view.roadmap_inputs, 1e6, 3))
     assert {"About", "Headline figures", "Impact in brief", "Largest gaps", "Roadmap",
             "Spending by year"} <= set(tables)
-    book = openpyxl.load_workbook(io.BytesIO(dashboard.xlsx_bytes(tables)))
+    book = openpyxl.load_workbook(io.BytesIO(safe_tables.xlsx_bytes(tables)))
     evidence = [c.value for row in book["Largest gaps"].iter_rows() for c in row]
     assert "'" + EVIL in evidence and EVIL not in evidence
     assert all(c.data_type != "f" for ws in book for row in ws.iter_rows() for c in row)
-    links = dashboard.downloads_html("KE", tables)
+    links = downloads.downloads_html("KE", tables)
     assert 'download="KE-headline-figures.csv"' in links and "data:text/csv" in links
     with pytest.raises(WorkbenchError):
-        dashboard.downloads_html("../KE", tables)
+        downloads.downloads_html("../KE", tables)
 
 
 def test_tidy_layout_wraps_long_subtitles_and_frees_the_axis_title() -> None:
@@ -331,21 +320,21 @@ def test_tidy_layout_wraps_long_subtitles_and_frees_the_axis_title() -> None:
     layout = {"title": {"text": "T", "subtitle": {"text": long_words}},
               "legend": {"orientation": "h", "y": -0.3}, "margin": {"t": 90, "b": 10},
               "height": 400}
-    tidy = dashboard.tidy_layout(layout)
+    tidy = charts.tidy_layout(layout)
     lines = tidy["title"]["subtitle"]["text"].split("<br>")
-    assert len(lines) == 3 and all(len(line) <= dashboard.SUBTITLE_CHARACTERS for line in lines)
+    assert len(lines) == 3 and all(len(line) <= charts.SUBTITLE_CHARACTERS for line in lines)
     assert tidy["legend"] == {"orientation": "h", "y": 0.0, "yref": "container", "yanchor": "bottom"}
-    assert tidy["margin"] == {"t": 90 + 2 * 17, "b": dashboard.LEGEND_FOOT}
-    assert tidy["height"] == 400 + 2 * 17 + (dashboard.LEGEND_FOOT - 10)
+    assert tidy["margin"] == {"t": 90 + 2 * 17, "b": charts.LEGEND_FOOT}
+    assert tidy["height"] == 400 + 2 * 17 + (charts.LEGEND_FOOT - 10)
     assert layout["legend"]["y"] == -0.3 and layout["title"]["subtitle"]["text"] == long_words
     # A chart that wraps its own subtitle and keeps its legend clear is left as it is.
     done = {"title": {"subtitle": {"text": "a<br>b"}}, "legend": {"y": 1.02}, "height": 300,
             "margin": {"t": 80, "b": 40}}
-    assert dashboard.tidy_layout(done) == done
+    assert charts.tidy_layout(done) == done
 
 
 def test_figure_spec_is_plain_json_without_online_resources() -> None:
-    spec = dashboard.figure_spec(go.Figure(go.Bar(x=[1, 2], y=[3, 4])))
+    spec = charts.figure_spec(go.Figure(go.Bar(x=[1, 2], y=[3, 4])))
     assert set(spec) == {"data", "layout", "config"}
     assert json.loads(json.dumps(spec)) == spec
     assert spec["config"] == {"displaylogo": False}
@@ -354,35 +343,49 @@ def test_figure_spec_is_plain_json_without_online_resources() -> None:
 
 # --------------------------------------------------------------------------- the page's widgets
 
-WAIT = 60  # seconds: only a guard against a hang, never a measure of speed
-
-
-@pytest.fixture(autouse=True)
-def work_ahead(monkeypatch: pytest.MonkeyPatch) -> WorkAhead:
-    """The slider's positions, worked out ahead only when a test says so
-    (``work_through``): no background thread runs on from one test into the next,
-    solving plans or writing shared files while it looks."""
-    ahead = WorkAhead(dashboard._roadmap_and_charts, name="roadmaps-ahead", background=False)
-    monkeypatch.setattr(dashboard, "ROADMAPS_AHEAD", ahead)
-    return ahead
-
 
 @pytest.fixture
 def few_positions(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Only the budget slider's five positions nearest the current budget (of about
-    60): the same work ahead and sharing, a twelfth of the solving."""
-    every = dashboard.slider_budgets_usd
-    monkeypatch.setattr(dashboard, "slider_budgets_usd",
-                        lambda bounds, current_usd: every(bounds, current_usd)[:5])
+    """Only the grid's five budgets nearest the default (of about 60): the same grid
+    process, a twelfth of the solving."""
+    every = grid.grid_budgets_usd
+    monkeypatch.setattr(grid, "grid_budgets_usd", lambda default_usd: every(default_usd)[:5])
 
 
-def _page(data_root: Path, country: str = "KE", **kwargs) -> dashboard.CountryDashboard:
-    settings = dashboard.DashboardSettings(data_root, country, **kwargs)
-    return dashboard.CountryDashboard(settings)
+@pytest.fixture
+def plans(tmp_path: Path) -> PlanFolder:
+    """A server's plans folder, empty."""
+    folder = tmp_path / "plans"
+    folder.mkdir(mode=0o700)
+    return PlanFolder(folder)
+
+
+def _page(data_root: Path, country: str = "KE", plans: PlanFolder | None = None,
+          **kwargs) -> pages.CountryDashboard:
+    chosen = page_settings.DashboardSettings(data_root, country, **kwargs)
+    return pages.CountryDashboard(chosen, cache.PageCache(data_root, plans))
 
 
 def _chart_titles(charts) -> list[str]:
     return [c.figure["layout"]["title"]["text"] for c in charts if c.figure]
+
+
+def _solver_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From now on any roadmap solved in this process fails the test."""
+    monkeypatch.setattr(stages, "plan", lambda *args, **kwargs: pytest.fail("a plan was solved"))
+
+
+def _solves_counted(monkeypatch: pytest.MonkeyPatch) -> list[tuple[float, int]]:
+    """The (budget, horizon) of every roadmap solved from now on, in order."""
+    solved: list[tuple[float, int]] = []
+    solve = stages.plan
+    monkeypatch.setattr(stages, "plan", lambda inputs, budget, horizon: solved.append(
+        (budget, horizon)) or solve(inputs, budget, horizon))
+    return solved
+
+
+def _folder_state(plans: PlanFolder) -> dict[str, int]:
+    return {p.name: p.stat().st_mtime_ns for p in plans.folder.iterdir()}
 
 
 def test_the_page_opens_on_the_impact_tab_with_the_cards(data_root: Path) -> None:
@@ -397,7 +400,7 @@ def test_the_page_opens_on_the_impact_tab_with_the_cards(data_root: Path) -> Non
 
 def test_moving_the_budget_solves_the_roadmap_again(data_root: Path) -> None:
     page = _page(data_root)
-    page.tabs.selected_index = dashboard.ROADMAP_TAB
+    page.tabs.selected_index = pages.ROADMAP_TAB
     assert len(_chart_titles(page.roadmap_charts)) == 3
     before = page.roadmap.summary["budget_usd_per_year"]
     page.budget.value = 0.05  # USD 50,000 a year: too small for the catalogue
@@ -410,149 +413,172 @@ def test_moving_the_budget_solves_the_roadmap_again(data_root: Path) -> None:
     assert page.roadmap.horizon_years == 2
 
 
-def test_the_slider_positions_are_worked_out_ahead_of_the_minister(
-        data_root: Path, work_ahead: WorkAhead, few_positions: None) -> None:
-    page = _page(data_root)
-    bounds = dashboard.budget_slider_range(1.0e6)
-    keys = [(page.root, "KE", usd, 3) for usd in dashboard.slider_budgets_usd(bounds, 1.0e6)]
-    assert work_ahead.pending == len(keys)  # queued by the page, the shown one first
-    assert work_ahead.work_through() == len(keys)  # what the background thread does
-    misses = (dashboard.roadmap_for.cache_info().misses,
-              dashboard.roadmap_chart_json.cache_info().misses)
-    assert all(dashboard.roadmap_for(*key) is not None for key in keys)
-    assert all(dashboard.roadmap_chart_json(*key, index) is not None
-               for key in keys for index in range(dashboard.ROADMAP_CHARTS))
-    assert (dashboard.roadmap_for.cache_info().misses,
-            dashboard.roadmap_chart_json.cache_info().misses) == misses  # all were ready
-    page.tabs.selected_index = dashboard.ROADMAP_TAB
-    assert (page.root, "KE", 1_100_000.0, 3) in keys
-    page.budget.value = 1.1  # a position worked out ahead: the very same plan and charts
-    assert page.roadmap is dashboard.roadmap_for(page.root, "KE", 1_100_000.0, 3)
-    gantt = json.loads(dashboard.roadmap_chart_json(page.root, "KE", 1_100_000.0, 3, 0))
-    assert page.roadmap_charts[0].figure == gantt
-    assert "USD 1.1 million a year" in json.dumps(gantt["layout"]["title"])
+def test_the_grid_process_writes_every_position_default_budget_first(
+        data_root: Path, plans: PlanFolder, monkeypatch: pytest.MonkeyPatch) -> None:
+    order: list[tuple[str, float, int]] = []
+    write = grid.work_out_position
+    monkeypatch.setattr(grid, "work_out_position", lambda folder, shown, budget, horizon: order.append(
+        (shown.code, budget, horizon)) or write(folder, shown, budget, horizon))
+    lines: list[str] = []
+    grids = grid.work_out_grid(data_root, plans, lines.append)
+    budgets = slider.grid_budgets_usd(1.0e6)
+    assert budgets[0] == 1.0e6 and len(budgets) == len(set(budgets)) > 50
+    # Every country's default first (JM's profile is broken: it has no grid), then each
+    # country's other positions, nearest the default budget first.
+    assert order[:2] == [("GB", 1.0e6, 3), ("KE", 1.0e6, 3)]
+    assert order[2:] == [("GB", b, 3) for b in budgets[1:]] + [("KE", b, 3) for b in budgets[1:]]
+    assert [(g.view.code, g.written, g.stopped) for g in grids] == [
+        ("GB", len(budgets), None), ("KE", len(budgets), None)]
+    assert [line.split(" in ")[0] for line in lines] == [
+        f"slider grid: {code}: {len(budgets)} of {len(budgets)} positions" for code in ("GB", "KE")]
+    for shown in (g.view for g in grids):
+        for budget in budgets:
+            position = Position(shown.code, shown.inputs_id, budget, 3)
+            assert plans.holds(position)
+            assert all(plans.read_chart(position, index) for index in range(charts.ROADMAP_CHARTS))
+    files = sorted(p.name for p in plans.folder.iterdir())
+    assert len(files) == 2 * len(budgets) * (1 + charts.ROADMAP_CHARTS)  # nothing half-written
+    assert not any(name.startswith(".") for name in files)
+    # The grid's plan is the one workbench.stages works out.
+    ke = grids[1].view
+    position = Position("KE", ke.inputs_id, budgets[-1], 3)
+    expected = _expected_blocks(data_root / "KE", budgets[-1], 3)["business_case"]
+    assert plans.read_plan(position).summary == expected
 
 
-def test_a_move_never_waits_for_the_position_being_worked_out_ahead(
+def test_the_page_reads_a_grid_position_without_solving(
+        data_root: Path, plans: PlanFolder, monkeypatch: pytest.MonkeyPatch,
+        few_positions: None) -> None:
+    grid.work_out_grid(data_root, plans)
+    written = _folder_state(plans)
+    budgets = grid.grid_budgets_usd(1.0e6)
+    _solver_fails(monkeypatch)
+    page = _page(data_root, plans=plans)
+    page.tabs.selected_index = pages.ROADMAP_TAB
+    assert page.problem.value == "" and page.roadmap.summary["budget_usd_per_year"] == 1.0e6
+    page.budget.value = budgets[-1] / 1e6  # another position of the grid
+    assert page.problem.value == ""
+    assert page.roadmap.summary["budget_usd_per_year"] == budgets[-1]
+    position = Position("KE", page.view.inputs_id, budgets[-1], 3)
+    assert [c.figure for c in page.roadmap_charts] == [
+        json.loads(plans.read_chart(position, index)) for index in range(charts.ROADMAP_CHARTS)]
+    assert (page.cache.plans_read, page.cache.plans_solved) == (2, 0)
+    assert _folder_state(plans) == written  # a page only reads the grid
+
+
+def test_a_position_off_the_grid_is_solved_in_the_page_and_kept(
+        data_root: Path, plans: PlanFolder, monkeypatch: pytest.MonkeyPatch,
+        few_positions: None) -> None:
+    grid.work_out_grid(data_root, plans)
+    written = _folder_state(plans)
+    expected = _expected_blocks(data_root / "KE", 1.0e6, 5)["business_case"]
+    solved = _solves_counted(monkeypatch)
+    page = _page(data_root, plans=plans)
+    page.tabs.selected_index = pages.ROADMAP_TAB
+    page.horizon_control.value = 5  # the grid holds the default horizon only
+    assert page.roadmap.horizon_years == 5 and solved == [(1.0e6, 5)]
+    assert page.roadmap.summary == expected
+    assert len(_chart_titles(page.roadmap_charts)) == charts.ROADMAP_CHARTS
+    page.budget.value = 2.5  # off the grid's five budgets too
+    assert solved == [(1.0e6, 5), (2_500_000.0, 5)]
+    page.budget.value = 1.0
+    page.horizon_control.value = 3  # back on the grid: read
+    page.horizon_control.value = 5  # back to a position the page solved: kept
+    assert solved == [(1.0e6, 5), (2_500_000.0, 5)]
+    assert page.problem.value == "" and page.roadmap.horizon_years == 5
+    assert _folder_state(plans) == written  # solved plans stay in the page
+
+
+def test_without_a_server_every_position_is_solved_in_the_page(
         data_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """On a busy machine the background thread may take minutes over a position: a
-    minister moving the slider there gets it worked out at once instead."""
-    page = _page(data_root)
-    key = (page.root, "KE", 2_000_000.0, 3)
-    started, release = threading.Event(), threading.Event()
-
-    def held_on_key(position: dashboard.RoadmapKey) -> bool:
-        if position == key:
-            started.set()
-            assert release.wait(2 * WAIT)  # outlasts the guard below
-        return dashboard._roadmap_and_charts(position)
-
-    ahead = WorkAhead(held_on_key, name="roadmaps-ahead")  # a real background thread
-    monkeypatch.setattr(dashboard, "ROADMAPS_AHEAD", ahead)
-    ahead.plan([key])
-    try:
-        assert started.wait(WAIT)
-        moving = threading.Thread(target=lambda: setattr(page.budget, "value", 2.0))
-        moving.start()
-        moving.join(WAIT)  # a guard only: the move never waits for the held position
-        assert not moving.is_alive(), "the move waited for the background thread"
-        assert page.problem.value == ""
-        assert page.roadmap.summary["budget_usd_per_year"] == 2_000_000.0
-    finally:
-        ahead.cancel()  # the positions the move queued: not needed here
-        release.set()
-    assert ahead.wait_until_idle(WAIT)
+    monkeypatch.delenv("WORKBENCH_DASHBOARD_PLANS", raising=False)
+    assert cache.PageCache.of_server(data_root).plans is None
+    solved = _solves_counted(monkeypatch)
+    page = pages.CountryDashboard(page_settings.DashboardSettings(data_root, "KE"))
+    assert page.cache.plans is None and solved == [(1.0e6, 3)]
+    page.budget.value = 2.0
+    assert solved == [(1.0e6, 3), (2_000_000.0, 3)] and page.cache.plans_read == 0
 
 
-def test_a_preheated_kernel_warms_up_at_its_own_priority(
-        data_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A visitor who takes a preheated kernel before its warm-up is done waits for the
-    warm-up: it must not run in a thread left to starve at the lowest priority."""
-    ran: list[tuple[int, int]] = []
-    monkeypatch.setenv("VOILA_PREHEAT", "True")
-    monkeypatch.setattr(dashboard, "_warm_up", lambda country, root: ran.append(
-        (threading.get_ident(), os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))))
-    dashboard.warm_up("KE", str(data_root))
-    assert ran == [(threading.get_ident(),
-                    os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))]
-
-
-def _forget_everything() -> None:
-    """As a new kernel: nothing worked out in this process any more."""
-    for cached in (dashboard.country_view, dashboard.roadmap_for, dashboard.roadmap_chart_json):
-        cached.cache_clear()
-
-
-def test_kernels_of_one_server_share_the_plans_they_work_out(
-        data_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    store = tmp_path / "plans"
-    store.mkdir()
-    monkeypatch.setenv(plan_store.STORE_ENV, str(store))
-    solved = []
-    solve = business_case.plan_roadmap
-    monkeypatch.setattr(business_case, "plan_roadmap",
-                        lambda *args, **kwargs: solved.append(1) or solve(*args, **kwargs))
-    key = (str(data_root), "KE", 2_000_000.0, 3)
-    plan = dashboard.roadmap_for(*key)
-    charts = [dashboard.roadmap_chart_json(*key, index) for index in range(dashboard.ROADMAP_CHARTS)]
-    assert len(solved) == 1 and len(list(store.iterdir())) == 1 + dashboard.ROADMAP_CHARTS
-    _forget_everything()  # another kernel of the same server: reads, does not solve
-    shared = dashboard.roadmap_for(*key)
-    assert shared is not plan and shared.summary == plan.summary
-    assert shared.plan.equals(plan.plan)
-    assert [dashboard.roadmap_chart_json(*key, index)
-            for index in range(dashboard.ROADMAP_CHARTS)] == charts
-    assert len(solved) == 1
-    # The country's data change while the server runs: worked out afresh.
+def test_a_changed_input_file_leaves_the_grid_unread(
+        data_root: Path, plans: PlanFolder, monkeypatch: pytest.MonkeyPatch,
+        few_positions: None) -> None:
+    grid.work_out_grid(data_root, plans)
+    before = _page(data_root, plans=plans)
+    assert (before.cache.plans_read, before.cache.plans_solved) == (1, 0)
+    # The country's data change while the server runs: a new page solves afresh.
     assessment = data_root / "KE" / "capability_assessment.csv"
     assessment.write_text(assessment.read_text(encoding="utf-8").replace(
         "MOF,TEC-13,3", "MOF,TEC-13,1"), encoding="utf-8")
-    _forget_everything()
-    assert dashboard.roadmap_for(*key) is not None and len(solved) == 2
-    assert len(list(store.iterdir())) == 2 + dashboard.ROADMAP_CHARTS
-
-
-def test_every_countrys_slider_is_worked_out_once_for_the_whole_server(
-        data_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, few_positions: None) -> None:
-    store = tmp_path / "plans"
-    store.mkdir()
-    monkeypatch.setenv(plan_store.STORE_ENV, str(store))
-    root = str(data_root)
-    positions = dashboard.slider_budgets_usd(dashboard.budget_slider_range(1_000_000.0), 1_000_000.0)
-    # The preheated kernel queues its own country's positions, nearest the default first.
-    planned: list = []
-    monkeypatch.setattr(dashboard.ROADMAPS_AHEAD, "plan", planned.extend)
-    dashboard._warm_up("GB", root)
-    assert planned == [(root, "GB", usd, 3) for usd in positions]
-    # Beside the server, every country's (JM's profile is broken: none) but GB's default
-    # position, which the warm-up worked out; a second run, or another process, finds
-    # them all taken.
-    assert dashboard.fill_shared_plans(root) == 2 * len(positions) - 1
-    assert dashboard.fill_shared_plans(root) == 0
-    _forget_everything()  # a new page's kernel finds KE's positions ready
-    monkeypatch.setattr(business_case, "plan_roadmap", lambda *a, **k: pytest.fail("solved again"))
-    assert dashboard.roadmap_for(root, "KE", positions[-1], 3) is not None
-    assert json.loads(dashboard.roadmap_chart_json(root, "KE", positions[-1], 3, 0))["data"]
+    expected = _expected_blocks(data_root / "KE", 1.0e6, 3)["business_case"]
+    solved = _solves_counted(monkeypatch)
+    after = _page(data_root, plans=plans)
+    assert after.view.inputs_id != before.view.inputs_id
+    assert solved == [(1.0e6, 3)] and (after.cache.plans_read, after.cache.plans_solved) == (0, 1)
+    assert after.roadmap.summary == expected != before.roadmap.summary
 
 
 def test_a_country_that_cannot_be_planned_does_not_stop_the_others(
-        data_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, few_positions: None) -> None:
-    store = tmp_path / "plans"
-    store.mkdir()
-    monkeypatch.setenv(plan_store.STORE_ENV, str(store))
-    solve = business_case.plan_roadmap
+        data_root: Path, plans: PlanFolder, monkeypatch: pytest.MonkeyPatch,
+        few_positions: None) -> None:
+    solve = stages.plan
 
-    def fails_for_gb(*args, **kwargs):
-        if kwargs["annual_cost_usd"] is None:  # GB's: its survey is unusable
+    def fails_for_gb(inputs, budget, horizon):
+        if inputs.annual_cost_usd is None:  # GB's: its survey is unusable
             raise RuntimeError("no plan for GB")
-        return solve(*args, **kwargs)
+        return solve(inputs, budget, horizon)
 
-    monkeypatch.setattr(business_case, "plan_roadmap", fails_for_gb)
-    positions = len(dashboard.slider_budgets_usd(dashboard.budget_slider_range(1_000_000.0), 1_000_000.0))
-    # GB comes first and fails at once; KE's positions are all worked out after it.
-    assert dashboard.fill_shared_plans(str(data_root)) == positions
-    assert not any(name.startswith("GB-") and name.endswith("plan.pickle") for name in
-                   (path.name for path in store.iterdir()))
+    monkeypatch.setattr(stages, "plan", fails_for_gb)
+    lines: list[str] = []
+    grids = grid.work_out_grid(data_root, plans, lines.append)
+    assert [(g.view.code, g.written) for g in grids] == [("GB", 0), ("KE", 5)]
+    assert "stopped: RuntimeError: no plan for GB" in lines[0]
+    assert not any(p.name.startswith("GB-") for p in plans.folder.iterdir())
+
+
+def test_a_preheated_kernel_gets_its_head_start_from_the_grid_without_solving(
+        data_root: Path, plans: PlanFolder, monkeypatch: pytest.MonkeyPatch,
+        few_positions: None) -> None:
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    monkeypatch.setenv("WORKBENCH_DASHBOARD_PLANS", str(plans.folder))
+    solved = _solves_counted(monkeypatch)
+    # The grid is not worked out yet: the head start solves nothing.
+    empty = cache.prepare("KE", str(data_root))
+    assert empty.view("KE").usable and solved == []
+    grid.work_out_grid(data_root, plans)
+    _solver_fails(monkeypatch)
+    prepared = cache.prepare("KE", str(data_root))
+    assert prepared.plans_read == 1 and prepared.impact_specs.cache_info().currsize == 1
+    # The page uses what was prepared: its figures are not loaded again.
+    monkeypatch.setattr(cache, "load_view", lambda *args: pytest.fail("loaded again"))
+    page = pages.CountryDashboard(page_settings.DashboardSettings(data_root, "KE"), prepared)
+    assert page.cache is prepared and page.problem.value == ""
+    assert (prepared.plans_read, prepared.plans_solved) == (1, 0)
+
+
+def test_a_preheated_kernel_prepares_at_its_own_priority(
+        data_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A visitor who takes a preheated kernel before its head start is done waits for
+    it: it must not run in a thread left to starve at the lowest priority."""
+    ran: list[tuple[int, int]] = []
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    monkeypatch.setattr(cache, "head_start", lambda prepared, country: ran.append(
+        (threading.get_ident(), os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))))
+    cache.prepare("KE", str(data_root))
+    assert ran == [(threading.get_ident(),
+                    os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))]
+    monkeypatch.setenv("VOILA_PREHEAT", "False")  # a kernel started for its visitor
+    cache.prepare("KE", str(data_root))
+    assert len(ran) == 1
+
+
+def test_pages_keep_their_own_plans(data_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing is kept module-wide: a second page (another visitor's kernel) works its
+    plans out for itself, and the first page's stay with it."""
+    solved = _solves_counted(monkeypatch)
+    first, second = _page(data_root), _page(data_root)
+    assert solved == [(1.0e6, 3), (1.0e6, 3)] and first.cache is not second.cache
+    assert first.roadmap is not second.roadmap
 
 
 def test_switching_to_a_broken_country_shows_a_message_and_back_again(data_root: Path) -> None:
@@ -565,7 +591,7 @@ def test_switching_to_a_broken_country_shows_a_message_and_back_again(data_root:
     page.country.value = "GB"
     assert page.problem.value == "" and page.body.layout.display is None
     assert "not available for this country" in page.impact_note.value
-    page.tabs.selected_index = dashboard.GAPS_TAB
+    page.tabs.selected_index = pages.GAPS_TAB
     page.pillar.value = "technical"
     heatmap = page.gaps_filtered.figure
     assert {x[:4] for x in heatmap["data"][0]["x"]} == {"TEC-"}
@@ -573,7 +599,7 @@ def test_switching_to_a_broken_country_shows_a_message_and_back_again(data_root:
 
 def test_evidence_reaches_the_gap_table_escaped(data_root: Path) -> None:
     page = _page(data_root)
-    page.tabs.selected_index = dashboard.GAPS_TAB
+    page.tabs.selected_index = pages.GAPS_TAB
     assert "<script>alert(1)</script>" not in page.gaps_top.value
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.gaps_top.value
 
@@ -594,6 +620,75 @@ def test_the_dashboard_notebook_is_thin_and_carries_the_shared_parameters_cell()
     assert all(not c.outputs and c.execution_count is None for c in code)
     assert all("dashboard." in c.source or "import" in c.source for c in code[1:])
     assert notebook.metadata["kernelspec"]["name"] == "python3"
+
+
+# --------------------------------------------------------------------------- imports
+
+
+def _workbench_imports() -> dict[str, set[str]]:
+    """Every module of the workbench and the workbench modules it imports anywhere in
+    its code (imports inside functions included)."""
+    source = paths.PACKAGE_DIR
+    modules = {}
+    for file in source.rglob("*.py"):
+        parts = ("workbench", *file.relative_to(source).with_suffix("").parts)
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = file
+    graph: dict[str, set[str]] = {}
+    for name, file in modules.items():
+        package = name if file.name == "__init__.py" else name.rpartition(".")[0]
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found |= {alias.name for alias in node.names if alias.name in modules}
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    above = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join([*above, base] if base else above)
+                for alias in node.names:
+                    full = f"{base}.{alias.name}"
+                    found.add(full if full in modules else base)
+        graph[name] = {m for m in found if m in modules and m != name}
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    found, state, path = [], {}, []
+
+    def visit(name: str) -> None:
+        state[name] = "open"
+        path.append(name)
+        for other in sorted(graph[name]):
+            if state.get(other) == "open":
+                found.append(path[path.index(other):] + [other])
+            elif other not in state:
+                visit(other)
+        path.pop()
+        state[name] = "done"
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name)
+    return found
+
+
+def test_no_workbench_module_is_imported_back_by_what_it_imports() -> None:
+    graph = _workbench_imports()
+    assert "workbench.dashboard.page" in graph["workbench.dashboard"]  # the graph is read
+    assert _cycles(graph) == []
+    assert _cycles({"a": {"b"}, "b": {"a"}}) == [["a", "b", "a"]]
+
+
+def test_the_dashboard_keeps_no_state_at_module_level() -> None:
+    """Caches and worker threads live in the page's objects, never in a module that
+    tests (or a second page in the same kernel) would share."""
+    for file in (paths.PACKAGE_DIR / "dashboard").glob("*.py"):
+        text = file.read_text(encoding="utf-8")
+        tree = ast.parse(text)
+        for node in tree.body:
+            decorators = getattr(node, "decorator_list", [])
+            assert not any("cache" in ast.unparse(d) for d in decorators), file.name
+        assert "threading.Thread(" not in text or file.name == "server.py", file.name
 
 
 # --------------------------------------------------------------------------- serving
@@ -645,7 +740,7 @@ def test_the_shipped_template_drops_the_cdn_fonts() -> None:
 
 def test_kernel_environment_names_the_data_folder(tmp_path: Path) -> None:
     env = dashboard_server.kernel_environment(dashboard_server.ServeOptions(tmp_path))
-    assert env[dashboard.DATA_ROOT_ENV] == str(tmp_path.resolve())
+    assert env[page_settings.DATA_ROOT_ENV] == str(tmp_path.resolve())
     assert env["JUPYTER_PATH"].split(":")[0] == str(dashboard_server.TEMPLATE_ROOT)
     assert "VOILA_APP_IP" not in env
     lan = dashboard_server.ServeOptions(tmp_path, ip="10.0.0.2", token="t" * 16)

@@ -14,7 +14,7 @@ import pytest
 from conftest import dashboard_process
 from plotly.offline import get_plotlyjs_version
 
-from workbench import business_case, gaps, impact, paths
+from workbench import paths, stages
 from workbench.loading import load_country
 
 pytestmark = pytest.mark.browser
@@ -27,6 +27,7 @@ SAMPLE_CODES = ("KE", "GB")
 BROKEN = "JM"
 # What must never reach a visitor's page: the notebook's code or a Python traceback.
 LEAKS = ("from workbench import", "dashboard.request_settings", "CountryDashboard(",
+         "dashboard.prepare(",
          "Traceback (most recent call last)", 'File "/', "Error:", "<module>")
 CHART = ".js-plotly-plot .main-svg"
 TIMEOUT_MS = 120_000
@@ -114,21 +115,12 @@ def _show(page, server: str, code: str, label: str) -> None:
 
 
 def _expected(data_root: Path, code: str, budget: float | None = None) -> dict:
-    """The summary.json figures, computed with the calls of notebooks 02-04."""
+    """The summary.json figures, as workbench.stages (which the notebooks call) works
+    them out."""
     data = load_country(data_root / code)
-    survey, frame = data.table("survey_responses"), data.table("business_population")
-    summary = impact.assess_impact(survey, frame, data.profile,
-                                   incidents=data.table("incidents")).summary
-    overall = gaps.analyse_gaps(data.framework, data.table("entities"),
-                                data.table("capability_assessment"),
-                                targets=gaps.targets_or_none(data), country=code).summary
-    pairs = gaps.assessment_pairs(data.framework, data.table("entities"),
-                                  data.table("capability_assessment"), gaps.targets_or_none(data))
-    plan = business_case.plan_roadmap(
-        pairs, data.table("interventions"),
-        budget_usd_per_year=budget or data.profile.budget_usd_per_year,
-        horizon_years=data.profile.horizon_years,
-        annual_cost_usd=impact.annual_cost_estimate_usd(survey, frame, data.profile)).summary
+    every = stages.every_stage(data)
+    summary, overall = every.impact.summary, every.gaps.summary
+    plan = stages.plan(every.roadmap_inputs, budget).summary
     return {
         "prevalence": summary["prevalence"]["estimate"],
         "prevalence_low": summary["prevalence"]["ci_low"],

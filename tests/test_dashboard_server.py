@@ -27,10 +27,15 @@ import websocket
 from conftest import dashboard_process, wait_until, write_country
 from typer.testing import CliRunner
 
-from workbench import dashboard_server, page_kernel, paths
+from workbench import paths
 from workbench.cli import app
-from workbench.dashboard_voila import CappedKernelManager, KernelCapReached
+from workbench.dashboard import grid
+from workbench.dashboard import kernel as page_kernel
+from workbench.dashboard import server as dashboard_server
+from workbench.dashboard.slider import grid_budgets_usd
+from workbench.dashboard.voila import CappedKernelManager, KernelCapReached
 from workbench.errors import WorkbenchError
+from workbench.profile import load_profile
 
 PUBLIC_HOST = "dashboard.gov.example"
 MAX_KERNELS = 3
@@ -60,7 +65,7 @@ def test_voila_runs_the_capped_kernel_manager_with_the_host_check(tmp_path: Path
     config = dashboard_server.voila_config(dashboard_server.ServeOptions(
         tmp_path, max_kernels=5, abandoned_timeout_seconds=45, public_hosts=(PUBLIC_HOST,)))
     assert config.VoilaConfiguration.multi_kernel_manager_class == (
-        "workbench.dashboard_voila.CappedKernelManager")
+        "workbench.dashboard.voila.CappedKernelManager")
     assert config.CappedKernelManager.max_kernels == 5
     assert config.CappedKernelManager.abandoned_timeout == 45
     assert config.Voila.tornado_settings["local_hostnames"] == ["localhost", PUBLIC_HOST]
@@ -381,3 +386,14 @@ def test_quick_loads_stay_within_the_cap_and_their_kernels_are_reclaimed(server:
     assert "no page connected to it" in server.log.read_text()[log_before:]
     server.channels(server.open_page()).close()
     assert server.most_kernels_seen <= MAX_KERNELS
+
+
+@pytest.mark.server
+def test_the_slider_grid_is_worked_out_once_beside_the_server(server: Server) -> None:
+    """Every budget of the served country's grid, the default first, by the server's own
+    process, which says how long it took and exits."""
+    wait_until(lambda: grid.DONE in server.log.read_text(), "the slider grid worked out")
+    budgets = grid_budgets_usd(load_profile(paths.SAMPLES_DIR / "KE" / "profile.yaml").budget_usd_per_year)
+    log = server.log.read_text()
+    assert f"slider grid: KE: {len(budgets)} of {len(budgets)} positions in " in log
+    assert f"{grid.DONE}: {len(budgets)} positions (KE) in " in log

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # pip extras that conda-forge ships as separate packages.
 CONDA_SPLITS = {"dask[distributed]": ["dask", "distributed"]}
 # Tools conda installs beside Python that pip cannot: Node.js builds the dashboard's
-# own plotly.js (workbench.plotly_bundle); a pip install uses the machine's.
+# own plotly.js (workbench.dashboard.bundle); a pip install uses the machine's.
 CONDA_ONLY = {"nodejs": ">=20"}
 
 

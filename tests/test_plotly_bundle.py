@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from plotly.offline import get_plotlyjs_version
 
-from workbench import chart_style, plotly_bundle
+from workbench import chart_style
+from workbench.dashboard import bundle as plotly_bundle
+from workbench.dashboard import live_chart
 from workbench.errors import WorkbenchError
 
 
@@ -55,7 +57,7 @@ def test_building_without_npm_is_a_clear_error(tmp_path: Path, monkeypatch: pyte
 
 def test_the_built_bundle_is_for_this_plotly() -> None:
     # `make test` builds it first; the dashboard's browser tests draw with it.
-    assert plotly_bundle.problem() is None, "run `python -m workbench.plotly_bundle`"
+    assert plotly_bundle.problem() is None, "run `python -m workbench.dashboard.bundle`"
     text = plotly_bundle.BUNDLE.read_text(encoding="utf-8")
     assert f"var {plotly_bundle.GLOBAL_NAME}=" in text
     assert plotly_bundle.BUNDLE.stat().st_size < 2_000_000  # the full plotly.js is 4.8 MB
@@ -68,14 +70,14 @@ def test_the_page_template_loads_the_bundle_from_its_static_folder() -> None:
     assert f"include_url('static/{plotly_bundle.BUNDLE.name}')" in page
     assert 'id="workbench-plotly"' in page and "async" in page
     # live_chart.js looks for that script and the global it defines.
-    front_end = (plotly_bundle.paths.PACKAGE_DIR / "live_chart.js").read_text(encoding="utf-8")
+    front_end = live_chart.FRONT_END.read_text(encoding="utf-8")
     assert 'getElementById("workbench-plotly")' in front_end
     assert f"globalThis.{plotly_bundle.GLOBAL_NAME}" in front_end
 
 
 def test_the_server_says_when_the_page_must_use_the_extensions_plotly_js(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from workbench import dashboard_server
+    from workbench.dashboard import server as dashboard_server
 
     assert dashboard_server.plotly_bundle_note() is None  # built by `make test`
     monkeypatch.setattr(plotly_bundle, "BUNDLE", tmp_path / "absent.js")

@@ -435,7 +435,7 @@ def dashboard(
     Code and tracebacks never reach the page; it listens on 127.0.0.1 unless told
     otherwise and refuses any other address without a token or password.
     """
-    from workbench import dashboard_server
+    from workbench.dashboard import server as dashboard_server
 
     options = dashboard_server.ServeOptions(
         data_root=data, port=port, ip=ip, token=token or None,

@@ -13,7 +13,7 @@ few dozen kernels of 300-370 MB each. Here:
 * ``WorkbenchVoila`` serves the page with ``CappedVoilaHandler`` and subjects Voilà's
   few plain tornado handlers (static files, the preheated kernels' request channel) to
   the host check jupyter_server applies to its own handlers (``allow_remote_access``
-  off, ``local_hostnames``; configured in ``dashboard_server.voila_config``), so a page
+  off, ``local_hostnames``; configured in ``server.voila_config``), so a page
   under another host name (DNS rebinding) gets nothing.
 
 The slot accounting reads the preheated pool of Voilà's ``VoilaKernelManager``
@@ -52,8 +52,8 @@ BUSY_PAGE = """<!DOCTYPE html>
 </html>
 """
 # Extra arguments for every kernel the dashboard starts: an IPython extension that keeps
-# logs, warnings and tracebacks off the page (workbench.page_kernel).
-KERNEL_ARGUMENTS = ["--IPKernelApp.extensions=workbench.page_kernel"]
+# logs, warnings and tracebacks off the page (workbench.dashboard.kernel).
+KERNEL_ARGUMENTS = ["--IPKernelApp.extensions=workbench.dashboard.kernel"]
 # Voilà marks the kernels it starts for its preheated pool with this environment variable.
 PREHEAT_ENV = "VOILA_PREHEAT"
 

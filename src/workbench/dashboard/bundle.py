@@ -11,7 +11,7 @@ It is built from the npm registry with the machine's Node.js and npm, for the ve
 plotly.js version the installed plotly for Python draws with, so that the dashboard
 and the reports draw every figure alike:
 
-    python -m workbench.plotly_bundle        (``make setup`` and ``make test`` run it)
+    python -m workbench.dashboard.bundle       (``make setup`` and ``make test`` run it)
 
 Nothing built is committed: the file is listed in .gitignore.
 """

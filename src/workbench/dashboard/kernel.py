@@ -9,7 +9,7 @@ logging, which falls back to stderr) sent the page a traceback naming the server
 install paths.
 
 ``workbench dashboard`` loads this module as an IPython extension into every kernel
-it starts (``dashboard_voila.KERNEL_ARGUMENTS``). It sends Python's logging and
+it starts (``voila.KERNEL_ARGUMENTS``). It sends Python's logging and
 warnings to the kernel process's own stderr, which is the server's log, and answers
 an error in a widget's callback with its exception name only, the traceback going to
 the server's log. Kernels started elsewhere (JupyterLab, papermill) are not touched.
@@ -24,7 +24,7 @@ import sys
 from typing import Any
 
 LOG_FORMAT = "[dashboard kernel %(process)d] %(levelname)s %(name)s: %(message)s"
-log = logging.getLogger("workbench.page_kernel")
+log = logging.getLogger("workbench.dashboard.kernel")
 
 
 def server_log_stream() -> io.TextIOBase:
@@ -63,6 +63,6 @@ def keep_tracebacks_off_the_page(shell: Any) -> None:
 
 
 def load_ipython_extension(shell: Any) -> None:
-    """IPython's entry point: ``--IPKernelApp.extensions=workbench.page_kernel``."""
+    """IPython's entry point: ``--IPKernelApp.extensions=workbench.dashboard.kernel``."""
     keep_logs_off_the_page(server_log_stream())
     keep_tracebacks_off_the_page(shell)

@@ -11,19 +11,19 @@
   beyond that gets a plain "busy, try again in a minute" page (HTTP 503) and starts
   no kernel; a kernel whose page never connected or went away is shut down after
   ``abandoned_timeout_seconds``, one left idle after ``idle_timeout_seconds``
-  (dashboard_voila);
+  (``voila``);
 * only requests for this machine's host names (or a configured public name behind a
   proxy) are served, so a page under another name (DNS rebinding) gets nothing;
-* a kernel sends its page no log, warning or traceback (page_kernel);
+* a kernel sends its page no log, warning or traceback (``kernel``);
 * a small pool of preheated kernels, which have already imported the workbench and
-  worked out the default country, makes the first page appear fast;
+  worked out the default country's figures, makes the first page appear fast;
 * the page is the workbench's own Voilà template: Voilà's "lab" page without the
   fonts it would fetch from a public CDN, so it draws on a network with no internet,
-  and with the dashboard's own small plotly.js (plotly_bundle), served locally;
-* the kernels share the roadmaps they work out through a private folder made for the
-  server's run (plan_store), and a low-priority process of the server's own works
-  every country's budget-slider positions out into it once, so moving the slider
-  seldom waits for the solver.
+  and with the dashboard's own small plotly.js (``bundle``), served locally;
+* once per start, a low-priority process of the server's own (``grid``) works every
+  country's budget-slider positions out into a private folder made for the server's
+  run (``plans``); the pages read them there, so moving the slider seldom waits for
+  the solver.
 
 The data folder reaches the page's kernel through an environment variable, never
 through the page address.
@@ -44,9 +44,11 @@ from pathlib import Path
 
 from traitlets.config import Config
 
-from workbench import paths, plan_store, plotly_bundle
-from workbench.dashboard import DATA_ROOT_ENV, list_countries
-from workbench.dashboard_voila import DEFAULT_ABANDONED_SECONDS, DEFAULT_MAX_KERNELS
+from workbench import paths
+from workbench.dashboard import bundle
+from workbench.dashboard.plans import STORE_ENV
+from workbench.dashboard.settings import DATA_ROOT_ENV, list_countries
+from workbench.dashboard.voila import DEFAULT_ABANDONED_SECONDS, DEFAULT_MAX_KERNELS
 from workbench.errors import WorkbenchError
 
 DASHBOARD_NOTEBOOK = "country_dashboard.ipynb"
@@ -190,7 +192,7 @@ def voila_config(options: ServeOptions) -> Config:
     vc.preheat_kernel = options.preheat and options.pool_size > 0
     vc.default_pool_size = options.pool_size if options.preheat else 0
     config.Voila.tornado_settings = host_check_settings(options)
-    vc.multi_kernel_manager_class = "workbench.dashboard_voila.CappedKernelManager"
+    vc.multi_kernel_manager_class = "workbench.dashboard.voila.CappedKernelManager"
     config.CappedKernelManager.max_kernels = options.max_kernels
     config.CappedKernelManager.abandoned_timeout = options.abandoned_timeout_seconds
     kernels = config.MappingKernelManager
@@ -230,12 +232,12 @@ def dashboard_notebook() -> Path:
 def plotly_bundle_note() -> str | None:
     """The line the server prints when the dashboard's own plotly.js cannot be used
     (the page still works, only its first load is slower); None when it can."""
-    problem = plotly_bundle.problem()
+    problem = bundle.problem()
     if problem is None:
         return None
     return (f"note: {problem}; the charts use the plotly extension's full plotly.js, so the "
             "first page takes longer. Build it with `make setup` (or `python -m "
-            "workbench.plotly_bundle`; needs Node.js and npm).")
+            "workbench.dashboard.bundle`; needs Node.js and npm).")
 
 
 def serve(options: ServeOptions) -> None:
@@ -258,19 +260,19 @@ def serve(options: ServeOptions) -> None:
     note = plotly_bundle_note()
     if note is not None:
         print(note, file=sys.stderr)
-    from workbench.dashboard_voila import WorkbenchVoila
+    from workbench.dashboard.voila import WorkbenchVoila
 
-    # Plans worked out by one page's kernel, read by the others (plan_store); private
-    # to this user (mkdtemp makes it 0700) and removed when the server stops. Every
-    # country's slider positions are worked out into it once, beside the server.
+    # Every country's slider grid, worked out once beside the server into a folder
+    # private to this user (mkdtemp makes it 0700), read by the pages and removed when
+    # the server stops (plans, grid).
     plans = tempfile.mkdtemp(prefix="workbench-dashboard-plans-")
-    os.environ[plan_store.STORE_ENV] = plans
-    filler = subprocess.Popen([sys.executable, "-m", "workbench.plan_store", os.environ[DATA_ROOT_ENV]],
-                              stdin=subprocess.DEVNULL)
-    threading.Thread(target=filler.wait, name="shared-plans", daemon=True).start()  # reaps it
+    os.environ[STORE_ENV] = plans
+    grid = subprocess.Popen([sys.executable, "-m", "workbench.dashboard.grid", os.environ[DATA_ROOT_ENV]],
+                            stdin=subprocess.DEVNULL)
+    threading.Thread(target=grid.wait, name="slider-grid", daemon=True).start()  # reaps it
     try:
         WorkbenchVoila.launch_instance(argv=[str(notebook)], config=voila_config(options))
     finally:
-        filler.terminate()
-        filler.wait()
+        grid.terminate()
+        grid.wait()
         shutil.rmtree(plans, ignore_errors=True)
