@@ -48,7 +48,7 @@ STAND_IN_CODE = {
         "if country == 'JM':\n"
         "    os.kill(os.getppid(), signal.SIGKILL)\n"
         "wb.publish(out_dir, 'impact', {'prevalence': {'estimate': 0.25, 'ci_low': 0.2, "
-        "'ci_high': 0.3}, 'annual_cost_usd': {'estimate': 2.0e6, 'p05': 1.5e6, 'p95': 3.0e6}})"
+        "'ci_high': 0.3}, 'annual_cost_usd': {'estimate': 2.0e6, 'ci_low': 1.5e6, 'ci_high': 3.0e6}})"
     ),
     "gaps": (
         "import os, time\n"
@@ -223,7 +223,7 @@ def _summary(code: str, name: str, prevalence: tuple, cost: tuple, score: float 
         "country": code, "name": name, "synthetic": True,
         "period": {"start": "2025-01-01", "end": "2025-12-31"},
         "impact": {"prevalence": dict(zip(("estimate", "ci_low", "ci_high"), prevalence)),
-                   "annual_cost_usd": dict(zip(("estimate", "p05", "p95"), cost))},
+                   "annual_cost_usd": dict(zip(("estimate", "ci_low", "ci_high"), cost))},
         "gaps": {"overall_score": score} if score is not None else {"skipped": "no assessment"},
         "business_case": ({"total_cost_usd": plan} if plan is not None
                           else {"skipped": "no assessment"}),

@@ -229,8 +229,8 @@ def test_headline_cards_carry_the_summary_json_numbers(data_root: Path) -> None:
                                           "low": imp["prevalence"]["ci_low"],
                                           "high": imp["prevalence"]["ci_high"]}
     cost = imp["annual_cost_usd"]
-    assert cards["annual_cost"].numbers == {"value": cost["estimate"], "low": cost["p05"],
-                                           "high": cost["p95"], "pct-gdp": imp["cost_pct_gdp"]}
+    assert cards["annual_cost"].numbers == {"value": cost["estimate"], "low": cost["ci_low"],
+                                           "high": cost["ci_high"], "pct-gdp": imp["cost_pct_gdp"]}
     assert cards["underreporting"].numbers["value"] == imp["underreporting_ratio"]
     assert cards["maturity"].numbers["value"] == gap["overall_score"]
     assert cards["roadmap_cost"].numbers["value"] == plan["total_cost_usd"]
@@ -243,7 +243,10 @@ def test_headline_cards_carry_the_summary_json_numbers(data_root: Path) -> None:
     assert cards["prevalence"].value_text == "66.7%"
     # Two incidents of businesses and public bodies were reported (I1, I2).
     assert cards["underreporting"].numbers["value"] == pytest.approx(imp["estimated_breaches"] / 2)
-    assert cards["maturity"].value_text == f"{gap['overall_score']:.1f} of 100"
+    # Two of the five pillars assessed: the coverage rule withholds the overall score,
+    # and the card says why instead of showing a figure.
+    assert gap["overall_score"] is None and "overall" in gap["withheld"]
+    assert "withheld: too little has been assessed" in cards["maturity"].context_text
 
 
 def test_cards_html_escapes_and_exposes_the_numbers() -> None:
@@ -270,7 +273,9 @@ def test_a_broken_stage_is_explained_and_the_others_still_show(data_root: Path) 
     cards = {c.key: c for c in page_cards.headline_cards(view, None)}
     assert cards["prevalence"].value_text == "not available"
     assert "survey_responses.csv" in cards["prevalence"].context_text
-    assert cards["maturity"].available
+    # The gaps still show: this fixture assesses two of the five pillars, too little for
+    # the overall score (the coverage rule), and the card says so.
+    assert "withheld: too little has been assessed" in cards["maturity"].context_text
 
 
 def test_a_broken_profile_makes_a_plain_message_not_a_traceback(data_root: Path) -> None:

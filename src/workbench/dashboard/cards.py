@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from workbench import disclosure
 from workbench.business_case import Roadmap
 from workbench.dashboard.view import NOT_AVAILABLE, CountryView
-from workbench.impact import format_usd
+from workbench.formatting import format_pct, format_usd
 from workbench.notebook import synthetic_banner_html
 
 DASHBOARD_CSS = """
@@ -65,7 +65,15 @@ class Card:
 
 
 def _pct(value: float | None) -> str:
-    return NOT_AVAILABLE if value is None else f"{100 * value:.1f}%"
+    return format_pct(value)
+
+
+CAUTION_WORDS = "imprecise: use with caution (too few respondents behind it for a firm figure)"
+
+
+def _caution(figure: Mapping[str, object]) -> str:
+    """The words a flagged figure carries beside its range (none when it is ok)."""
+    return f"; {CAUTION_WORDS}" if figure.get("reliability") == "caution" else ""
 
 
 def _unavailable(key: str, title: str, why: str, unit: str) -> Card:
@@ -97,7 +105,7 @@ def impact_cards(view: CountryView) -> list[Card]:
     else:
         cards.append(Card(
             "prevalence", title, _pct(prev["estimate"]),
-            f"95% interval {_pct(prev['ci_low'])} to {_pct(prev['ci_high'])}",
+            f"95% interval {_pct(prev['ci_low'])} to {_pct(prev['ci_high'])}{_caution(prev)}",
             f"of businesses and public bodies identified a breach or attack, {period}",
             unit, {"value": prev["estimate"], "low": prev["ci_low"], "high": prev["ci_high"]},
         ))
@@ -113,11 +121,11 @@ def impact_cards(view: CountryView) -> list[Card]:
         share_text = "" if share is None else f"{share:.3f}% of GDP; "
         cards.append(Card(
             "annual_cost", title, f"{format_usd(cost['estimate'])} a year",
-            f"likely range {format_usd(cost['p05'])} to {format_usd(cost['p95'])} "
-            "(5th to 95th percentile)",
+            f"95% interval {format_usd(cost['ci_low'])} to {format_usd(cost['ci_high'])}"
+            f"{_caution(cost)}",
             f"{share_text}a floor: only each organisation's most disruptive breach is costed; "
             f"{period}",
-            unit, {"value": cost["estimate"], "low": cost["p05"], "high": cost["p95"],
+            unit, {"value": cost["estimate"], "low": cost["ci_low"], "high": cost["ci_high"],
                    "pct-gdp": share},
         ))
 
@@ -147,13 +155,17 @@ def gaps_card(view: CountryView) -> Card:
     s = view.gaps.summary
     score = s["overall_score"]
     if score is None:
-        return _unavailable("maturity", title, "no indicator has been assessed yet", unit)
+        why = ("withheld: too little has been assessed to publish it"
+               if "overall" in s.get("withheld", {}) else "no indicator has been assessed yet")
+        return _unavailable("maturity", title, why, unit)
     target = s["target_overall_score"]
     target_text = "" if target is None else f"; the targets would give {target:.1f} of 100"
+    levels = view.gaps.levels
+    top = f"{levels.max} {levels.names[levels.max]}" if levels.max in levels.names else str(levels.max)
     return Card(
         "maturity", title, f"{score:.1f} of 100",
-        f"100 = every assessed indicator at the top level (5){target_text}",
-        f"framework: {view.gaps.framework_title} ({len(view.gaps.pillar_scores)}); "
+        f"100 = every assessed indicator at the top level ({top}){target_text}",
+        f"framework: {view.gaps.framework_title} ({len(view.gaps.pillar_scores)} pillars); "
         f"{view.gaps.assessed_period}",
         unit, {"value": score, "target": target},
     )

@@ -128,12 +128,13 @@ def roadmap_chart_builders(view: CountryView, roadmap: Roadmap | None) -> list[C
     interval = None
     if view.impact is not None:
         cost = view.impact.summary["annual_cost_usd"]
-        if cost["p05"] is not None and cost["p95"] is not None:
-            interval = (cost["p05"], cost["p95"])
+        if cost["ci_low"] is not None and cost["ci_high"] is not None:
+            interval = (cost["ci_low"], cost["ci_high"])
     period = view.period_label
+    titles = view.pillar_titles
     return [
-        lambda: roadmap_charts.roadmap_gantt(roadmap, period_label=period),
-        lambda: roadmap_charts.spend_chart(roadmap, period_label=period),
+        lambda: roadmap_charts.roadmap_gantt(roadmap, period_label=period, pillar_titles=titles),
+        lambda: roadmap_charts.spend_chart(roadmap, period_label=period, pillar_titles=titles),
         lambda: roadmap_charts.avoided_loss_chart(roadmap, period_label=period,
                                                   annual_cost_interval_usd=interval),
     ]

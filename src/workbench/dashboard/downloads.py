@@ -92,13 +92,13 @@ def published_tables(view: CountryView, roadmap: Roadmap | None) -> dict[str, pd
         tables["Share breached by group"] = _group_table(view.impact)
     if view.gaps is not None:
         tables["Capability by pillar"] = _pillar_table(view.gaps)
-        tables["Largest gaps"] = gaps.evidence_view(view.gaps.top_gaps)
+        tables["Largest gaps"] = gaps.evidence_view(view.gaps.top_gaps, levels=view.gaps.levels)
     if roadmap is not None:
         tables["Roadmap in brief"] = business_case.headline_figures(
             roadmap, catalogue_source=view.catalogue_source)
-        tables["Roadmap"] = business_case.plan_table(roadmap)
+        tables["Roadmap"] = business_case.plan_table(roadmap, view.pillar_titles)
         tables["Spending by year"] = _spending_table(roadmap)
-        tables["Not in the plan"] = business_case.not_chosen_table(roadmap)
+        tables["Not in the plan"] = business_case.not_chosen_table(roadmap, view.pillar_titles)
     return tables
 
 

@@ -311,10 +311,11 @@ class CountryDashboard:
             self.pillar.layout.display = "none"
             return
         self.pillar.layout.display = None
+        notes = [gaps.framework_description(view.gaps), *gaps.withheld_notes(view.gaps)]
         self.gaps_note.value = (
             '<div class="wb-dash"><p>How ready the country, its government bodies and its '
-            "critical-infrastructure operators are, on levels from 0 (absent) to 5 (dynamic). "
-            "A gap is how many levels an organisation is below its target.</p></div>")
+            "critical-infrastructure operators are.</p>"
+            + "".join(f"<p>{html.escape(note)}</p>" for note in notes) + "</div>")
         self.gaps_table.value = '<div class="wb-dash">' + table_html(
             gaps.headline_table(view.gaps), caption="Capability gaps at a glance").markup + "</div>"
         self.gaps_overview[0].show(figure_spec(gaps_charts.pillar_radar(view.gaps)))
@@ -327,7 +328,7 @@ class CountryDashboard:
         self.gaps_filtered.show(figure_spec(gaps_charts.gap_heatmap(chosen)))
         label = dict((v, k) for k, v in pillar_options(view.gaps)).get(self.pillar.value or ALL_PILLARS)
         self.gaps_top.value = '<div class="wb-dash">' + table_html(
-            gaps.evidence_view(chosen.top_gaps),
+            gaps.evidence_view(chosen.top_gaps, levels=view.gaps.levels),
             caption=f"Largest gaps by priority ({label.lower() if label == 'All pillars' else label})",
         ).markup + "</div>"
 
@@ -354,4 +355,5 @@ class CountryDashboard:
                 business_case.headline_figures(roadmap, catalogue_source=view.catalogue_source),
                 caption="The plan in brief").markup + "</div>"
             self.plan_table.value = '<div class="wb-dash">' + table_html(
-                business_case.plan_table(roadmap), caption="Interventions in the plan").markup + "</div>"
+                business_case.plan_table(roadmap, view.pillar_titles),
+                caption="Interventions in the plan").markup + "</div>"

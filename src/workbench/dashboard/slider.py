@@ -10,16 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-
-def nice_step(raw: float) -> float:
-    """The smallest of 1, 2, 2.5, 5 x 10^k that is at least ``raw`` (> 0)."""
-    if not raw > 0 or not math.isfinite(raw):
-        raise ValueError("the step must be a positive number")
-    magnitude = 10.0 ** math.floor(math.log10(raw))
-    for factor in (1.0, 2.0, 2.5, 5.0, 10.0):
-        if factor * magnitude >= raw * (1 - 1e-12):
-            return factor * magnitude
-    return 10.0 * magnitude  # pragma: no cover - the loop always returns
+from workbench.formatting import nice_step
 
 
 @dataclass(frozen=True)

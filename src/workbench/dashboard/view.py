@@ -54,6 +54,11 @@ class CountryView:
     def catalogue_source(self) -> str | None:
         return None if self.roadmap_inputs is None else self.roadmap_inputs.catalogue_source
 
+    @property
+    def pillar_titles(self) -> Mapping[str, str]:
+        """The framework's pillar titles by id (empty when the roadmap cannot run)."""
+        return {} if self.roadmap_inputs is None else self.roadmap_inputs.pillar_titles
+
 
 def reason(exc: BaseException) -> str:
     """A user-facing reason: the workbench's own messages name the file and column;
