@@ -588,3 +588,16 @@ def test_evidence_view_leaves_missing_numbers_blank(result):
     assert all(g.isdigit() for g in assessed["Gap (levels)"])
     rendered = notebook.table_html(view)._repr_html_()
     assert "&lt;NA&gt;" not in rendered and "<NA>" not in rendered
+
+
+def test_an_indicator_titled_by_its_id_is_not_named_twice():
+    pairs = pd.DataFrame({
+        "entity_name": ["Grid Co", "Grid Co"], "indicator_id": ["GV.OC-01", "TEC-13"],
+        "indicator_title": ["GV.OC-01: The organizational mission is understood…",
+                            "Multi-factor authentication"],
+        "level": pd.array([2, None], dtype="Int64"), "target": pd.array([3, 3], dtype="Int64"),
+        "gap": pd.array([1, None], dtype="Int64"), "evidence": ["", ""],
+    })
+    view = gaps.evidence_view(pairs)
+    assert list(view["Indicator"]) == ["GV.OC-01: The organizational mission is understood…",
+                                       "TEC-13 Multi-factor authentication"]

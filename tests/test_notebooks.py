@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -112,6 +113,23 @@ def test_every_stage_ran_for_every_sample_country(sample_reports: Path, country:
     page = (folder / "report.html").read_text()
     assert report.external_references(page) == []
     assert "SYNTHETIC DATA" in page
+
+
+def test_a_country_on_another_framework_is_reported_in_its_terms(sample_reports: Path) -> None:
+    # Canada is assessed on NIST CSF 2.0 (tiers 1-4): no page may speak of the shipped
+    # framework's pillars or levels, and its business case comes from the shipped
+    # catalogue carried over through the crosswalk.
+    summary = json.loads((sample_reports / "CA" / "summary.json").read_text())
+    gaps = summary["gaps"]
+    assert gaps["framework"] == "nist-csf-2.0"
+    assert (gaps["levels"]["min"], gaps["levels"]["max"]) == (1, 4)
+    assert summary["business_case"]["plan"]
+    text = re.sub(r"<script.*?</script>|<[^>]+>", " ", (sample_reports / "CA" / "report.html").read_text(),
+                  flags=re.S)
+    for words in ("Global Cybersecurity Agenda", "start-up", "(0-5)", "level 5"):
+        assert words not in text, words
+    for words in ("Assessed on NIST CSF v2.0", "1 (Partial) to 4 (Adaptive)", "Level (1-4)", "GOVERN"):
+        assert words in text, words
 
 
 def test_jamaica_shows_its_quarantined_rows(sample_reports: Path) -> None:

@@ -794,6 +794,15 @@ def _whole_or_blank(values: pd.Series) -> pd.Series:
     return values.map(lambda v: "" if pd.isna(v) else str(int(v))).astype("str")
 
 
+def _indicator_words(ids: pd.Series, titles: pd.Series) -> pd.Series:
+    """``LEG-01 Substantive cybercrime legislation``; a title that already starts with
+    its id (an imported node without a name: ``GV.OC-01: The organizational ...``) is
+    shown as it is."""
+    ids, titles = ids.astype("str"), titles.astype("str")
+    prefixed = pd.Series([t.startswith(i) for i, t in zip(ids, titles)], index=titles.index)
+    return titles.where(prefixed, ids + " " + titles).astype("str")
+
+
 def evidence_view(pairs: pd.DataFrame, entity_id: str | None = None, *,
                   levels: Levels = DEFAULT_LEVELS) -> pd.DataFrame:
     """Readable rows of pairs with the evidence beside the level (raw text: render
@@ -808,7 +817,7 @@ def evidence_view(pairs: pd.DataFrame, entity_id: str | None = None, *,
     rows = pairs if entity_id is None else pairs.loc[pairs["entity_id"] == entity_id]
     view = pd.DataFrame({
         "Entity": rows["entity_name"].astype("str"),
-        "Indicator": rows["indicator_id"].astype("str") + " " + rows["indicator_title"].astype("str"),
+        "Indicator": _indicator_words(rows["indicator_id"], rows["indicator_title"]),
         f"Level {scale}": level_label(rows["level"], levels),
         # Whole numbers as text: a missing one (no target, not assessed) shows blank,
         # where an Int64 column would print "<NA>".
