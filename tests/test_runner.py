@@ -313,7 +313,8 @@ def test_shipped_catalogue_that_cannot_serve_the_framework_makes_the_run_partial
     [reason] = outcome.reasons
     assert reason.startswith("business_case skipped: interventions.csv (the shipped catalogue): "
                              "none of its ")
-    assert "framework mini_csf; put the country's own interventions.csv in its folder" in reason
+    assert ("framework mini_csf, even through its crosswalk; put the country's own "
+            "interventions.csv in its folder") in reason
     summary = json.loads((tmp_path / "out" / "KE" / "summary.json").read_text())
     assert summary["business_case"]["skipped"].startswith("interventions.csv (the shipped")
 
