@@ -27,11 +27,11 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     is not skipped: the tests that check it must say so."""
     if item.get_closest_marker("needs_bundle") is None:
         return
-    from workbench import plotly_bundle
+    from workbench.dashboard import bundle as plotly_bundle
 
     if not plotly_bundle.BUNDLE.is_file():
         pytest.skip(f"the dashboard's own plotly.js is not built ({plotly_bundle.BUNDLE.name}): "
-                    "`make test` builds it, or `python -m workbench.plotly_bundle` "
+                    "`make test` builds it, or `python -m workbench.dashboard.bundle` "
                     "(needs Node.js and npm)")
 
 

@@ -42,14 +42,11 @@ LAYERS: dict[str, int] = {
     ], METHODS),
     **dict.fromkeys([
         "chart_style", "impact_charts", "gaps_charts", "roadmap_charts", "page_html",
-        "report", "index_page", "notebook", "parameters_cell", "plotly_bundle",
+        "report", "index_page", "notebook", "parameters_cell",
     ], PAGES),
     **dict.fromkeys(["lifetime", "out_guard", "outcome", "manifest", "runner", "batch", "cli"], RUNS),
-    # The dashboard: its page, its plans and the server that runs its kernels.
-    **dict.fromkeys([
-        "dashboard", "plan_store", "ahead", "live_chart", "page_kernel", "dashboard_voila",
-        "dashboard_server",
-    ], SERVING),
+    # The dashboard package (its page, plans and server): PACKAGE_LAYERS below.
+    "dashboard": SERVING,
 }
 # Every module of these packages sits in the package's layer.
 PACKAGE_LAYERS = {"dashboard": SERVING}

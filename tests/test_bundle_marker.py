@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench import plotly_bundle
+from workbench.dashboard import bundle as plotly_bundle
 
 pytest_plugins = ["pytester"]
 

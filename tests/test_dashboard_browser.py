@@ -181,6 +181,7 @@ def _assert_nothing_leaks(page) -> None:
     assert page.outside == [], f"the page fetched from elsewhere: {page.outside}"
 
 
+@pytest.mark.needs_bundle
 def test_headline_numbers_equal_the_summary_and_charts_draw(server: str, page, data_root: Path) -> None:
     _open(page, server + "?country=KE")
     page.wait_for_selector(f".wb-impact-chart {CHART}")

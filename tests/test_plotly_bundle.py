@@ -55,6 +55,7 @@ def test_building_without_npm_is_a_clear_error(tmp_path: Path, monkeypatch: pyte
     assert not (tmp_path / "bundle.js").exists()
 
 
+@pytest.mark.needs_bundle
 def test_the_built_bundle_is_for_this_plotly() -> None:
     # `make test` builds it first; the dashboard's browser tests draw with it.
     assert plotly_bundle.problem() is None, "run `python -m workbench.dashboard.bundle`"
@@ -75,6 +76,7 @@ def test_the_page_template_loads_the_bundle_from_its_static_folder() -> None:
     assert f"globalThis.{plotly_bundle.GLOBAL_NAME}" in front_end
 
 
+@pytest.mark.needs_bundle
 def test_the_server_says_when_the_page_must_use_the_extensions_plotly_js(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from workbench.dashboard import server as dashboard_server
