@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from workbench import loading, schemas, table_validation, vocab
 from workbench.errors import WorkbenchError
 
-SETTINGS = settings(max_examples=30, deadline=None, derandomize=True, database=None,
+SETTINGS = settings(max_examples=15, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 # Cells that break a rule in a way programs and people really write.
