@@ -445,7 +445,8 @@ def load_country(folder: str | Path, tables: tuple[str, ...] | None = None) -> C
         elif name == "business_population":
             loads[name] = load_table(folder, name, [_register_rules])
         elif name in ("capability_assessment", "targets", "interventions"):
-            loads[name] = _load_framework_table(folder, name, framework, framework_error, loads)
+            loads[name] = _load_framework_table(folder, name, framework, framework_error, loads,
+                                                framework_source)
         else:
             loads[name] = load_table(folder, name)
         _require_usable_rows(loads[name], framework)
@@ -474,6 +475,7 @@ def _load_framework_table(
     framework: Framework | None,
     framework_error: str | None,
     loads: dict[str, TableLoad],
+    framework_source: str,
 ) -> TableLoad:
     """Tables whose rows reference the framework (and, for some, entities.csv)."""
     fallback = paths.SHIPPED_INTERVENTIONS if name == "interventions" else None
@@ -490,7 +492,8 @@ def _load_framework_table(
         return load_table(folder, name, [_assessment_rules(entity_frame, framework)])
     if name == "targets":
         return load_table(folder, name, [_target_rules(entity_frame, framework)])
-    crosswalk = Crosswalk(framework, _shipped_framework_unless(framework))
+    reference = None if framework_source == "shipped" else _shipped_framework_unless(framework)
+    crosswalk = Crosswalk(framework, reference)
     load = load_table(folder, name, [_intervention_rules(crosswalk)], fallback=fallback)
     load.valid = translate_catalogue(load.valid, crosswalk)
     return load
@@ -498,7 +501,7 @@ def _load_framework_table(
 
 def _shipped_framework_unless(framework: Framework) -> Framework | None:
     """The shipped framework, whose indicators the shipped catalogue names; None when
-    the country is assessed on it (nothing to carry over)."""
+    the country's own framework.yaml is a copy of it (nothing to carry over)."""
     shipped = load_framework(None)
     return None if shipped.id == framework.id else shipped
 

@@ -64,10 +64,6 @@ class Card:
         return self.numbers.get("value") is not None
 
 
-def _pct(value: float | None) -> str:
-    return format_pct(value)
-
-
 CAUTION_WORDS = "imprecise: use with caution (too few respondents behind it for a firm figure)"
 
 
@@ -104,8 +100,8 @@ def impact_cards(view: CountryView) -> list[Card]:
         cards.append(_unavailable("prevalence", title, why, unit))
     else:
         cards.append(Card(
-            "prevalence", title, _pct(prev["estimate"]),
-            f"95% interval {_pct(prev['ci_low'])} to {_pct(prev['ci_high'])}{_caution(prev)}",
+            "prevalence", title, format_pct(prev["estimate"]),
+            f"95% interval {format_pct(prev['ci_low'])} to {format_pct(prev['ci_high'])}{_caution(prev)}",
             f"of businesses and public bodies identified a breach or attack, {period}",
             unit, {"value": prev["estimate"], "low": prev["ci_low"], "high": prev["ci_high"]},
         ))
