@@ -3,8 +3,10 @@ exports, read through survey_mapping.yaml into the contract's rows."""
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -18,7 +20,7 @@ from typer.testing import CliRunner
 
 from workbench import loading, stages, vocab
 from workbench.cli import app
-from workbench.survey_form import CHOICE_WORDS, form_sheets
+from workbench.survey_form import CHOICE_WORDS, write_form
 
 KE = Path(__file__).resolve().parents[1] / "data" / "samples" / "KE"
 IMPACT_TABLES = stages.tables_for("impact")
@@ -248,10 +250,16 @@ KOBO_METADATA = {"start": "2025-06-01T09:00:00", "end": "2025-06-01T09:12:00",
                  "_submission_time": "2025-06-01T09:13:00", "__version__": "vXyZ"}
 
 
+@functools.cache
 def form_paths() -> dict[str, tuple[str, str]]:
-    """The form's questions: name -> (group path of its column, XLSForm type)."""
+    """The questions of the form ``workbench survey-form`` writes, read back from its
+    workbook: name -> (the group path of its column in an export, XLSForm type)."""
+    with tempfile.TemporaryDirectory() as folder:
+        form = write_form(Path(folder) / "survey.xlsx")
+        sheet = openpyxl.load_workbook(form, read_only=True)["survey"]
+        rows = list(sheet.iter_rows(values_only=True))
     paths, group = {}, None
-    for row in form_sheets()["survey"]:
+    for row in (dict(zip(rows[0], values)) for values in rows[1:]):
         if row["type"] == "begin_group":
             group = row["name"]
         elif row["type"] == "end_group":
