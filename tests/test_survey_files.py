@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 from workbench import loading, stages, vocab
 from workbench.cli import app
 from workbench.survey_form import CHOICE_WORDS, write_form
+from workbench.survey_mapping import load_mapping
 
 KE = Path(__file__).resolve().parents[1] / "data" / "samples" / "KE"
 IMPACT_TABLES = stages.tables_for("impact")
@@ -449,3 +450,19 @@ def test_mapping_applies_to_a_csv_too(tmp_path: Path) -> None:
     as_csv = loading.load_country(write_country(tmp_path / "csv")).tables[SURVEY]
     assert by_mapping.error is None
     pd.testing.assert_frame_equal(by_mapping.valid, as_csv.valid)
+
+
+def test_the_documented_mapping_example_is_valid(tmp_path: Path) -> None:
+    doc = Path(__file__).resolve().parents[1] / "docs" / "data-formats.md"
+    example = doc.read_text(encoding="utf-8").split("```yaml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "survey_mapping.yaml").write_text(example, encoding="utf-8")
+    mapping = load_mapping(tmp_path)
+    assert mapping.columns["weight"] == "wgt_final"
+    assert mapping.values["sector"]["17"] == "other"
+    assert mapping.values["cost_direct"] == {"refused": None, "don't know": None}
+    assert mapping.values["reported"] == {"reported": "yes", "not reported": "no"}
+    assert (mapping.yes_terms, mapping.no_terms) == (frozenset({"selected", "oui"}),
+                                                     frozenset({"not selected", "non", "2"}))
+    # The file's question replaces the form's for the attack kinds; controls stay the form's.
+    assert sorted(mapping.select_multiple) == ["controls", "q7_kinds"]
+    assert mapping.select_multiple["q7_kinds"]["nil"] is None
