@@ -38,8 +38,10 @@ def test_the_form_passes_pyxform_with_both_languages(tmp_path: Path, lang: str,
                                                       default: str) -> None:
     form = written_form(tmp_path, "--lang", lang)
     warnings: list[str] = []
-    # ODK Validate (Java) as well when the machine has Java, as ODK's own tools do.
-    result = convert(str(form), warnings=warnings, validate=shutil.which("java") is not None)
+    # ODK Validate (Java) as well when the machine has Java, as ODK's own tools do; once
+    # is enough (the two forms differ only in their default language).
+    odk_validate = shutil.which("java") is not None and lang == "en"
+    result = convert(str(form), warnings=warnings, validate=odk_validate)
     assert warnings == []
     translations = re.findall(r"<translation ([^>]*)>", result.xform)
     assert sorted(translations) == sorted(
