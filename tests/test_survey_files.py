@@ -467,3 +467,43 @@ def test_the_documented_mapping_example_is_valid(tmp_path: Path) -> None:
     # The file's question replaces the form's for the attack kinds; controls stay the form's.
     assert sorted(mapping.select_multiple) == ["controls", "q7_kinds"]
     assert mapping.select_multiple["q7_kinds"]["nil"] is None
+
+
+def test_two_columns_ending_in_one_name_are_an_error_asking_for_a_mapping(tmp_path: Path) -> None:
+    folder = write_country(tmp_path / "data", files={f"{SURVEY}.csv": None})
+    export = kobo_export(small_survey())
+    export["grp_extra/sector"] = export["grp_organisation/sector"]
+    write_xlsx(export, folder / f"{SURVEY}.xlsx")
+    assert loading.load_country(folder).tables[SURVEY].error == (
+        f"{SURVEY}.xlsx: columns grp_organisation/sector, grp_extra/sector all end in 'sector'; "
+        "name the one to use in survey_mapping.yaml under columns:")
+    (folder / "survey_mapping.yaml").write_text("columns:\n  sector: grp_organisation/sector\n")
+    assert loading.load_country(folder).tables[SURVEY].error is None
+
+
+def test_several_choices_for_one_column_are_yes_when_any_is(tmp_path: Path) -> None:
+    """A form asking ransomware and extortion apart: either one is the contract's ransomware."""
+    folder = write_country(tmp_path / "data", files={f"{SURVEY}.csv": None})
+    export = kobo_export(small_survey(), whole=False)
+    export = export.rename(columns={"grp_breaches/attacks/ransomware": "grp_breaches/attacks/locked"})
+    export["grp_breaches/attacks/extortion"] = ["1", "", "0", "", "0", ""]
+    export.loc[0, "grp_breaches/attacks/locked"] = "0"
+    write_xlsx(export, folder / f"{SURVEY}.xlsx")
+    (folder / "survey_mapping.yaml").write_text(textwrap.dedent("""\
+        select_multiple:
+          attacks: {phishing: phishing, impersonation: impersonation, malware: malware,
+                    locked: ransomware, extortion: ransomware, ddos: ddos,
+                    account_takeover: account_takeover, online_fraud: online_fraud,
+                    unauthorised_access: unauthorised_access, none: null}
+        """))
+    survey = loading.load_country(folder).tables[SURVEY]
+    assert survey.error is None
+    assert list(survey.valid["ransomware"].astype(object)) == [True, pd.NA, False, pd.NA, False, pd.NA]
+
+
+def test_an_spss_file_with_no_cases_is_unusable(tmp_path: Path) -> None:
+    folder = small_office_file(tmp_path)
+    frame, labels, _ = office_file(small_survey().iloc[:0])
+    pyreadstat.write_sav(frame.astype({"caseid": str}), folder / f"{SURVEY}.sav")
+    assert loading.load_country(folder).tables[SURVEY].error == (
+        f"{SURVEY}.sav: the file has a header but no rows")
