@@ -106,7 +106,9 @@ def office_mapping() -> str:
     columns |= {kind: f"Q7_{n}" for n, kind in enumerate(vocab.ATTACK_KINDS, start=1)}
     columns |= {part: f"Q8{letter}" for letter, part in zip("abc", vocab.COST_PARTS)}
     columns |= {control: f"Q10_{n}" for n, control in enumerate(vocab.CONTROLS, start=1)}
-    lines = ["columns:", *(f"  {k}: {v}" for k, v in columns.items()), "values:", "  sector:"]
+    # Written in lower case: SPSS's variable names ignore case.
+    lines = ["columns:", *(f"  {k}: {v.lower()}" for k, v in columns.items()), "values:",
+             "  sector:"]
     lines += [f'    "{CHOICE_WORDS["sector"][s][0]}": {s}' for s in vocab.SECTORS]
     lines += ["  size_band:", *(f'    "{label}": {band}' for band, label in SIZE_LABELS.items())]
     lines += ["  ownership:", "    Public sector: public", "    Private sector: private",
@@ -201,9 +203,9 @@ def test_two_survey_files_are_a_file_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("edit", "expected"), [
     (("yes_no:", "answers:"), "survey_mapping.yaml: key answers: unknown key (the keys are: "
      "columns, values, yes_no, select_multiple, group_separator)"),
-    (("sector: Q1", "sectr: Q1"), "survey_mapping.yaml: key columns.sectr: 'sectr' is not a "
+    (("sector: q1", "sectr: q1"), "survey_mapping.yaml: key columns.sectr: 'sectr' is not a "
      "column of survey_responses"),
-    (("sector: Q1", "sector: Q99"), "survey_mapping.yaml: key columns.sector: column 'Q99' is "
+    (("sector: q1", "sector: Q99"), "survey_mapping.yaml: key columns.sector: column 'Q99' is "
      f"not in {SURVEY}.sav"),
     (('"Mining and quarrying": mining', '"Mining and quarrying": minning'),
      "survey_mapping.yaml: key values.sector.Mining and quarrying: 'minning' is not a sector "

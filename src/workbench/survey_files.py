@@ -137,12 +137,15 @@ class _Headers:
         return name.startswith("_") or parts[-1] in KOBO_METADATA or parts[0] in KOBO_METADATA_GROUPS
 
     def find(self, wanted: str, *, among_all: bool = False) -> str | None:
-        """The column named ``wanted``, or the one whose group path ends with it."""
+        """The column named ``wanted``, or the one whose group path ends with it, or
+        (SPSS and Stata names ignore case) the one named so in another case."""
         if wanted in self.names:
             return wanted
         pool = self.names if among_all else self.questions
         tail = self.separator + wanted
         found = [name for name in pool if name.endswith(tail)]
+        if not found:
+            found = [name for name in pool if name.casefold() == wanted.casefold()]
         if len(found) > 1:
             raise DataFileError(self.file_name, f"columns {', '.join(found)} all end in "
                                 f"{wanted!r}; name the one to use in survey_mapping.yaml under "
