@@ -169,7 +169,8 @@ def test_an_unknown_value_label_sets_the_row_aside_with_its_code_and_the_columns
     first = survey.quarantine.iloc[0]
     # The row as it is in the file: its own columns, its codes; the case number.
     assert (first["row"], first["caseid"], first["Q1"]) == (1, "R1", str(finance))
-    assert first["reason"].startswith("sector (column 'Q1'): 'Banking' is not one of the allowed")
+    assert first["reason"].startswith(
+        f"sector (column 'Q1' of {SURVEY}.sav): 'Banking' is not one of the allowed")
     assert survey.set_aside.to_dict("records") == [
         {"column": "sector", "rule": "is not one of the allowed values (agriculture, mining, "
          "manufacturing, energy, water, construction, ...)", "rows": 3}]
@@ -404,10 +405,10 @@ def test_an_unknown_choice_sets_the_row_aside_as_it_was(tmp_path: Path) -> None:
     assert list(survey.quarantine["grp_breaches/attacks"])[0] == "phishing smishing"
     assert list(survey.quarantine["_uuid"]) == ["uuid-0", "uuid-2"]
     assert list(survey.quarantine["reason"]) == [
-        "attacks (column 'grp_breaches/attacks'): 'phishing smishing' names choices not in the "
-        "question's list: smishing",
-        "controls (column 'grp_controls/controls'): 'none mfa' picks 'none of these' with "
-        "other choices"]
+        f"attacks (column 'grp_breaches/attacks' of {SURVEY}.xlsx): 'phishing smishing' names "
+        "choices not in the question's list: smishing",
+        f"controls (column 'grp_controls/controls' of {SURVEY}.xlsx): 'none mfa' picks 'none of "
+        "these' with other choices"]
 
 
 def test_a_bad_answer_in_an_export_names_the_files_column(tmp_path: Path) -> None:
@@ -418,8 +419,8 @@ def test_a_bad_answer_in_an_export_names_the_files_column(tmp_path: Path) -> Non
     write_xlsx(export, folder / f"{SURVEY}.xlsx")
     survey = loading.load_country(folder).tables[SURVEY]
     assert list(survey.quarantine["reason"]) == [
-        "cni (column 'grp_organisation/cni'): 'maybe' is not yes or no",
-        "phishing (column 'grp_breaches/attacks/phishing'): '7' is not yes or no"]
+        f"cni (column 'grp_organisation/cni' of {SURVEY}.xlsx): 'maybe' is not yes or no",
+        f"phishing (column 'grp_breaches/attacks/phishing' of {SURVEY}.xlsx): '7' is not yes or no"]
 
 
 def test_a_semicolon_separated_export_says_so(tmp_path: Path) -> None:

@@ -279,9 +279,11 @@ class _RowProblems:
 
 
 def _expand_question(source: _Source, targets: list[str], mapping: SurveyMapping,
-                     column: pa.ChunkedArray, problems: _RowProblems) -> dict[str, pa.Array]:
+                     column: pa.ChunkedArray, problems: _RowProblems,
+                     file_name: str) -> dict[str, pa.Array]:
     """A select-multiple column of space-separated choices -> one yes/no text per target."""
     choices = mapping.select_multiple[source.question]
+    where = f"column {source.header!r} of {file_name}"
     cells = column.to_pylist()
     out = {target: np.full(len(cells), None, dtype=object) for target in targets}
     bad = np.zeros(len(cells), dtype=bool)
@@ -294,12 +296,12 @@ def _expand_question(source: _Source, targets: list[str], mapping: SurveyMapping
         named = {choices[code.casefold()] for code in picked if code.casefold() in choices}
         if unknown:
             bad[position] = True
-            reasons[position] = (f"{source.question} (column {source.header!r}): {cell!r} names "
+            reasons[position] = (f"{source.question} ({where}): {cell!r} names "
                                  f"choices not in the question's list: {', '.join(unknown)}")
             continue
         if None in named and len(picked) > 1:
             bad[position] = True
-            reasons[position] = (f"{source.question} (column {source.header!r}): {cell!r} picks "
+            reasons[position] = (f"{source.question} ({where}): {cell!r} picks "
                                  "'none of these' with other choices")
             continue
         for target in targets:
@@ -391,13 +393,15 @@ def read_survey(folder: Path, path: Path) -> SurveyInput:
             if src.header not in expanded:
                 targets = [n for n, s in sources.items() if s == src]
                 expanded[src.header] = _expand_question(src, targets, mapping,
-                                                        table.column(src.header), problems)
+                                                        table.column(src.header), problems,
+                                                        source.file_name)
             columns[name] = expanded[src.header][name]
-            origins[name] = f"select-multiple column {src.header!r}"
+            origins[name] = f"select-multiple column {src.header!r} of {source.file_name}"
             continue
         if len(src.choices) > 1:
             columns[name] = _combine_choices(src, table, mapping, source.labels)
-            origins[name] = "columns " + ", ".join(repr(c) for c in src.choices)
+            origins[name] = (f"columns {', '.join(repr(c) for c in src.choices)} of "
+                             f"{source.file_name}")
             continue
         raw = table.column(src.header)
         resolve = _answer_resolver(mapping, name, source.labels.get(src.header, {}))
@@ -405,7 +409,7 @@ def read_survey(folder: Path, path: Path) -> SurveyInput:
         if src.header in source.sheet.not_values:
             not_values[name] = source.sheet.not_values[src.header]
         if src.header != name:
-            origins[name] = f"column {src.header!r}"
+            origins[name] = f"column {src.header!r} of {source.file_name}"
     sheet = SheetText(pa.table(columns), source.sheet.row_numbers, not_values)
     rules = [problems.rule] if problems.found else []
     return SurveyInput(source, sheet, rules, origins)
