@@ -350,13 +350,16 @@ def test_ke_as_the_forms_kobo_export_gives_the_csvs_impact_block(
 
 def test_ke_as_an_odk_csv_export_with_a_mapping_gives_the_csvs_impact_block(
         tmp_path: Path, ke_rows: pd.DataFrame, ke_csv_block: str) -> None:
-    """Another team's form: its own question name and choice codes, ODK Central's '-'
-    group separator, one 0/1 column per choice."""
+    """Another team's form: its own question name and choice codes, exported as ODK
+    Central does: groups joined by '-', one column per choice (``question/choice``)
+    holding true or false."""
     folder = ke_without_survey(tmp_path)
     codes = {kind: f"a{n}" for n, kind in enumerate(vocab.ATTACK_KINDS, start=1)} | {"none": "nil"}
     export = kobo_export(ke_rows, whole=False).rename(columns=lambda c: (
-        f"sec_b-q7_kinds-{codes[c.rsplit('/', 1)[1]]}" if c.startswith("grp_breaches/attacks/")
+        f"sec_b-q7_kinds/{codes[c.rsplit('/', 1)[1]]}" if c.startswith("grp_breaches/attacks/")
         else c.replace("/", "-")))
+    for column in [c for c in export.columns if c.startswith("sec_b-q7_kinds/")]:
+        export[column] = export[column].map({"1": "true", "0": "false", "": ""})
     export.to_csv(folder / f"{SURVEY}.csv", index=False)
     choices = "\n".join(f"    {code}: {kind if kind != 'none' else 'null'}"
                         for kind, code in codes.items())

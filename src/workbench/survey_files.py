@@ -179,8 +179,7 @@ def _locate(mapping: SurveyMapping, headers: _Headers) -> dict[str, _Source]:
             sources[column] = _Source(direct)
             continue
         for question, codes in mapping.question_of(column):
-            per_choice = tuple(h for code in codes
-                               if (h := headers.find(f"{question}{headers.separator}{code}")))
+            per_choice = tuple(h for code in codes if (h := _choice_column(headers, question, code)))
             if per_choice:
                 sources[column] = _Source(per_choice[0], choices=per_choice)
                 break
@@ -189,6 +188,17 @@ def _locate(mapping: SurveyMapping, headers: _Headers) -> dict[str, _Source]:
                 sources[column] = _Source(whole, question=question)
                 break
     return sources
+
+
+def _choice_column(headers: _Headers, question: str, code: str) -> str | None:
+    """The 0/1 column of one choice: ``question/code`` (KoboToolbox, and ODK Central,
+    whose group separator is ``-`` but whose choice separator stays ``/``), or the
+    question and choice joined by the group separator."""
+    for name in dict.fromkeys((f"{question}/{code}", f"{question}{headers.separator}{code}")):
+        found = headers.find(name)
+        if found is not None:
+            return found
+    return None
 
 
 def _missing_questions(mapping: SurveyMapping, sources: dict[str, _Source], file_name: str) -> None:
