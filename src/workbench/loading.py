@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from workbench import paths, safe_tables, schemas, vocab
+from workbench import paths, safe_tables, schemas, survey_files, vocab
 from workbench.crosswalk import Crosswalk, carried_over, split_ids, translate_catalogue
 from workbench.errors import DataFileError, StageSkipped
 from workbench.framework import Framework, load_framework
@@ -380,6 +380,27 @@ def load_table(
                      set_aside=set_aside, source=source)
 
 
+def load_survey(folder: Path, extra_rules=None) -> TableLoad:
+    """Load the survey, whichever file holds it (CSV, XLSX, SPSS .sav, Stata .dta, a
+    KoboToolbox / ODK export), through the country's survey_mapping.yaml if any
+    (``survey_files``). Its rows set aside are given back as they are in the file."""
+    name = "survey_responses"
+    try:
+        path = survey_files.find_survey_file(folder)
+    except DataFileError as exc:
+        return TableLoad(name, folder / exc.file, error=str(exc))
+    if path is None:
+        return TableLoad(name, None, source="absent", error=f"{name}.csv is missing")
+    try:
+        survey = survey_files.read_survey(folder, path)
+        valid, quarantine, set_aside = validate_table(
+            survey.sheet, schemas.TABLES[name], path.name, [*survey.rules, *(extra_rules or [])])
+    except DataFileError as exc:
+        return TableLoad(name, path, error=str(exc))
+    return TableLoad(name, path, rows=survey.sheet.table.num_rows, valid=valid,
+                     quarantine=survey.original_rows(quarantine), set_aside=set_aside)
+
+
 def _check_survey_cells(survey: TableLoad, frame: TableLoad) -> None:
     """A survey cell missing from the frame is a file-level error naming the cells."""
     if not (survey.usable and frame.usable):
@@ -439,7 +460,7 @@ def load_country(folder: str | Path, tables: tuple[str, ...] | None = None) -> C
         if name not in wanted:
             continue
         if name == "survey_responses":
-            loads[name] = load_table(folder, name, [_survey_rules])
+            loads[name] = load_survey(folder, [_survey_rules])
         elif name == "entities":
             loads[name] = load_table(folder, name, [_entity_rules])
         elif name == "business_population":
