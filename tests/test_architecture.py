@@ -37,7 +37,8 @@ LAYERS: dict[str, int] = {
         "framework_import", "samples", "sample_assessment",
     ], LOADING),
     **dict.fromkeys([
-        "disclosure", "survey_design", "raking", "impact", "gaps", "business_case",
+        "disclosure", "survey_design", "raking", "impact", "gaps", "score_value", "business_case",
+        "business_case_money", "business_case_tables",
         "stages",
     ], METHODS),
     **dict.fromkeys([
