@@ -38,7 +38,7 @@ LAYERS: dict[str, int] = {
     ], LOADING),
     **dict.fromkeys([
         "disclosure", "survey_design", "raking", "impact", "gaps", "score_value", "business_case",
-        "business_case_money", "business_case_tables",
+        "roadmap_model", "business_case_money", "business_case_tables",
         "stages",
     ], METHODS),
     **dict.fromkeys([
