@@ -491,6 +491,169 @@ def test_shipped_catalogue_loads_cleanly_and_covers_the_framework():
     for row in load.valid.itertuples(index=False):
         assert {pillar_of[i] for i in bc.split_ids(row.indicators)} == {row.pillar}
         assert 0 <= row.loss_reduction <= 1
+        # Every share with an effect has its plausible range (docs/assumptions.md).
+        if row.loss_reduction > 0:
+            assert row.loss_reduction_low <= row.loss_reduction <= row.loss_reduction_high
+
+
+def test_a_catalogue_row_with_half_a_range_or_a_point_outside_it_is_set_aside(tmp_path):
+    framework = load_framework()
+    rows = pd.read_csv(paths.SHIPPED_INTERVENTIONS, dtype=str, keep_default_na=False).head(3)
+    rows.loc[0, "loss_reduction_high"] = ""  # half a range
+    rows.loc[1, ["loss_reduction_low", "loss_reduction_high"]] = ["0.02", "0.03"]  # 0.01 outside
+    rows.to_csv(tmp_path / "interventions.csv", index=False)
+    load = loading.load_table(tmp_path, "interventions",
+                              [loading._intervention_rules(Crosswalk(framework, None))])
+    reasons = load.quarantine.set_index("intervention_id")["reason"]
+    assert set(reasons.index) == {"LAW-CRIME", "LAW-EVIDENCE"}
+    assert "give both ends" in reasons["LAW-CRIME"]
+    assert "outside its own range" in reasons["LAW-EVIDENCE"]
+    assert load.valid["intervention_id"].tolist() == ["LAW-DATA"]
+
+
+# --------------------------------------------------------------------------- fresh data
+
+FRESH_FRAMEWORK = """id: fresh
+title: A framework the workbench never saw
+levels: {min: 1, max: 4, names: {1: none, 2: some, 3: most, 4: all}}
+pillars:
+  - {id: law, title: Law, weight: 2}
+  - {id: ops, title: Operations, weight: 3}
+  - {id: people, title: People, weight: 1}
+indicators:
+  - {id: LAW-1, pillar: law, scope: national, title: A law, weight: 1, target: {national: 4}}
+  - {id: LAW-2, pillar: law, scope: national, title: A regulator, weight: 3, target: {national: 3}}
+  - {id: OPS-1, pillar: ops, scope: organisation, title: Backups, weight: 2,
+     target: {government: 3, cni_operator: 4}}
+  - {id: OPS-2, pillar: ops, scope: organisation, title: Logging, weight: 1,
+     target: {government: 3, cni_operator: 3}}
+  - {id: PPL-1, pillar: people, scope: organisation, title: Training, weight: 1,
+     target: {government: 4, cni_operator: 4}}
+"""
+FRESH_ENTITIES = """entity_id,name,entity_type,sector,criticality
+NATIONAL,The country,national,,5
+MIN,A ministry,government,public_administration,2
+GRID,The grid,cni_operator,energy,5
+PORT,The port,cni_operator,transport,3
+"""
+FRESH_ASSESSMENT = """entity_id,indicator_id,level,evidence,assessed_on
+NATIONAL,LAW-1,1,,2025-05-01
+NATIONAL,LAW-2,2,,2025-05-01
+MIN,OPS-1,1,,2025-05-01
+GRID,OPS-1,2,,2025-05-01
+PORT,OPS-1,1,,2025-05-01
+MIN,OPS-2,2,,2025-05-01
+GRID,OPS-2,1,,2025-05-01
+PORT,OPS-2,,,2025-05-01
+MIN,PPL-1,1,,2025-05-01
+GRID,PPL-1,3,,2025-05-01
+"""
+FRESH_CATALOGUE = """intervention_id,name,pillar,indicators,applies_to,raises_to,capex_usd,opex_usd_per_year,duration_months,requires,loss_reduction,loss_reduction_low,loss_reduction_high
+ACT,Pass the act,law,LAW-1,national,4,300,20,12,,0.02,0.01,0.04
+REG,Set up the regulator,law,LAW-2,national,3,500,100,24,ACT,0.01,,
+BACK,Backups everywhere,ops,OPS-1,all,3,80,10,12,,0.03,0.01,0.05
+LOGS,Logging for operators,ops,OPS-1;OPS-2,cni_operator,4,200,30,18,BACK,0.02,0,0.04
+TRAIN,Train staff,people,PPL-1,all,4,60,20,12,,0.01,0,0.02
+"""
+
+
+def test_fresh_data_plan_is_optimal_and_its_figures_recompute(tmp_path):
+    from conftest import write_country
+
+    from workbench import stages
+
+    folder = write_country(tmp_path, "NZ", name="New Zealand", files={
+        "framework.yaml": FRESH_FRAMEWORK, "entities.csv": FRESH_ENTITIES,
+        "capability_assessment.csv": FRESH_ASSESSMENT, "interventions.csv": FRESH_CATALOGUE,
+        "targets.csv": None})
+    data = loading.load_country(folder)
+    inputs = stages.roadmap_inputs(data)
+    budget, horizon = 400.0, 4
+    s = stages.plan(inputs, budget, horizon).summary
+    pairs, cat = inputs.pairs, inputs.interventions
+    assert inputs.levels.min == 1 and len(s["plan"]) >= 2
+
+    weights = hand_values(pairs, lo=1, hi=4)
+    # Today's score by hand: law u = (1*(1-1) + 3*(2-1)) / 4 / 3; ops: OPS-1 = (2*1 + 5*2 +
+    # 3*1) / 10 = 1.5, OPS-2 = (2*2 + 5*1) / 7; people: PPL-1 = (2*1 + 5*3) / 7.
+    u = {"law": (3 / 4) / 3, "ops": (2 * (1.5 - 1) + 1 * (9 / 7 - 1)) / 3 / 3,
+         "people": (17 / 7 - 1) / 3}
+    today = 100 * (2 * u["law"] + 3 * u["ops"] + 1 * u["people"]) / 6
+    assert s["score_by_year"][0] == pytest.approx(today)
+    assert sum(v * (lv - 1) for v, lv in zip(
+        weights, pairs["level"].fillna(1).astype(float))) == pytest.approx(today)
+
+    best, _ = brute_force_values(pairs, cat, budget, horizon, weights)
+    plan = {p["intervention_id"]: p["start_year"] for p in s["plan"]}
+    closures = _closures(pairs, cat)
+    ids = list(cat["intervention_id"])
+    n = {i: _entities(pairs, closures, i) for i in ids}
+    d = {i: max(1, math.ceil(m / 12)) for i, m in zip(ids, cat["duration_months"])}
+    capex, opex = dict(zip(ids, cat["capex_usd"])), dict(zip(ids, cat["opex_usd_per_year"]))
+    assert feasible(plan, n, d, capex, opex, _requires(cat), budget, horizon)
+    value = objective(plan, closures, weights, d, horizon, len(pairs))
+    assert value == pytest.approx(s["objective"], abs=1e-9)
+    assert value >= (1 - bc.OPTIMALITY_GAP) * best
+    spend = [sum(capex[i] * n[i] / d[i] if st <= t <= st + d[i] - 1 else
+                 opex[i] * n[i] if t >= st + d[i] else 0.0 for i, st in plan.items())
+             for t in range(1, horizon + 1)]
+    assert s["spend_by_year_usd"] == pytest.approx(spend, abs=1e-9)
+    by_year = [sum(w * max([closures[i].get(p, 0) for i, st in plan.items() if st + d[i] <= t],
+                           default=0) for p, w in enumerate(weights)) for t in range(1, horizon + 1)]
+    assert s["score_by_year"] == pytest.approx([today] + [today + b for b in by_year], abs=1e-9)
+
+
+def brute_force_values(pairs, cat, budget, horizon, weights):
+    """``brute_force`` with the values given (a framework with its own level scale)."""
+    closures = _closures(pairs, cat)
+    ids = list(cat["intervention_id"])
+    n = {i: _entities(pairs, closures, i) for i in ids}
+    d = {i: max(1, math.ceil(m / 12)) for i, m in zip(ids, cat["duration_months"])}
+    capex, opex = dict(zip(ids, cat["capex_usd"])), dict(zip(ids, cat["opex_usd_per_year"]))
+    req = _requires(cat)
+    options = [[0] + (list(range(1, horizon - d[i] + 2)) if n[i] > 0 else []) for i in ids]
+    best, best_plan = -1.0, None
+    for combo in itertools.product(*options):
+        plan = {i: st for i, st in zip(ids, combo) if st > 0}
+        if feasible(plan, n, d, capex, opex, req, budget, horizon):
+            value = objective(plan, closures, weights, d, horizon, len(pairs))
+            if value > best:
+                best, best_plan = value, plan
+    return best, best_plan
+
+
+# --------------------------------------------------------------------------- explanations
+
+
+def test_left_out_says_what_it_would_add_cost_and_displace():
+    # One pillar, two national indicators of equal weight: v = 10 each. A budget of 100 a
+    # year buys one of BIG (3 levels, 100) or SMALL (1 level, 60); CHEAP (1 level, 40)
+    # fits beside SMALL only.
+    pairs = make_pairs([("NATIONAL", "national", 5, "N1", 1.0, 0.2, 0, 3),
+                        ("NATIONAL", "national", 5, "N2", 1.0, 0.2, 0, 1)])
+    cat = make_catalogue([
+        {"intervention_id": "BIG", "indicators": "N1", "raises_to": 3, "capex_usd": 100.0},
+        {"intervention_id": "SMALL", "indicators": "N1", "raises_to": 1, "capex_usd": 60.0},
+        {"intervention_id": "CHEAP", "indicators": "N2", "raises_to": 1, "capex_usd": 40.0},
+    ])
+    roadmap = bc.plan_roadmap(pairs, cat, budget_usd_per_year=100.0, horizon_years=3)
+    assert [p["intervention_id"] for p in roadmap.summary["plan"]] == ["BIG", "CHEAP"]
+    explained = bc.explain_left_out(pairs, cat, roadmap).set_index("intervention_id")
+    assert explained.loc["SMALL", "points"] == pytest.approx(0.0)  # BIG lifts N1 further
+    table = bt.not_chosen_table(roadmap, explanation=explained.reset_index()).set_index("Intervention")
+    assert table.loc["SMALL", "Detail"] == bt.WORDS["already_lifted"]
+    assert table.loc["SMALL", "Would cost over the horizon (USD)"] == "60"
+
+    roadmap = bc.plan_roadmap(pairs, cat.iloc[[0, 2]], budget_usd_per_year=100.0, horizon_years=2)
+    # Two years: only one can be built in year 1; BIG (30 points in year 2) beats CHEAP (10).
+    assert [p["intervention_id"] for p in roadmap.summary["plan"]] == ["BIG"]
+    explained = bc.explain_left_out(pairs, cat.iloc[[0, 2]], roadmap).set_index("intervention_id")
+    assert explained.loc["CHEAP", "points"] == pytest.approx(10.0)
+    assert explained.loc["CHEAP", "displaced"] == "BIG"
+    assert explained.loc["CHEAP", "objective_with"] == pytest.approx(10.0)
+    detail = bt.not_chosen_table(roadmap, explanation=explained.reset_index())["Detail"].iloc[0]
+    assert detail.startswith("to fit it in, the best plan would drop BIG and add 10.0 "
+                             "score-point-years instead of 30.0")
 
 
 # --------------------------------------------------------------------------- charts and tables
