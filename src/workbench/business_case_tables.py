@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from workbench import business_case_money as money
-from workbench.business_case import REASON_NOT_WORTH, Roadmap
+from workbench.business_case import REASON_NO_GAP, REASON_NOT_ASSESSED, REASON_NOT_WORTH, Roadmap
 from workbench.formatting import NOT_AVAILABLE, format_usd
 
 # The pages' words, in one place.
@@ -36,6 +36,8 @@ WORDS = {
     "fits_later": "it fits beside the plan only if started later, which adds no more "
                   "({with_obj:,.1f} score-point-years against {obj:,.1f})",
     "cannot_fit": "the budget and horizon do not allow it alongside any better plan",
+    "nothing_to_close": "nothing to close",
+    "never_in_effect": "never in effect",
 }
 
 
@@ -142,9 +144,12 @@ def not_chosen_table(roadmap: Roadmap, pillar_titles: Mapping[str, str] | None =
         return table.assign(Detail=frame["detail"])
     rows = frame.merge(explanation.drop(columns=["reason"]), on="intervention_id", how="left")
     years = roadmap.horizon_years
-    table[f"Would add by year {years} (score points)"] = rows["points"].map(
-        lambda v: "never in effect" if pd.isna(v) else f"{v:.2f}").to_numpy()
-    table["Would cost over the horizon (USD)"] = rows["cost_usd"].map("{:,.0f}".format).to_numpy()
+    idle = rows["reason"].isin([REASON_NO_GAP, REASON_NOT_ASSESSED]).to_numpy()
+    points = rows["points"].map(lambda v: WORDS["never_in_effect"] if pd.isna(v) else f"{v:.2f}")
+    cost = rows["cost_usd"].map("{:,.0f}".format)
+    table[f"Would add by year {years} (score points)"] = np.where(
+        idle, WORDS["nothing_to_close"], points.to_numpy())
+    table["Would cost over the horizon (USD)"] = np.where(idle, "", cost.to_numpy())
     table["Detail"] = [_left_out_words(r, roadmap) for _, r in rows.iterrows()]
     return table
 

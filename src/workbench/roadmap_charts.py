@@ -274,8 +274,8 @@ def avoided_loss_chart(
     total = roadmap.summary["avoided_loss_usd"]
     interval = roadmap.summary["avoided_loss_usd_interval"]
     if interval is not None:
-        title += (f" (90% range {format_usd(interval['p05'])} to "
-                  f"{format_usd(interval['p95'])})")
+        subtitle += (f" · over the horizon, 90% range {format_usd(interval['p05'])} to "
+                     f"{format_usd(interval['p95'])}")
     return _layout(fig, f"{title}: {format_usd(total)} over {horizon} years",
                    subtitle + f" · annual cost of cybercrime {format_usd(roadmap.annual_cost_usd)} "
                    "(a floor)", showlegend=False)

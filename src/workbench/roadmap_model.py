@@ -157,7 +157,7 @@ def prepare(pairs: pd.DataFrame, interventions: pd.DataFrame,
         closure=closure,
         pair_weight=weight,
         pair_gap=gap,
-        score_today=assessed_overall_score(pairs, levels),
+        score_today=assessed_overall_score(pairs, levels, values),
         duplicate_ids=duplicate_ids,
         reach=reach,
     )

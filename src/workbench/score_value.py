@@ -65,13 +65,15 @@ def pair_values(pairs: pd.DataFrame, levels: Levels = DEFAULT_LEVELS) -> pd.Seri
     return out
 
 
-def assessed_overall_score(pairs: pd.DataFrame, levels: Levels = DEFAULT_LEVELS) -> float | None:
+def assessed_overall_score(pairs: pd.DataFrame, levels: Levels = DEFAULT_LEVELS,
+                           values: pd.Series | None = None) -> float | None:
     """The overall score of whatever was assessed, before the coverage rule.
 
     It equals sum over assessed pairs of v(pair) * (level - min), the same identity the
-    business case builds its score path on; None when nothing is assessed.
+    business case builds its score path on; None when nothing is assessed. ``values``:
+    ``pair_values(pairs, levels)`` when already worked out.
     """
-    values = pair_values(pairs, levels)
+    values = pair_values(pairs, levels) if values is None else values
     done = values.notna()
     if not done.any():
         return None
