@@ -826,7 +826,7 @@ def evidence_view(pairs: pd.DataFrame, entity_id: str | None = None, *,
     })
     if "rank" in rows.columns:
         view.insert(0, "Rank", rows["rank"].to_numpy())
-        view.insert(5, "Priority", rows["priority"].round(2).to_numpy())
+        view.insert(5, "Closing it adds (score points)", rows["priority"].round(2).to_numpy())
     return view.reset_index(drop=True)
 
 

@@ -329,7 +329,7 @@ class CountryDashboard:
         label = dict((v, k) for k, v in pillar_options(view.gaps)).get(self.pillar.value or ALL_PILLARS)
         self.gaps_top.value = '<div class="wb-dash">' + table_html(
             gaps.evidence_view(chosen.top_gaps, levels=view.gaps.levels),
-            caption=f"Largest gaps by the score points closing them add ({label.lower() if label == 'All pillars' else label})",
+            caption=f"Largest gaps, by the score points closing each would add ({label.lower() if label == 'All pillars' else label})",
         ).markup + "</div>"
 
     def _draw_roadmap(self) -> None:
