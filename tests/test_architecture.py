@@ -38,7 +38,8 @@ LAYERS: dict[str, int] = {
         "survey_form",
     ], LOADING),
     **dict.fromkeys([
-        "disclosure", "survey_design", "raking", "impact", "gaps", "business_case",
+        "disclosure", "survey_design", "raking", "impact", "gaps", "score_value", "business_case",
+        "roadmap_model", "business_case_money", "business_case_tables",
         "stages",
     ], METHODS),
     **dict.fromkeys([

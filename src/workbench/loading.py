@@ -344,9 +344,26 @@ def _intervention_rules(crosswalk: Crosswalk):
              RowReason.per_row("requires", "names interventions not in this catalogue",
                              "requires: " + unknown_req + " not in this catalogue")),
             (outside & ~foreign, outside_reason),
+            *_loss_range_rules(frame),
         ]
 
     return rules
+
+
+def _loss_range_rules(frame: pd.DataFrame) -> list[tuple[pd.Series, object]]:
+    """The plausible range of loss_reduction: both ends or neither, low <= point <= high."""
+    if "loss_reduction_low" not in frame.columns and "loss_reduction_high" not in frame.columns:
+        return []
+    nan = pd.Series(float("nan"), index=frame.index)
+    low = frame.get("loss_reduction_low", nan).astype("float64")
+    high = frame.get("loss_reduction_high", nan).astype("float64")
+    point = frame["loss_reduction"].astype("float64")
+    return [
+        (low.isna() != high.isna(),
+         "loss_reduction_low, loss_reduction_high: give both ends of the range, or neither"),
+        (low.notna() & high.notna() & point.notna() & ~((low <= point) & (point <= high)),
+         "loss_reduction: outside its own range loss_reduction_low .. loss_reduction_high"),
+    ]
 
 
 # --------------------------------------------------------------------------- country
