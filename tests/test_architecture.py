@@ -37,7 +37,7 @@ LAYERS: dict[str, int] = {
         "framework_import", "samples", "sample_assessment",
     ], LOADING),
     **dict.fromkeys([
-        "disclosure", "survey_design", "raking", "impact", "gaps", "business_case",
+        "disclosure", "survey_design", "raking", "incidents", "impact", "gaps", "business_case",
         "stages",
     ], METHODS),
     **dict.fromkeys([
