@@ -29,18 +29,21 @@ The rules, in short (docs/veris-import.md has them in full):
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Iterable
+import os
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
 
-from workbench import paths, safe_tables, schemas
+from workbench import paths, safe_tables, schemas, vocab
 from workbench.countries import validate_country_code
-from workbench.errors import DataFileError
+from workbench.errors import DataFileError, InvalidCountryCode
 
 CATEGORY_MAP_CSV = paths.SHIPPED_DATA / "veris_rsit_map.csv"
 NAICS_MAP_CSV = paths.SHIPPED_DATA / "veris_naics_sectors.csv"
@@ -57,6 +60,7 @@ INCIDENT_COLUMNS: tuple[str, ...] = tuple(schemas.columns(schemas.Incidents))
 # Skip reasons (the ``reason`` column of ImportResult.skipped), in the order checked.
 SKIP_UNREADABLE = "unreadable record"
 SKIP_COUNTRY_UNKNOWN = "victim country unknown"
+SKIP_BAD_COUNTRY = "victim country not an ISO 3166-1 code"
 SKIP_OTHER_COUNTRY = "victim in another country"
 SKIP_NOT_INCIDENT = "not a security incident"
 SKIP_NO_ID = "no incident id"
@@ -65,12 +69,35 @@ SKIP_DUPLICATE = "duplicate incident id"
 SKIP_REASONS: tuple[str, ...] = (
     SKIP_UNREADABLE,
     SKIP_COUNTRY_UNKNOWN,
+    SKIP_BAD_COUNTRY,
     SKIP_OTHER_COUNTRY,
     SKIP_NOT_INCIDENT,
     SKIP_NO_ID,
     SKIP_NO_YEAR,
     SKIP_DUPLICATE,
 )
+
+# The VERIS field each skip reason is about (the ``field`` of a set-aside record).
+SKIP_FIELDS: dict[str, str] = {
+    SKIP_UNREADABLE: "(the JSON itself)",
+    SKIP_COUNTRY_UNKNOWN: "victim.country",
+    SKIP_BAD_COUNTRY: "victim.country",
+    SKIP_OTHER_COUNTRY: "victim.country",
+    SKIP_NOT_INCIDENT: "security_incident",
+    SKIP_NO_ID: "incident_id",
+    SKIP_NO_YEAR: "timeline.incident.year",
+    SKIP_DUPLICATE: "incident_id",
+}
+
+# What every imported row's ``source`` says unless the import is told otherwise:
+# VERIS records found in public databases (VCDB) come from the press and public
+# breach notices, not from a national CERT's or the police's own files.
+DEFAULT_SOURCE = "open_source"
+
+# victim.government values that make the victim a public body (VERIS 1.3: the level
+# of government of a government victim; "NA" = not a government, "Unknown").
+PUBLIC_GOVERNMENT_LEVELS = frozenset({"federal", "national", "state", "regional", "local",
+                                      "tribal", "other"})
 
 # timeline.containment units that mean the incident was contained (VERIS 1.3 enum;
 # "Never", "NA" and "Unknown" do not).
@@ -82,6 +109,10 @@ YEAR_RANGE = (1900, 2100)
 
 # VCDB sub-sources whose records were collected on purpose rather than at random.
 NON_RANDOM_SUB_SOURCES = frozenset({"phidbr", "priority"})
+
+# The fact a Ransomware variety becomes when it marks data-theft extortion: a field no
+# rule names, so it ranks nothing (docs/veris-import.md, "Ransomware and extortion").
+RANSOMWARE_MARKER_FIELD = "action.malware.variety (extortion marker)"
 
 # The rule used when no rule of the category table matches.
 UNDETERMINED_RULE = {
@@ -119,16 +150,24 @@ def naics_table() -> pd.DataFrame:
 
 
 def read_veris_records(path: str | Path) -> list[dict[str, Any]]:
-    """Read VERIS records from a file or a folder.
+    """Every record of ``iter_veris_records(path)`` as a list (for small inputs; an
+    import streams them instead)."""
+    return list(iter_veris_records(path))
+
+
+def iter_veris_records(path: str | Path) -> Iterator[dict[str, Any]]:
+    """Read VERIS records from a file or a folder, one at a time.
 
     Accepted: one JSON object per file, a JSON array of objects, JSON lines (one
     object per line; ``.jsonl`` or any file whose lines each hold an object), or a
-    folder searched recursively for ``*.json`` and ``*.jsonl`` files. The format of a
-    file is detected from its content, not its name.
+    folder searched recursively for ``*.json`` and ``*.jsonl`` files (in name order).
+    The format of a file is detected from its content, not its name. JSON lines are
+    read line by line, so memory does not grow with the file; a JSON array or a
+    pretty-printed file is read whole, one file at a time.
 
-    Each returned record carries ``SOURCE_KEY`` (file, and line or array position).
-    An entry that cannot be used (a line that is not JSON, an array item that is not
-    an object, a broken file inside a folder) is returned as a placeholder with
+    Each record carries ``SOURCE_KEY`` (file, and line or array position). An entry
+    that cannot be used (a line that is not JSON or not UTF-8, an array item that is
+    not an object, a broken file inside a folder) comes as a placeholder with
     ``ERROR_KEY`` set, so that the import reports it instead of losing it.
 
     Raises:
@@ -137,20 +176,97 @@ def read_veris_records(path: str | Path) -> list[dict[str, Any]]:
     """
     path = Path(path)
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in (".json", ".jsonl"))
-        if not files:
-            raise DataFileError(str(path), "the folder holds no .json or .jsonl files")
-        records: list[dict[str, Any]] = []
-        for file in files:
+        found = False
+        for file in _json_files(path):
+            found = True
             label = str(file.relative_to(path))
             try:
-                records.extend(_read_file(file, label))
+                yield from _iter_file(file, label)
             except DataFileError as exc:
-                records.append({SOURCE_KEY: label, ERROR_KEY: exc.problem})
-        return records
+                yield {SOURCE_KEY: label, ERROR_KEY: exc.problem}
+        if not found:
+            raise DataFileError(str(path), "the folder holds no .json or .jsonl files")
+        return
     if not path.exists():
         raise DataFileError(str(path), "no such file or folder")
-    return _read_file(path, path.name)
+    yield from _iter_file(path, path.name)
+
+
+def _json_files(folder: Path) -> Iterator[Path]:
+    """The .json and .jsonl files under ``folder``, folder by folder in name order."""
+    for root, dirs, files in os.walk(folder):
+        dirs.sort()
+        for name in sorted(files):
+            if Path(name).suffix.lower() in (".json", ".jsonl"):
+                yield Path(root) / name
+
+
+def _iter_file(path: Path, label: str) -> Iterator[dict[str, Any]]:
+    """The records of one file: streamed when it is JSON lines, else read whole."""
+    try:
+        with path.open("rb") as handle:
+            first = b""
+            for raw in handle:
+                if raw.strip():
+                    first = raw
+                    break
+            if not first.strip():
+                raise DataFileError(str(path), "the file is empty")
+            if _is_object_line(first):
+                handle.seek(0)
+                yield from _stream_json_lines(handle, label)
+                return
+    except OSError as exc:
+        raise DataFileError(str(path), f"cannot be read ({exc.strerror})") from None
+    yield from _read_file(path, label)
+
+
+def _is_object_line(raw: bytes) -> bool:
+    try:
+        return isinstance(json.loads(raw.decode("utf-8-sig")), dict)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return False
+
+
+def _stream_json_lines(handle: BinaryIO, label: str) -> Iterator[dict[str, Any]]:
+    """JSON lines, one record per line (``label:line``). A file of a single line is
+    one record labelled by the file alone, as a one-object file is."""
+    lines = ((number, raw) for number, raw in enumerate(handle, start=1) if not _blank(raw))
+    first = next(lines, None)
+    if first is None:
+        return
+    entry = _parse_line(first[1], f"{label}:{first[0]}")
+    second = next(lines, None)
+    if second is None:
+        yield _relabelled(entry, label)
+        return
+    yield entry
+    for number, raw in itertools.chain([second], lines):
+        yield _parse_line(raw, f"{label}:{number}")
+
+
+def _blank(raw: bytes) -> bool:
+    return not raw.strip(b" \t\r\n\xef\xbb\xbf")
+
+
+def _relabelled(entry: dict[str, Any], label: str) -> dict[str, Any]:
+    entry[SOURCE_KEY] = label
+    return entry
+
+
+def _parse_line(raw: bytes, where: str) -> dict[str, Any]:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return {SOURCE_KEY: where, ERROR_KEY: "line is not UTF-8 text"}
+    try:
+        item = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        why = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+        return {SOURCE_KEY: where, ERROR_KEY: f"line is not JSON ({why})"}
+    if not isinstance(item, dict):
+        return {SOURCE_KEY: where, ERROR_KEY: "line is not a JSON object"}
+    return _tagged(item, where)
 
 
 def _read_file(path: Path, label: str) -> list[dict[str, Any]]:
@@ -239,17 +355,20 @@ def _tagged(record: dict[str, Any], source: str) -> dict[str, Any]:
 
 @dataclass
 class ImportResult:
-    """The outcome of an import.
+    """The outcome of an import (of one batch of records, when an import streams).
 
     Attributes:
         rows: incidents.csv rows, contract column order and typed as
             ``workbench.loading`` returns them (dates datetime64, cni boolean).
-        skipped: one row per record not imported: source, incident_id, reason
-            (one of ``SKIP_REASONS``), detail.
-        details: one row per imported incident, how it was mapped: incident_id,
-            source, id_from (incident_id or plus.master_id), date_precision (day/month/year), category_rule, rsit_type,
-            industry, loss_note, sub_source.
-        country: the ISO 3166-1 alpha-2 code imported.
+        skipped: one row per record not imported: source (file and line or
+            position), incident_id, reason (one of ``SKIP_REASONS``), field (the
+            VERIS field at fault), detail.
+        details: one row per imported row, how it was mapped: incident_id, country,
+            source (file and line), id_from (incident_id or plus.master_id),
+            date_precision (day/month/year), category_rule, rsit_type, industry,
+            government, loss_note, sub_source.
+        country: the ISO 3166-1 alpha-2 code imported; None when every victim
+            country was imported (``details["country"]`` says whose each row is).
         read: number of records read (imported + skipped).
         counts: the figures ``workbench import-veris`` prints (``counts_frame``
             lays them out): read, imported, skipped by reason, partial dates,
@@ -259,7 +378,7 @@ class ImportResult:
     rows: pd.DataFrame
     skipped: pd.DataFrame
     details: pd.DataFrame
-    country: str
+    country: str | None
     read: int
     counts: dict[str, Any] = field(init=False)
 
@@ -274,8 +393,10 @@ def _counts(result: ImportResult) -> dict[str, Any]:
     return {
         "read": result.read,
         "imported": len(result.rows),
+        "records_imported": result.read - len(result.skipped),
         "skipped": len(result.skipped),
         "skipped_by_reason": {r: int(by_reason.get(r, 0)) for r in SKIP_REASONS if by_reason.get(r, 0)},
+        "by_country": {str(k): int(v) for k, v in details["country"].value_counts().sort_index().items()},
         "partial_dates": {
             "day_missing": int((details["date_precision"] == "month").sum()),
             "month_missing": int((details["date_precision"] == "year").sum()),
@@ -283,6 +404,10 @@ def _counts(result: ImportResult) -> dict[str, Any]:
         "category": {k: int(v) for k, v in result.rows["category"].value_counts().items()},
         "id_from_master_id": int((details["id_from"] == "plus.master_id").sum()),
         "category_undetermined": int((details["rsit_type"] == "undetermined").sum()),
+        "public_body_from_government": int(
+            (details["government"].notna() & result.rows["victim_type"].eq("public_body")
+             & ~details["industry"].fillna("").str.replace(r"\D", "", regex=True).str.startswith("92")
+             ).sum()),
         "industry_unknown": int(
             (result.rows["victim_type"].ne("individual") & result.rows["sector"].isna()).sum()
         ),
@@ -296,41 +421,64 @@ def _counts(result: ImportResult) -> dict[str, Any]:
 
 def veris_to_incidents(
     records: Iterable[dict[str, Any]],
-    country: str,
+    country: str | None,
     *,
     currency: str | None = None,
     usd_per_unit: float | None = None,
+    source: str = DEFAULT_SOURCE,
+    seen: dict[str, str] | None = None,
+    money: Callable[[str], tuple[str | None, float | None]] | None = None,
 ) -> ImportResult:
-    """Map VERIS records to incidents.csv rows for one victim country.
+    """Map VERIS records to incidents.csv rows for one victim country, or for all.
 
     Args:
-        records: VERIS records (dicts), as ``read_veris_records`` returns them or
+        records: VERIS records (dicts), as ``iter_veris_records`` yields them or
             built in code (then their source is "record <n>").
-        country: ISO 3166-1 alpha-2 code; a record is kept when its
-            ``victim.country`` lists it.
+        country: ISO 3166-1 alpha-2 code (any case: ``gb`` is GB); a record is kept
+            when its ``victim.country`` lists it. None: every record with a victim
+            country is kept, one row for each country it lists.
         currency: the country's ISO 4217 currency; amounts in it are kept as they are.
         usd_per_unit: 1 unit of local currency in USD; with it, USD amounts are
             converted (amount / usd_per_unit).
+        source: the ``source`` of every row (DATA.md: national_cert, police,
+            open_source or other); open_source unless the records are known to be
+            a CERT's or the police's own.
+        seen: incident ids already imported (id -> where) by earlier batches of the
+            same import; updated in place, so that a repeat in a later batch is
+            skipped as a duplicate too.
+        money: country code -> (currency, usd_per_unit) of that country, for an
+            import of every country (each row's loss in its own country's currency);
+            ``currency`` and ``usd_per_unit`` serve every country when it is None.
 
     Returns:
         ImportResult with rows, skipped records (with reasons), details and counts.
 
     Raises:
         InvalidCountryCode: ``country`` is not an ISO 3166-1 alpha-2 code.
-        ValueError: ``usd_per_unit`` is not positive.
+        ValueError: ``usd_per_unit`` is not positive, or ``source`` is not a source
+            of the data contract.
     """
-    country = validate_country_code(country)
+    if country is not None:
+        country = validate_country_code(country.strip().upper() if isinstance(country, str) else country)
     if usd_per_unit is not None and not usd_per_unit > 0:
         raise ValueError("usd_per_unit must be positive")
+    if source not in vocab.INCIDENT_SOURCES:
+        raise ValueError(f"source {source!r} is not one of {', '.join(vocab.INCIDENT_SOURCES)}")
+    seen = {} if seen is None else seen
     # Anything that is not a mapping is reported as unreadable, like a broken line.
     records = [r if isinstance(r, dict) else {ERROR_KEY: "not a JSON object"} for r in records]
     flat = _flatten(records)
-    reason, detail = _skip_reasons(flat, country)
+    reason, detail = _skip_reasons(flat, country, seen)
     kept = flat[reason.isna()]
     rule = _category_rules(records, kept)
-    victim = _victims(kept["industry"])
+    victim = _victims(kept["industry"], kept["government"])
     reported_on, precision = _incident_dates(kept)
-    loss, loss_note = _losses(kept, currency, usd_per_unit)
+    # One row per (record, victim country imported).
+    row_country = kept["valid_countries"].str.split(";").explode()
+    if country is not None:
+        row_country = row_country[row_country == country]
+    at = row_country.index
+    loss, loss_note = _losses_by_country(kept.loc[at], row_country, currency, usd_per_unit, money)
 
     rows = pd.DataFrame({
         "incident_id": kept["incident_id"],
@@ -339,11 +487,14 @@ def veris_to_incidents(
         "victim_type": victim["victim_type"],
         "sector": victim["sector"],
         "cni": pd.Series(pd.NA, index=kept.index, dtype="boolean"),
-        "financial_loss": loss,
+        "financial_loss": np.nan,
         "status": kept["containment_unit"].str.lower().isin(CONTAINED_UNITS).map(
             {True: "closed", False: np.nan}
         ).astype("str"),
-    }, index=kept.index)[list(INCIDENT_COLUMNS)]
+        "source": pd.Series(source, index=kept.index, dtype="str"),
+        "date_precision": precision,
+    }, index=kept.index)[list(INCIDENT_COLUMNS)].loc[at].reset_index(drop=True)
+    rows["financial_loss"] = loss
     details = pd.DataFrame({
         "incident_id": kept["incident_id"],
         "source": kept["source"],
@@ -352,19 +503,23 @@ def veris_to_incidents(
         "category_rule": rule["field"] + np.where(rule["value"].isin(["*", ""]), "", " = " + rule["value"]),
         "rsit_type": rule["rsit_type"],
         "industry": kept["industry"],
-        "loss_note": loss_note,
+        "government": kept["government"],
+        "loss_note": np.nan,
         "sub_source": kept["sub_source"],
-    }, index=kept.index)
+    }, index=kept.index).loc[at].reset_index(drop=True)
+    details["loss_note"] = loss_note
+    details.insert(1, "country", row_country.to_numpy())
     skipped = pd.DataFrame({
         "source": flat["source"],
         "incident_id": flat["incident_id"],
         "reason": reason,
+        "field": reason.map(SKIP_FIELDS),
         "detail": detail,
     })[reason.notna()]
     return ImportResult(
-        rows=rows.reset_index(drop=True),
+        rows=rows,
         skipped=skipped.reset_index(drop=True),
-        details=details.reset_index(drop=True),
+        details=details,
         country=country,
         read=len(flat),
     )
@@ -414,6 +569,12 @@ def _flatten(records: list[dict[str, Any]]) -> pd.DataFrame:
         "month": [_text(_get(r, "timeline", "incident", "month")) for r in records],
         "day": [_text(_get(r, "timeline", "incident", "day")) for r in records],
         "industry": [_text(_get(r, "victim", "industry")) for r in records],
+        # Lower-cased ";"-joined levels; NA and Unknown say "not a government" / unknown.
+        "government": [
+            ";".join(str(g).strip().lower() for g in _as_list(_get(r, "victim", "government")) if _text(g))
+            or None
+            for r in records
+        ],
         "amount": [_text(_get(r, "impact", "overall_amount")) for r in records],
         "amount_currency": [_text(_get(r, "impact", "iso_currency_code")) for r in records],
         "containment_unit": [_text(_get(r, "timeline", "containment", "unit")) for r in records],
@@ -422,8 +583,27 @@ def _flatten(records: list[dict[str, Any]]) -> pd.DataFrame:
     return flat
 
 
-def _skip_reasons(flat: pd.DataFrame, country: str) -> tuple[pd.Series, pd.Series]:
-    """The first reason each record cannot be imported (NaN when it can)."""
+@lru_cache(maxsize=512)
+def _is_country(code: str) -> bool:
+    try:
+        validate_country_code(code)
+    except InvalidCountryCode:
+        return False
+    return True
+
+
+def _valid_codes(codes: str) -> str:
+    return ";".join(c for c in codes.split(";") if c and _is_country(c))
+
+
+def _skip_reasons(
+    flat: pd.DataFrame, country: str | None, seen: dict[str, str]
+) -> tuple[pd.Series, pd.Series]:
+    """The first reason each record cannot be imported (NaN when it can).
+
+    Adds ``valid_countries`` to ``flat``: the ISO codes its victim.country lists.
+    ``seen`` (id -> where first imported) spans the batches of one import.
+    """
     reason = pd.Series(np.nan, index=flat.index, dtype="str")
     detail = pd.Series(np.nan, index=flat.index, dtype="str")
 
@@ -434,11 +614,14 @@ def _skip_reasons(flat: pd.DataFrame, country: str) -> tuple[pd.Series, pd.Serie
 
     # ";"-joined codes; "Unknown" and "Other" are VERIS's words for no usable code.
     known = flat["countries"].str.replace(r"(?:^|;)(?:UNKNOWN|OTHER)(?=;|$)", "", regex=True).str.strip(";")
-    in_country = (";" + known + ";").str.contains(f";{country};", regex=False)
+    flat["valid_countries"] = known.map(_valid_codes)
+    listed = "victim.country " + flat["countries"]
     mark(flat["error"].notna(), SKIP_UNREADABLE, flat["error"])
-    mark(known == "", SKIP_COUNTRY_UNKNOWN,
-         ("victim.country " + flat["countries"]).where(flat["countries"] != "", "victim.country missing"))
-    mark(~in_country, SKIP_OTHER_COUNTRY, "victim.country " + flat["countries"])
+    mark(known == "", SKIP_COUNTRY_UNKNOWN, listed.where(flat["countries"] != "", "victim.country missing"))
+    mark(flat["valid_countries"] == "", SKIP_BAD_COUNTRY, listed)
+    if country is not None:
+        in_country = (";" + flat["valid_countries"] + ";").str.contains(f";{country};", regex=False)
+        mark(~in_country, SKIP_OTHER_COUNTRY, listed)
     not_incident = flat["security_incident"].str.lower().eq("false positive").fillna(False)
     mark(not_incident, SKIP_NOT_INCIDENT, "security_incident " + flat["security_incident"])
     mark(flat["incident_id"].isna(), SKIP_NO_ID, "neither incident_id nor plus.master_id")
@@ -446,10 +629,15 @@ def _skip_reasons(flat: pd.DataFrame, country: str) -> tuple[pd.Series, pd.Serie
     bad_year = ~(year.between(*YEAR_RANGE) & (year == np.floor(year)))
     mark(bad_year, SKIP_NO_YEAR,
          ("timeline.incident.year " + flat["year"]).fillna("timeline.incident.year missing"))
+    # Repeats: of an id imported by an earlier batch, or earlier in this one.
+    placed = reason.isna()
+    earlier = flat["incident_id"].map(seen).where(placed)
+    mark(earlier.notna(), SKIP_DUPLICATE, "first kept: " + earlier.astype("str"))
     placed = reason.isna()
     repeat = flat["incident_id"].where(placed).duplicated(keep="first") & placed
-    first_source = flat[placed].drop_duplicates("incident_id").set_index("incident_id")["source"]
-    mark(repeat, SKIP_DUPLICATE, "first kept: " + flat["incident_id"].map(first_source).astype("str"))
+    first = flat[placed].drop_duplicates("incident_id").set_index("incident_id")["source"]
+    mark(repeat, SKIP_DUPLICATE, "first kept: " + flat["incident_id"].map(first).astype("str"))
+    seen.update(first.to_dict())
     return reason, detail
 
 
@@ -473,9 +661,16 @@ def _facts(records: list[dict[str, Any]], positions: pd.Index) -> pd.DataFrame:
     for position in positions:
         record = records[position]
         actions = _get(record, "action")
+        marker = _ransomware_marks_data_theft(record)
         for action, body in (actions.items() if isinstance(actions, dict) else ()):
             group = f"action.{str(action).lower()}"
+            start = len(rows)
             varieties(position, group, body)
+            if marker and group == "action.malware":
+                # Ransomware recorded for an extortion over stolen data: a marker, not
+                # malware that encrypted anything; it ranks nothing (RANSOMWARE_MARKER).
+                rows[start:] = [(pos, grp, RANSOMWARE_MARKER_FIELD if val == "ransomware" else fld, val)
+                                for pos, grp, fld, val in rows[start:]]
             varieties(position, group, body, "vector")
         for attribute in ("confidentiality", "integrity", "availability"):
             body = _get(record, "attribute", attribute)
@@ -491,6 +686,28 @@ def _facts(records: list[dict[str, Any]], positions: pd.Index) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["position", "group", "field", "value"]).astype(
         {"position": "int64", "group": "str", "field": "str", "value": "str"}
     )
+
+
+def _ransomware_marks_data_theft(record: dict[str, Any]) -> bool:
+    """Whether the record's malware ``Ransomware`` stands for extortion over stolen
+    data rather than for malware that encrypted or seized something.
+
+    VERIS defines Ransomware as malware that encrypts or seizes the victim's assets,
+    which shows as a loss of availability (``attribute.availability``: Obscuration for
+    encryption, Interruption, Loss ...). Since the 1.4 migration the VERIS data no
+    longer uses social Extortion for ransomware and marks data-theft extortion (the
+    2023 MOVEit / Cl0p campaign: files stolen, nothing encrypted) with Ransomware too.
+    A record that says data was disclosed and records no availability loss at all is
+    such a case: what happened to the victim is the theft of its data.
+    """
+    malware = _get(record, "action", "malware", "variety")
+    if not any(str(v).strip().lower() == "ransomware" for v in _as_list(malware)):
+        return False
+    availability = _get(record, "attribute", "availability", "variety")
+    if any(_text(v) and str(v).strip().lower() not in ("unknown", "other") for v in _as_list(availability)):
+        return False
+    disclosure = _text(_get(record, "attribute", "confidentiality", "data_disclosure"))
+    return (disclosure or "").lower() in ("yes", "potentially")
 
 
 def _category_rules(records: list[dict[str, Any]], kept: pd.DataFrame) -> pd.DataFrame:
@@ -527,8 +744,10 @@ def _category_rules(records: list[dict[str, Any]], kept: pd.DataFrame) -> pd.Dat
     return best
 
 
-def _victims(industry: pd.Series) -> pd.DataFrame:
-    """victim_type and sector from the longest matching NAICS prefix."""
+def _victims(industry: pd.Series, government: pd.Series) -> pd.DataFrame:
+    """victim_type and sector from the longest matching NAICS prefix; a victim whose
+    ``victim.government`` names a level of government is a public body (its sector
+    from its NAICS code, public_administration when that is unknown)."""
     table = naics_table()
     digits = industry.fillna("").str.replace(r"\D", "", regex=True)
     out = pd.DataFrame({"victim_type": "business", "sector": np.nan}, index=industry.index).astype("str")
@@ -539,6 +758,10 @@ def _victims(industry: pd.Series) -> pd.DataFrame:
         out.loc[hit, "victim_type"] = row.victim_type
         out.loc[hit, "sector"] = row.sector or np.nan
         matched |= hit
+    levels = government.fillna("").str.split(";")
+    public = levels.map(lambda values: bool(PUBLIC_GOVERNMENT_LEVELS.intersection(values))).astype(bool)
+    out.loc[public, "victim_type"] = "public_body"
+    out.loc[public & out["sector"].isna(), "sector"] = "public_administration"
     return out
 
 
@@ -564,6 +787,27 @@ def _incident_dates(kept: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     precision = pd.Series(np.where(day_ok, "day", np.where(month_ok, "month", "year")),
                           index=kept.index, dtype="str")
     return dates, precision
+
+
+def _losses_by_country(
+    rows: pd.DataFrame,
+    row_country: pd.Series,
+    currency: str | None,
+    usd_per_unit: float | None,
+    money: Callable[[str], tuple[str | None, float | None]] | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """financial_loss and its note for each (record, country) row, positionally."""
+    rows = rows.reset_index(drop=True)
+    codes = row_country.reset_index(drop=True)
+    loss = np.full(len(rows), np.nan)
+    note = np.full(len(rows), np.nan, dtype=object)
+    for code in codes.unique():
+        here = (codes == code).to_numpy()
+        local, rate = money(code) if money is not None else (currency, usd_per_unit)
+        part_loss, part_note = _losses(rows[here], local, rate)
+        loss[here] = part_loss.to_numpy()
+        note[here] = part_note.to_numpy(dtype=object)
+    return loss, note
 
 
 def _losses(
@@ -600,6 +844,19 @@ def _losses(
 # --------------------------------------------------------------------------- writing
 
 
+def contract_text(rows: pd.DataFrame) -> pd.DataFrame:
+    """Imported rows as the data contract writes them: ISO dates, yes/no/blank for
+    ``cni``, blank for unknown values (``financial_loss`` stays a number)."""
+    rows = rows.copy()
+    rows["reported_on"] = rows["reported_on"].dt.strftime("%Y-%m-%d")
+    rows["cni"] = rows["cni"].map({True: "yes", False: "no"}, na_action="ignore")
+    return rows
+
+
+# Two decimals: money in the local currency.
+LOSS_FORMAT = "%.2f"
+
+
 def write_incidents(result: ImportResult, out_path: str | Path, skipped_path: str | Path | None = None) -> Path:
     """Write ``result.rows`` as incidents.csv (and the skipped report, if asked).
 
@@ -608,10 +865,7 @@ def write_incidents(result: ImportResult, out_path: str | Path, skipped_path: st
     """
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    rows = result.rows.copy()
-    rows["reported_on"] = rows["reported_on"].dt.strftime("%Y-%m-%d")
-    rows["cni"] = rows["cni"].map({True: "yes", False: "no"}, na_action="ignore")
-    safe_tables.write_csv(rows, out_path, float_format="%.2f")
+    safe_tables.write_csv(contract_text(result.rows), out_path, float_format=LOSS_FORMAT)
     if skipped_path is not None:
         safe_tables.write_csv(result.skipped, skipped_path)
     return out_path
@@ -619,10 +873,20 @@ def write_incidents(result: ImportResult, out_path: str | Path, skipped_path: st
 
 def counts_frame(result: ImportResult) -> pd.DataFrame:
     """The counts as a two-column table (what, records), for display."""
-    counts = result.counts
+    return counts_frame_of(result.counts)
+
+
+def counts_frame_of(counts: dict[str, Any]) -> pd.DataFrame:
+    """Counts (``ImportResult.counts``, or their sum over an import's batches) as a
+    two-column table (what, records)."""
     lines: list[tuple[str, int]] = [("records read", counts["read"]), ("imported", counts["imported"])]
+    if counts["records_imported"] != counts["imported"]:
+        lines.append(("records imported (one row per victim country they list)", counts["records_imported"]))
     lines += [(f"skipped: {reason}", n) for reason, n in counts["skipped_by_reason"].items()]
+    if len(counts["by_country"]) > 1:
+        lines += [(f"imported for {code}", n) for code, n in counts["by_country"].items()]
     lines += [
+        ("imported, public body from victim.government", counts["public_body_from_government"]),
         ("imported, day missing or invalid (dated the 1st)", counts["partial_dates"]["day_missing"]),
         ("imported, month missing or invalid (dated 1 January)", counts["partial_dates"]["month_missing"]),
         ("imported, id taken from plus.master_id", counts["id_from_master_id"]),
