@@ -697,8 +697,8 @@ def _ransomware_marks_data_theft(record: dict[str, Any]) -> bool:
     encryption, Interruption, Loss ...). Since the 1.4 migration the VERIS data no
     longer uses social Extortion for ransomware and marks data-theft extortion (the
     2023 MOVEit / Cl0p campaign: files stolen, nothing encrypted) with Ransomware too.
-    A record that says data was disclosed and records no availability loss at all is
-    such a case: what happened to the victim is the theft of its data.
+    A record that says data was disclosed (``Yes``) and records no availability loss
+    at all is such a case: what happened to the victim is the theft of its data.
     """
     malware = _get(record, "action", "malware", "variety")
     if not any(str(v).strip().lower() == "ransomware" for v in _as_list(malware)):
@@ -707,7 +707,9 @@ def _ransomware_marks_data_theft(record: dict[str, Any]) -> bool:
     if any(_text(v) and str(v).strip().lower() not in ("unknown", "other") for v in _as_list(availability)):
         return False
     disclosure = _text(_get(record, "attribute", "confidentiality", "data_disclosure"))
-    return (disclosure or "").lower() in ("yes", "potentially")
+    # "Potentially" is not enough: a ransomware infection of unknown effect (a hacked
+    # site spreading it) often says data may have been exposed.
+    return (disclosure or "").lower() == "yes"
 
 
 def _category_rules(records: list[dict[str, Any]], kept: pd.DataFrame) -> pd.DataFrame:
