@@ -132,6 +132,11 @@ def category_table() -> pd.DataFrame:
     rule of their own, or for the action listed without a variety), category (contract
     vocabulary), rsit_type (the taxonomy's sub-class, for information), why.
     """
+    return _category_table().copy()
+
+
+@lru_cache(maxsize=1)
+def _category_table() -> pd.DataFrame:
     table = pd.read_csv(CATEGORY_MAP_CSV, dtype=str, keep_default_na=False)
     table["rank"] = table["rank"].astype(int)
     return table
@@ -746,25 +751,37 @@ def _category_rules(records: list[dict[str, Any]], kept: pd.DataFrame) -> pd.Dat
     return best
 
 
+@lru_cache(maxsize=1)
+def _naics_rules() -> dict[str, tuple[str, str | None]]:
+    """NAICS prefix -> (victim_type, sector or None)."""
+    return {r.naics_prefix: (r.victim_type, r.sector or None) for r in naics_table().itertuples()}
+
+
+def _victim_of(industry: str | None, government: str | None) -> tuple[str, str | None]:
+    """victim_type and sector of one victim: the longest NAICS prefix in the table
+    (2213, water, beats 22, utilities); a level of government makes a public body."""
+    rules = _naics_rules()
+    digits = "".join(ch for ch in industry or "" if ch.isdigit())
+    victim_type, sector = "business", None
+    for length in range(len(digits), 1, -1):
+        if digits[:length] in rules:
+            victim_type, sector = rules[digits[:length]]
+            break
+    if PUBLIC_GOVERNMENT_LEVELS.intersection((government or "").split(";")):
+        return "public_body", sector or "public_administration"
+    return victim_type, sector
+
+
 def _victims(industry: pd.Series, government: pd.Series) -> pd.DataFrame:
-    """victim_type and sector from the longest matching NAICS prefix; a victim whose
+    """victim_type and sector of each record (``_victim_of``); a victim whose
     ``victim.government`` names a level of government is a public body (its sector
     from its NAICS code, public_administration when that is unknown)."""
-    table = naics_table()
-    digits = industry.fillna("").str.replace(r"\D", "", regex=True)
-    out = pd.DataFrame({"victim_type": "business", "sector": np.nan}, index=industry.index).astype("str")
-    matched = pd.Series(False, index=industry.index)
-    # Longest prefixes first, so 2213 (water) wins over 22 (energy).
-    for row in table.sort_values("naics_prefix", key=lambda s: s.str.len(), ascending=False).itertuples():
-        hit = ~matched & digits.str.startswith(row.naics_prefix)
-        out.loc[hit, "victim_type"] = row.victim_type
-        out.loc[hit, "sector"] = row.sector or np.nan
-        matched |= hit
-    levels = government.fillna("").str.split(";")
-    public = levels.map(lambda values: bool(PUBLIC_GOVERNMENT_LEVELS.intersection(values))).astype(bool)
-    out.loc[public, "victim_type"] = "public_body"
-    out.loc[public & out["sector"].isna(), "sector"] = "public_administration"
-    return out
+    pairs = [_victim_of(i, g) for i, g in zip(industry.astype(object).where(industry.notna(), None),
+                                               government.astype(object).where(government.notna(), None))]
+    return pd.DataFrame({
+        "victim_type": pd.Series([p[0] for p in pairs], index=industry.index, dtype="str"),
+        "sector": pd.Series([p[1] for p in pairs], index=industry.index, dtype="str"),
+    })
 
 
 def _incident_dates(kept: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
