@@ -18,7 +18,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import IO, Any
 
@@ -119,7 +119,7 @@ def profile_money(out_dir: Path) -> Callable[[str], tuple[str | None, float | No
     """Country code -> (currency, usd_per_unit) from ``<out_dir>/<CC>/profile.yaml``
     when it is there, else (None, None): the loss is then left blank and counted."""
 
-    @lru_cache(maxsize=None)
+    @cache
     def money(code: str) -> tuple[str | None, float | None]:
         path = out_dir / code / "profile.yaml"
         if not path.is_file():
