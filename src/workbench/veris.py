@@ -18,9 +18,37 @@ The rules, in short (docs/veris-import.md has them in full):
   category table (its own rule, else the "any" rule of its action or attribute); of
   the rules reached, the smallest ``rank`` wins. No match gives ``other``
   (undetermined). A "Near miss" that would be ``intrusions`` or
-  ``malicious-code`` becomes ``intrusion-attempts``.
+  ``malicious-code`` becomes ``intrusion-attempts``. A malware ``Ransomware`` on a
+  record that disclosed data and lost no availability is the VERIS data's marker of
+  data-theft extortion (MOVEit / Cl0p), not encrypting malware: it ranks nothing.
 - ``victim_type`` / ``sector``: longest NAICS prefix of ``victim.industry`` in the
-  sector table (92 = public body, 814 = private household, i.e. an individual).
+  sector table (92 = public body, 814 = private household, i.e. an individual); a
+  ``victim.government`` level (Federal, Regional, Local, Tribal, Other) makes any
+  victim a public body.
+- ``source``: ``open_source`` unless the import is told otherwise; ``date_precision``:
+  day, month or year, from the parts of ``timeline.incident`` that are valid.
+
+Precedence of the category rules (the ``rank`` of data/veris_rsit_map.csv), and why:
+
+    rank  what happened                         why it comes here
+    10    ransomware (something encrypted)      the harm the victim reports, whatever the way in
+    20    denial of service                     an availability incident, whatever the way in
+    25    money taken (fraudulent transaction)  the outcome victims and police call fraud
+    30    other malware                         malicious code ran on the victim's systems
+    40    hacking                               VERIS records hacking that took place: a compromise
+    45-50 embezzlement, skimmers, phishing,     deception or theft for gain: fraud
+          forgery, scams
+    60    insider misuse, theft of devices      the data is lost or leaked: what the victim lost
+    61    pretexting                            the way in to a leak or a theft ranked above it;
+                                                alone (or with money taken, rank 25) it is fraud
+    62-68 errors, other misuse and social       failures and misuse of resources
+    70-76 illicit content, spam, environment,   the rest of the actions
+          physical intrusion
+    80    reconnaissance                        only when nothing else happened
+    90-95 attributes (disclosure, defacement,   only when the actions say nothing (Unknown)
+          interruption ...)
+    96    extortion alone, assault              no RSIT class fits
+    99    nothing matches                       other (undetermined)
 - ``cni``: blank (unknown); VERIS does not record it.
 - ``financial_loss``: ``impact.overall_amount`` when it is in the local currency, or
   in USD with a known ``usd_per_unit``; otherwise blank and counted.
