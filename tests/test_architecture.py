@@ -33,7 +33,7 @@ LAYERS: dict[str, int] = {
     **dict.fromkeys([
         "errors", "paths", "vocab", "formatting", "hashing", "schemas", "contract_doc",
         "profile", "framework", "countries", "input_files", "spreadsheet", "safe_tables",
-        "output_files", "table_validation", "summary_types", "crosswalk", "loading", "veris", "veris_import",
+        "output_files", "table_validation", "summary_types", "crosswalk", "loading", "veris_reading", "veris", "veris_import",
         "framework_import", "samples", "sample_assessment",
     ], LOADING),
     **dict.fromkeys([
