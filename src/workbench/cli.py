@@ -164,8 +164,16 @@ def import_veris(
     source: Annotated[
         Path, typer.Argument(help="A VERIS JSON file, JSON array, JSON-lines file or a folder of them.")
     ],
-    country: Annotated[str, typer.Option(help="ISO 3166-1 alpha-2 code of the victim country, e.g. KE.")],
-    out: Annotated[Path, typer.Option(help="The incidents.csv to write.")],
+    out: Annotated[Path, typer.Option(
+        help="With --country: the incidents.csv to write. Without: a folder (a data root); "
+             "each victim country found gets <out>/<CC>/incidents.csv.")],
+    country: Annotated[str | None, typer.Option(
+        help="ISO 3166-1 alpha-2 code of the victim country (any case: gb = GB). "
+             "Without it, every victim country is imported in one pass.")] = None,
+    record_source: Annotated[str, typer.Option(
+        "--source",
+        help="What every imported row's source column says: open_source (press, public "
+             "breach databases: the default), national_cert, police or other.")] = "open_source",
     profile: Annotated[
         Path | None,
         typer.Option(help="The country's profile.yaml: its currency and usd_per_unit convert losses."),
@@ -177,22 +185,32 @@ def import_veris(
         float | None, typer.Option(help="1 unit of local currency in USD (overrides the profile's).")
     ] = None,
     skipped: Annotated[
-        Path | None, typer.Option(help="Also write the records not imported, with reasons, here.")
+        Path | None, typer.Option(
+            help="Write the records not imported (file, line, id, reason, field) here. Without "
+                 "--country the default is <out>/import-veris-rejected.csv.")
     ] = None,
 ) -> None:
-    """Turn VERIS JSON incident records into incidents.csv rows for one country.
+    """Turn VERIS JSON incident records into incidents.csv rows, one country or all.
 
-    Records whose victim is elsewhere, or that cannot be placed, are counted by
-    reason (and listed with --skipped). Exit 2 when the input cannot be read or the
-    country code is invalid.
+    Every record is imported or set aside with its reason (counted, and listed with
+    --skipped). Exit 2 when the input cannot be read or an option is invalid.
     """
-    from workbench import out_guard, veris
+    from workbench import out_guard, veris, veris_import, vocab
     from workbench.countries import validate_country_code
     from workbench.profile import load_profile
 
     try:
-        country = validate_country_code(country)
-        out_guard.check_import_targets(source, out, country, skipped)
+        if record_source not in vocab.INCIDENT_SOURCES:
+            fail(f"--source {record_source!r} is not one of {', '.join(vocab.INCIDENT_SOURCES)}")
+        if country is not None:
+            country = validate_country_code(veris_import.country_code(country))
+            out_guard.check_import_targets(source, out, country, skipped)
+        else:
+            if profile is not None:
+                fail("--profile needs --country (a profile is one country's); without "
+                     "--country each <out>/<CC>/profile.yaml is read when it is there")
+            skipped = skipped if skipped is not None else out / veris_import.REJECTED_FILE
+            out_guard.check_import_folder(source, out, skipped)
         if profile is not None:
             loaded = load_profile(profile)
             if loaded.country != country:
@@ -206,23 +224,26 @@ def import_veris(
 
             if pycountry.currencies.get(alpha_3=currency.upper()) is None:
                 fail(f"--currency {currency!r} is not an ISO 4217 currency code")
-        records = veris.read_veris_records(source)
-        result = veris.veris_to_incidents(
-            records, country, currency=currency, usd_per_unit=usd_per_unit
-        )
-        written = veris.write_incidents(result, out, skipped_path=skipped)
+        report = veris_import.import_veris(
+            source, country=country, out=out, rejected=skipped, currency=currency,
+            usd_per_unit=usd_per_unit, source=record_source)
     except WorkbenchError as exc:
         fail(str(exc))
     except OSError as exc:
         fail(os_error_line(exc))
-    table = Table(title=f"VERIS import for {country}")
+    table = Table(title=f"VERIS import for {country or 'every victim country'}")
     table.add_column("records")
     table.add_column("count", justify="right")
-    for line in veris.counts_frame(result).itertuples(index=False):
+    for line in veris.counts_frame_of(report.counts).itertuples(index=False):
         table.add_row(line.what, str(line.records))
     console.print(table)
-    console.print(f"wrote {result.counts['imported']} incident(s) to {written}"
-                  + (f" and {result.counts['skipped']} skipped record(s) to {skipped}" if skipped else ""))
+    counts = report.counts
+    for code, path in report.written.items():
+        say(f"wrote {counts['by_country'].get(code, 0)} incident(s) to {path}")
+    if report.rejected is not None:
+        say(f"wrote {counts['skipped']} record(s) set aside to {report.rejected}")
+    say(f"{counts['read']} record(s) read: {counts['imported']} row(s) imported, "
+        f"{counts['skipped']} set aside")
 
 
 @app.command("import-framework")

@@ -50,11 +50,16 @@ from workbench.formatting import (
     format_range,
     format_usd,
 )
+from workbench.incidents import (
+    COUNTED_VICTIM_TYPES,  # noqa: F401 - part of this module's interface
+    IncidentSummary,
+    incidents_block,
+    summarise_incidents,
+    underreporting_ratio,
+)
 from workbench.profile import Profile
-from workbench.summary_types import ImpactSummary, IncidentsBlock
+from workbench.summary_types import ImpactSummary
 
-# Victims whose incidents count against the survey's population.
-COUNTED_VICTIM_TYPES: tuple[str, ...] = ("business", "public_body")
 CI_METHOD = "design_based"
 CI_METHOD_TEXT = (
     "95% intervals from the design-based variance: linearisation on the stratified design "
@@ -118,28 +123,6 @@ class WeightResult:
         if self.frame_entities <= 0:
             return None
         return self.covered_entities / self.frame_entities
-
-
-@dataclass(frozen=True)
-class IncidentSummary:
-    """Incidents reported to the national CERT or police, summarised for the period.
-
-    Tables hold incidents of businesses and public bodies reported inside the period,
-    except ``by_victim_type`` which lists every victim type (``counted`` says which
-    ones enter ``reported``). Loss sums resting on fewer than ``min_cell_size``
-    incidents with a recorded loss are suppressed (NaN, ``loss_suppressed``).
-    """
-
-    reported: int
-    in_period_all_victims: int
-    outside_period: int
-    rows: int
-    recorded_loss_usd: float | None
-    incidents_with_loss: int
-    by_month: pd.DataFrame
-    by_category: pd.DataFrame
-    by_victim_type: pd.DataFrame
-    by_sector: pd.DataFrame
 
 
 @dataclass(frozen=True)
@@ -644,111 +627,6 @@ def _headline_precision(prep: _Prepared, design: _SurveyDesign, covered_entities
     return rows
 
 
-# --------------------------------------------------------------------------- incidents
-
-
-def summarise_incidents(
-    incidents: pd.DataFrame,
-    profile: Profile,
-    *,
-    min_cell_size: int = MIN_CELL_SIZE,
-) -> IncidentSummary:
-    """Incidents reported in the profile's period, by month, category, victim type and
-    sector, with recorded losses in USD.
-
-    ``reported`` counts incidents whose victim is a business or a public body and
-    whose ``reported_on`` falls inside the period (both end days included).
-    """
-    start = pd.Timestamp(profile.period_start)
-    end_exclusive = pd.Timestamp(profile.period_end) + pd.Timedelta(days=1)
-    reported_on = pd.to_datetime(incidents["reported_on"])
-    in_period = ((reported_on >= start) & (reported_on < end_exclusive)).to_numpy(
-        dtype=bool, na_value=False
-    )
-    victim = incidents["victim_type"].astype("str")
-    counted = in_period & victim.isin(COUNTED_VICTIM_TYPES).to_numpy()
-    if "financial_loss" in incidents.columns:
-        loss_usd = _float(incidents["financial_loss"]) * profile.usd_per_unit
-    else:
-        loss_usd = np.full(len(incidents), np.nan)
-
-    table = pd.DataFrame(
-        {
-            # "YYYY-MM" through numpy's month unit: one pass, no per-row Python.
-            "month": np.datetime_as_string(
-                reported_on.to_numpy(dtype="datetime64[ns]").astype("datetime64[M]"), unit="M"
-            ),
-            "category": incidents["category"].astype("str").to_numpy(),
-            "victim_type": victim.to_numpy(),
-            "sector": incidents["sector"].astype("str").fillna("not recorded").to_numpy(),
-            "loss_usd": loss_usd,
-        }
-    )
-    table["with_loss"] = table["loss_usd"].notna().astype("int64")
-    counted_rows = table[counted]
-
-    def tally(rows: pd.DataFrame, key: str, order: list[str]) -> pd.DataFrame:
-        grouped = rows.groupby(key, sort=False).agg(
-            incidents=("loss_usd", "size"),
-            incidents_with_loss=("with_loss", "sum"),
-            loss_usd=("loss_usd", "sum"),
-        )
-        grouped = grouped.reindex(order, fill_value=0).rename_axis(key).reset_index()
-        grouped["incidents"] = grouped["incidents"].astype("int64")
-        grouped["incidents_with_loss"] = grouped["incidents_with_loss"].astype("int64")
-        small = grouped["incidents_with_loss"] < min_cell_size
-        grouped["loss_suppressed"] = small & (grouped["incidents_with_loss"] > 0)
-        grouped["loss_usd"] = grouped["loss_usd"].astype("float64").where(~small)
-        return grouped
-
-    months = [
-        str(p) for p in pd.period_range(profile.period_start, profile.period_end, freq="M")
-    ]
-    by_month = tally(counted_rows, "month", months)
-    categories = set(counted_rows["category"].unique()) | set(vocab.INCIDENT_CATEGORIES)
-    by_category = tally(
-        counted_rows, "category", _ordered(categories, vocab.INCIDENT_CATEGORIES)
-    )
-    by_victim = tally(table[in_period], "victim_type", list(vocab.VICTIM_TYPES))
-    by_victim["counted"] = by_victim["victim_type"].isin(COUNTED_VICTIM_TYPES)
-    sectors = _ordered(set(counted_rows["sector"].unique()), (*vocab.SECTORS, "not recorded"))
-    by_sector = tally(counted_rows, "sector", sectors)
-
-    with_loss = int(counted_rows["with_loss"].sum())
-    total_loss = float(counted_rows["loss_usd"].sum()) if with_loss >= min_cell_size else None
-    return IncidentSummary(
-        reported=int(counted.sum()),
-        in_period_all_victims=int(in_period.sum()),
-        outside_period=int((~in_period).sum()),
-        rows=len(incidents),
-        recorded_loss_usd=total_loss,
-        incidents_with_loss=with_loss,
-        by_month=by_month,
-        by_category=by_category,
-        by_victim_type=by_victim,
-        by_sector=by_sector,
-    )
-
-
-def _incidents_block(summary: IncidentSummary) -> IncidentsBlock:
-    def counts(frame: pd.DataFrame, key: str) -> dict[str, int]:
-        return {str(k): int(v) for k, v in zip(frame[key], frame["incidents"])}
-
-    return {
-        "rows": summary.rows,
-        "reported_incidents": summary.reported,
-        "in_period_all_victims": summary.in_period_all_victims,
-        "outside_period": summary.outside_period,
-        "counted_victim_types": list(COUNTED_VICTIM_TYPES),
-        "recorded_loss_usd": _num(summary.recorded_loss_usd),
-        "incidents_with_loss": summary.incidents_with_loss,
-        "by_month": counts(summary.by_month, "month"),
-        "by_category": counts(summary.by_category, "category"),
-        "by_victim_type": counts(summary.by_victim_type, "victim_type"),
-        "by_sector": counts(summary.by_sector, "sector"),
-    }
-
-
 # --------------------------------------------------------------------------- assessment
 
 
@@ -859,11 +737,8 @@ def assess_impact(
         else None
     )
     reported = incident_summary.reported if incident_summary is not None else None
-    underreporting = (
-        head.estimated_breaches / reported
-        if reported and math.isfinite(head.estimated_breaches)
-        else math.nan
-    )
+    # Only official records count (workbench.incidents): never a ratio from news rows.
+    underreporting = underreporting_ratio(head.estimated_breaches, reported)
     dark_figure = pd.DataFrame(
         {
             "measure": ["reported_incidents", "estimated_breaches"],
@@ -922,7 +797,7 @@ def assess_impact(
         "attack_mix_detail": {str(k): _group_entry(row) for k, row in attack_mix.iterrows()},
         "controls": _nested(controls_by_band, "control", "size_band"),
         "controls_prevalence": _nested(controls_prevalence, "control", "status"),
-        "incidents": None if incident_summary is None else _incidents_block(incident_summary),
+        "incidents": None if incident_summary is None else incidents_block(incident_summary),
         "currency": profile.currency,
         "usd_per_unit": float(profile.usd_per_unit),
     }
@@ -965,6 +840,7 @@ def headline_figures(result: ImpactResult) -> pd.DataFrame:
     cost_mean = s["mean_cost_usd_detail"]
     ratio = s["underreporting_ratio"]
     reported = s["reported_incidents"]
+    withheld = s["incidents"].get("dark_figure_withheld") if s["incidents"] else None
     rows = [
         ("Organisations breached in the period", format_pct(prev["estimate"]),
          format_range(prev["ci_low"], prev["ci_high"], format_pct),
@@ -987,9 +863,10 @@ def headline_figures(result: ImpactResult) -> pd.DataFrame:
          _note("share of breached organisations (survey); range = 95% interval", reporting)),
         ("Incidents reported by businesses and public bodies",
          "no incidents file" if reported is None else format_count(reported), "",
-         "national CERT or police records in the period"),
+         "national CERT or police records in the period (news and other sources left out)"),
         ("Estimated breaches per reported incident",
-         NOT_AVAILABLE if ratio is None else f"{ratio:,.1f}", "", "the dark figure"),
+         NOT_AVAILABLE if ratio is None else f"{ratio:,.1f}", "",
+         f"the dark figure, withheld: {withheld}" if withheld else "the dark figure"),
         ("Survey coverage of organisations", format_pct(s["coverage"]), "",
          f"{s['respondents']:,} respondents"),
     ]

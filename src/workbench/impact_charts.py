@@ -386,6 +386,10 @@ def dark_figure_chart(result: ImpactResult) -> go.Figure:
     )
     if reported is None:
         return _message(result, title, "No incidents file: reported incidents are not known.")
+    withheld = result.summary["incidents"].get("dark_figure_withheld") if result.summary["incidents"] else None
+    if withheld:
+        return _message(result, title, "Withheld: no incident is a national CERT or police record "
+                        "of an organisation in the period (see the incidents left out).")
     if estimated is None:
         return _message(result, title, "Breaches cannot be estimated from the survey.")
     row = result.dark_figure.set_index("measure").loc["estimated_breaches"]
@@ -416,7 +420,8 @@ def dark_figure_chart(result: ImpactResult) -> go.Figure:
     fig.update_yaxes(tickformat=",.0f", rangemode="tozero")
     return _layout(
         fig, result, title,
-        "Businesses and public bodies; reported = incident records, estimated = weighted survey",
+        "Businesses and public bodies; reported = national CERT or police records in the period "
+        "(news and other sources left out), estimated = weighted survey",
         x_title="", y_title="Number in the period",
     )
 

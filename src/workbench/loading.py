@@ -225,6 +225,20 @@ def _survey_rules(frame: pd.DataFrame) -> list[tuple[pd.Series, str]]:
     ]
 
 
+def _incident_rules(frame: pd.DataFrame) -> list[tuple[pd.Series, str]]:
+    """A date known only to the month or year is written as the first day of it."""
+    if "date_precision" not in frame.columns:
+        return []
+    day = frame["reported_on"]
+    precision = frame["date_precision"]
+    return [
+        (((precision == "month") & (day.dt.day != 1)).fillna(False),
+         "reported_on: not the 1st of its month although date_precision is month"),
+        (((precision == "year") & ((day.dt.day != 1) | (day.dt.month != 1))).fillna(False),
+         "reported_on: not 1 January although date_precision is year"),
+    ]
+
+
 def _entity_rules(frame: pd.DataFrame) -> list[tuple[pd.Series, str]]:
     is_national_id = frame["entity_id"] == vocab.NATIONAL_ENTITY_ID
     is_national_type = frame["entity_type"] == "national"
@@ -482,6 +496,8 @@ def load_country(folder: str | Path, tables: tuple[str, ...] | None = None) -> C
             loads[name] = load_table(folder, name, [_entity_rules])
         elif name == "business_population":
             loads[name] = load_table(folder, name, [_register_rules])
+        elif name == "incidents":
+            loads[name] = load_table(folder, name, [_incident_rules])
         elif name in ("capability_assessment", "targets", "interventions"):
             loads[name] = _load_framework_table(folder, name, framework, framework_error, loads,
                                                 framework_source)

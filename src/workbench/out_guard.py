@@ -163,6 +163,35 @@ def check_import_targets(source: Path | str, out: Path | str, country: str,
                              "it would be read with the country's data; write it elsewhere")
 
 
+def check_import_folder(source: Path | str, out_dir: Path | str, rejected: Path | str) -> None:
+    """Refuse an import of every country that would overwrite its own input.
+
+    ``out_dir`` (the folder that receives ``<CC>/incidents.csv``) may be a data root,
+    but not a country's folder, the VERIS input, inside it or holding it; the
+    rejected-records file goes neither into the input nor into a country's folder.
+
+    Raises:
+        WorkbenchError: one line naming the paths.
+    """
+    source = Path(source).resolve()
+    out_dir = Path(out_dir).resolve()
+    rejected = Path(rejected).resolve()
+    if _is_country_code(out_dir.name):
+        raise WorkbenchError(f"--out {out_dir} is a country's data folder: without --country, "
+                             "--out is the data root that holds one folder per country")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise WorkbenchError(f"--out {out_dir} is a file: without --country, --out is a folder")
+    # The input may sit inside the data root (data/vcdb/): only .csv files are written.
+    for label, target, relation in (("--out", out_dir, _relation(out_dir, source)),
+                                    ("--skipped", rejected, _relation(rejected, source))):
+        if relation in ("is", "is inside") or (label == "--skipped" and relation):
+            raise WorkbenchError(f"{label} {target} {relation} the VERIS input {source}: it "
+                                 "would be overwritten or read as input; write elsewhere")
+    if _is_country_code(rejected.parent.name):
+        raise WorkbenchError(f"--skipped {rejected} is in the data folder {rejected.parent}: "
+                             "it would be read with the country's data; write it elsewhere")
+
+
 # --------------------------------------------------------------------------- lock
 
 

@@ -196,6 +196,16 @@ class Incidents(pa.DataFrameModel):
     status: Series[str] = _field(
         "code", "open or closed", nullable=True, isin=list(vocab.INCIDENT_STATUS)
     )
+    source: Series[str] = _field(
+        "code", "national_cert, police, open_source or other; blank (or no column) = "
+        "national_cert; only national_cert and police count in the dark figure",
+        nullable=True, required=False, isin=list(vocab.INCIDENT_SOURCES),
+    )
+    date_precision: Series[str] = _field(
+        "code", "day, month or year: how much of reported_on is known (then the first day "
+        "of its month or year); blank (or no column) = day",
+        nullable=True, required=False, isin=list(vocab.DATE_PRECISIONS),
+    )
 
     class Config:
         name = "incidents"

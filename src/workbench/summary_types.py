@@ -73,12 +73,18 @@ class IncidentsBlock(TypedDict):
     in_period_all_victims: int
     outside_period: int
     counted_victim_types: list[str]
+    counted_sources: list[str]  # the sources that are official records
     recorded_loss_usd: float | None
     incidents_with_loss: int
     by_month: dict[str, int]
     by_category: dict[str, int]
     by_victim_type: dict[str, int]
     by_sector: dict[str, int]
+    # reason -> rows not counted as reported incidents (rows = reported + all of these)
+    left_out: dict[str, int]
+    by_source: dict[str, int]  # every row of the file, a blank source as national_cert
+    counted_by_date_precision: dict[str, int]  # day / month / year
+    dark_figure_withheld: str | None  # why no incident counts, when none does
 
 
 class ImpactSummary(TypedDict):

@@ -74,6 +74,15 @@ INCIDENT_CATEGORIES: tuple[str, ...] = (
 
 VICTIM_TYPES: tuple[str, ...] = ("individual", "business", "public_body")
 INCIDENT_STATUS: tuple[str, ...] = ("open", "closed")
+# Where an incident record comes from. Only the official records (a national CERT's
+# tickets, police reports) count as reported incidents in the dark figure.
+INCIDENT_SOURCES: tuple[str, ...] = ("national_cert", "police", "open_source", "other")
+OFFICIAL_SOURCES: tuple[str, ...] = ("national_cert", "police")
+# A blank or absent ``source`` is a national CERT record (files kept before the
+# column existed were the CERT's or the police's own lists).
+DEFAULT_SOURCE = "national_cert"
+# How much of ``reported_on`` is known; blank or absent = day.
+DATE_PRECISIONS: tuple[str, ...] = ("day", "month", "year")
 
 ENTITY_TYPES: tuple[str, ...] = ("national", "government", "cni_operator")
 NATIONAL_ENTITY_ID = "NATIONAL"

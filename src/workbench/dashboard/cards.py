@@ -130,8 +130,9 @@ def impact_cards(view: CountryView) -> list[Card]:
     title, unit = titles["underreporting"]
     reported = s["reported_incidents"]
     if ratio is None:
+        withheld = s["incidents"].get("dark_figure_withheld") if s["incidents"] else None
         why = ("no file of reported incidents" if reported is None
-               else "no incidents were reported, or too few respondents to estimate breaches")
+               else withheld or "too few respondents to estimate breaches")
         cards.append(_unavailable("underreporting", title, why, unit))
     else:
         cards.append(Card(
