@@ -211,7 +211,7 @@ def test_memory_stays_flat_as_the_input_grows(tmp_path):
             tracemalloc.stop()
             assert report.counts["imported"] == n
 
-    BATCH = 30
+    BATCH = 10
     peak(5, traced=False)  # load the rule tables and country codes outside the measure
     one_batch, ten_batches = peak(BATCH), peak(10 * BATCH)
     # Ten times the records: the peak still holds one batch (and the ids seen so far).
