@@ -133,6 +133,10 @@ class TopGap(TypedDict):
     target: int
     gap: int
     priority: float | None
+    # In words, for the key findings (summaries written before these were added lack them).
+    entity_name: NotRequired[str]
+    indicator_title: NotRequired[str]
+    pillar_id: NotRequired[str]
 
 
 class IndicatorScore(TypedDict):
