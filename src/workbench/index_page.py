@@ -19,8 +19,8 @@ from plotly.subplots import make_subplots
 
 from workbench import __version__
 from workbench.chart_style import plotly_text, plotly_texts
-from workbench.i18n import _
 from workbench.formatting import DASH, format_pct, format_usd_millions
+from workbench.i18n import _
 from workbench.page_html import synthetic_banner_html
 from workbench.summary_types import Summary
 
