@@ -38,9 +38,11 @@ from workbench.key_findings import KEY_FINDINGS_CSS, Finding, key_findings, key_
 from workbench.page_html import synthetic_banner_html
 
 BRIEF_NAME = "brief.pdf"
-# The browser that prints the brief: WORKBENCH_CHROMIUM names another one.
+# The browser that prints the brief: WORKBENCH_CHROMIUM names another one, or "off"
+# for a machine that must print no briefs (the runs then say that none was printed).
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 CHROMIUM_ENV = "WORKBENCH_CHROMIUM"
+CHROMIUM_OFF = "off"
 # How long Chromium may take to print one brief before the run gives up on it.
 PRINT_TIMEOUT_SECONDS = 120
 # Virtual time the page gets to draw its chart before it is printed (no real wait:
@@ -131,6 +133,7 @@ header p{margin:2px 0;color:#333}
 .wb-key{box-shadow:none;border-radius:0;margin:8px 0;padding:2px 0 2px 12px}
 .wb-key h2{font-size:12.5pt}
 .wb-key dl{gap:4px 14px}
+.wb-key dt{white-space:nowrap}
 figure{margin:6px 0;break-inside:avoid}
 figure h2{font-size:12.5pt;color:#0b3954;margin:6px 0 2px 0}
 figcaption{font-size:9pt;color:#333}
@@ -189,8 +192,11 @@ def render_brief(summary: Mapping[str, Any], findings: Sequence[Finding] | None 
 
 
 def find_chromium() -> str | None:
-    """The Chromium that prints briefs: WORKBENCH_CHROMIUM, else the first on PATH."""
+    """The Chromium that prints briefs: WORKBENCH_CHROMIUM, else the first on PATH;
+    None when there is none, or when WORKBENCH_CHROMIUM is "off"."""
     named = os.environ.get(CHROMIUM_ENV)
+    if named == CHROMIUM_OFF:
+        return None
     if named:
         return named if Path(named).is_file() else shutil.which(named)
     for candidate in CHROMIUM_NAMES:
@@ -207,6 +213,9 @@ def print_pdf(page: str, target: Path, chromium: str | None = None) -> None:
         BriefNotPrinted: no Chromium, or it failed, timed out or wrote no PDF.
     """
     browser = chromium or find_chromium()
+    if browser is None and os.environ.get(CHROMIUM_ENV) == CHROMIUM_OFF:
+        raise BriefNotPrinted(_("printing briefs is turned off ({setting})").format(
+            setting=f"{CHROMIUM_ENV}={CHROMIUM_OFF}"))
     if browser is None:
         raise BriefNotPrinted(_("Chromium is not installed (`make browser` installs it)"))
     with tempfile.TemporaryDirectory(prefix="wb-brief-") as work:
