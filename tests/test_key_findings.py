@@ -7,9 +7,11 @@ import copy
 from typing import Any
 
 import pytest
+from babel.messages.extract import extract_from_file
 
 from workbench import brief, key_findings, report
 from workbench.formatting import format_pct, format_usd
+from workbench.i18n import catalogue, use_language
 from workbench.index_page import IndexRow, render_index
 
 
@@ -290,3 +292,23 @@ def test_index_links_each_brief() -> None:
         last_good_run=None, synthetic=False, period=None, error=None, figures={})])
     assert "href='KE/brief.pdf'>brief (PDF)</a>" in page
     assert page.count("brief (PDF)") == 1
+
+
+def test_findings_and_brief_read_in_french() -> None:
+    with use_language("fr"):
+        texts = _texts({**_summary(), "synthetic": True})
+        page = brief.render_brief(_summary())
+    assert texts["synthetic"].startswith("Ces chiffres sont synthétiques")
+    assert texts["plan"].startswith("Le plan recommandé finance 4 interventions")
+    assert "La probabilité que le plan soit rentable est de" in texts["return"]
+    assert "Les 3 plus grandes lacunes" in texts["gaps"]
+    assert "<html lang=\"fr\">" in page and "Le plan année par année" in page
+
+
+@pytest.mark.parametrize("module", [key_findings, brief])
+def test_every_sentence_of_the_findings_and_the_brief_has_its_french(module) -> None:
+    messages = [message for _line, message, _comments, _context in extract_from_file(
+        "python", module.__file__, keywords={"_": None, "ngettext": (1, 2)})]
+    french = catalogue("fr")
+    missing = [m for m in messages if (m[0] if isinstance(m, tuple) else m) not in french]
+    assert messages and missing == []

@@ -58,7 +58,8 @@ _CHROMIUM_ARGS = (
 
 
 class BriefNotPrinted(Exception):
-    """The brief could not be printed; the message says why in one line."""
+    """The brief could not be printed; the message says why in one line (in English,
+    like every line the command prints for whoever runs it)."""
 
 
 # --------------------------------------------------------------------------- the chart
@@ -214,10 +215,9 @@ def print_pdf(page: str, target: Path, chromium: str | None = None) -> None:
     """
     browser = chromium or find_chromium()
     if browser is None and os.environ.get(CHROMIUM_ENV) == CHROMIUM_OFF:
-        raise BriefNotPrinted(_("printing briefs is turned off ({setting})").format(
-            setting=f"{CHROMIUM_ENV}={CHROMIUM_OFF}"))
+        raise BriefNotPrinted(f"printing briefs is turned off ({CHROMIUM_ENV}={CHROMIUM_OFF})")
     if browser is None:
-        raise BriefNotPrinted(_("Chromium is not installed (`make browser` installs it)"))
+        raise BriefNotPrinted("Chromium is not installed (`make browser` installs it)")
     with tempfile.TemporaryDirectory(prefix="wb-brief-") as work:
         source = Path(work) / "brief.html"
         source.write_text(page, encoding="utf-8")
@@ -228,15 +228,14 @@ def print_pdf(page: str, target: Path, chromium: str | None = None) -> None:
             done = subprocess.run(command, capture_output=True, text=True,
                                   timeout=PRINT_TIMEOUT_SECONDS, check=False)
         except subprocess.TimeoutExpired:
-            raise BriefNotPrinted(_("Chromium did not print the brief within {seconds} s").format(
-                seconds=PRINT_TIMEOUT_SECONDS)) from None
+            raise BriefNotPrinted(
+                f"Chromium did not print the brief within {PRINT_TIMEOUT_SECONDS} s") from None
         except OSError as exc:
-            raise BriefNotPrinted(_("Chromium could not be started: {error}").format(
-                error=exc.strerror or exc)) from None
+            raise BriefNotPrinted(f"Chromium could not be started: {exc.strerror or exc}") from None
         if done.returncode != 0 or not printed.is_file() or printed.stat().st_size == 0:
             last = (done.stderr or "").strip().splitlines()
-            raise BriefNotPrinted(_("Chromium did not print the brief (exit {code}): {error}").format(
-                code=done.returncode, error=last[-1] if last else ""))
+            raise BriefNotPrinted(f"Chromium did not print the brief (exit {done.returncode}): "
+                                  f"{last[-1] if last else 'no message'}")
         shutil.move(printed, target)
 
 

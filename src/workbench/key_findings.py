@@ -245,7 +245,7 @@ def gaps_finding(summary: Block) -> Finding:
     if top:
         parts.append(ngettext("The largest gap: {gaps}.", "The {count} largest gaps: {gaps}.",
                               len(top)).format(
-            count=len(top), gaps="; ".join(_gap_words(g, gaps) for g in top)))
+            count=len(top), gaps=_("; ").join(_gap_words(g, gaps) for g in top)))
     elif overall is not None:
         parts.append(_("Every assessed capability meets its target."))
     return Finding("gaps", heading, " ".join(parts))
