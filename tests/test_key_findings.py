@@ -40,15 +40,15 @@ def _summary() -> dict[str, Any]:
             "assessed_pairs": 333,
             "top_gaps": [
                 {"entity_id": "KPLC", "indicator_id": "TEC-03", "level": 1, "target": 4, "gap": 3,
-                 "priority": 0.42, "entity_name": "Kenya Power", "pillar_id": "technical",
+                 "priority": 0.42, "pillar_id": "technical",
                  "indicator_title": "Incident response plan"},
                 {"entity_id": "MOF", "indicator_id": "LEG-01", "level": 0, "target": 4, "gap": 4,
-                 "priority": 0.4, "entity_name": "Treasury", "pillar_id": "legal",
+                 "priority": 0.4, "pillar_id": "legal",
                  "indicator_title": "Cybercrime law"},
                 {"entity_id": "MOI", "indicator_id": "TEC-04", "level": 2, "target": 4, "gap": 2,
                  "priority": 0.3},
                 {"entity_id": "PORT", "indicator_id": "TEC-05", "level": 2, "target": 4, "gap": 2,
-                 "priority": 0.2, "entity_name": "Fourth gap, never named"},
+                 "priority": 0.2, "indicator_title": "Fourth gap, never named"},
             ],
         },
         "business_case": {
@@ -90,8 +90,8 @@ def test_complete_summary_answers_every_question_with_its_figures() -> None:
     assert texts["gaps"].startswith("Capability scores 48 of 100 on the Global Cybersecurity "
                                     "Agenda pillars; the targets would give 70.")
     assert "The weakest pillar is Technical measures (41 of 100)." in texts["gaps"]
-    assert ("The 3 largest gaps: Incident response plan (Technical measures) at Kenya Power: "
-            "level 1 start-up, target 4 strategic; Cybercrime law (Legal measures) at Treasury: "
+    assert ("The 3 largest gaps: Incident response plan (Technical measures) at KPLC: "
+            "level 1 start-up, target 4 strategic; Cybercrime law (Legal measures) at MOF: "
             "level 0 absent, target 4 strategic; TEC-04 at MOI: level 2 formative, target 4 "
             "strategic.") in texts["gaps"]
     assert "Fourth gap" not in texts["gaps"]
@@ -246,7 +246,7 @@ def test_every_sentence_is_written_from_the_summary() -> None:
 
 def test_findings_html_escapes_every_text() -> None:
     summary = _summary()
-    summary["gaps"]["top_gaps"][0]["entity_name"] = "<script>alert(1)</script>"
+    summary["gaps"]["top_gaps"][0]["indicator_title"] = "<script>alert(1)</script>"
     page = key_findings.key_findings_html(key_findings.key_findings(summary))
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert page.count("<dt") == page.count("<dd") == 7

@@ -197,13 +197,13 @@ def unreported_finding(summary: Block) -> Finding:
 
 
 def _gap_words(gap: Block, gaps: Block) -> str:
-    """'Incident response plan (Technical measures) at Referral hospital: level 0
-    absent, target 4 strategic'."""
+    """'Incident response plan (Technical measures) at HOSP-REF: level 0 absent,
+    target 4 strategic' (entities by their id: summary.json publishes no entity name)."""
     names = _figure(_figure(gaps, "levels"), "names")
     pillars = _figure(gaps, "pillars")
     indicator = str(gap.get("indicator_title") or gap.get("indicator_id") or "?")
     pillar = pillars.get(str(gap.get("pillar_id"))) if gap.get("pillar_id") else None
-    entity = str(gap.get("entity_name") or gap.get("entity_id") or "?")
+    entity = str(gap.get("entity_id") or "?")
     level, target = gap.get("level"), gap.get("target")
     where = (_("{indicator} ({pillar}) at {entity}").format(
         indicator=indicator, pillar=pillar, entity=entity) if pillar else
