@@ -307,7 +307,10 @@ def test_top_gaps_order_with_ties(result):
         ("CNI3", "RS-O1"),  # 1*1*1*0.4 = 0.4
     ]
     assert top[0] == {"entity_id": "CNI1", "indicator_id": "PR-O1", "level": 2, "target": 5,
-                      "gap": 3, "priority": 18.0}
+                      "gap": 3, "priority": 18.0, "pillar_id": "protect",
+                      "indicator_title": "Data protected at rest and in transit"}
+    # The words for the key findings, never an entity's name (the summary names none).
+    assert all("entity_name" not in g for g in top)
     assert [g["priority"] for g in top] == [18.0, 6.0, 6.0, 4.8, 4.0, 0.4]
 
 
@@ -494,7 +497,9 @@ def test_second_framework_end_to_end(tmp_path):
     assert res.summary["overall_score"] == round(1390 / 33, 2)
     assert res.summary["coverage"] == 0.8
     assert res.summary["top_gaps"][1] == {"entity_id": "CNI3", "indicator_id": "PR-O1", "level": 0,
-                                          "target": 5, "gap": 5, "priority": 6.0}
+                                          "target": 5, "gap": 5, "priority": 6.0,
+                                          "pillar_id": "protect",
+                                          "indicator_title": "Data protected at rest and in transit"}
 
 
 def test_targets_are_the_frameworks_without_a_targets_file(tmp_path):
