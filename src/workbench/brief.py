@@ -88,11 +88,12 @@ def plan_chart(case: Mapping[str, Any] | None) -> go.Figure | None:
     if isinstance(budget, (int, float)) and budget > 0:
         high = max(high, float(budget))
     ticks, labels = usd_ticks(0.0, high)
-    figure = go.Figure()
-    figure.add_bar(x=years, y=spend, name=_("spend in the year (USD, left)"), marker_color=BLUE,
-                   text=[labels_for(v) for v in spend], textposition="outside", cliponaxis=False)
     score = _numbers(case.get("score_by_year"))
     has_score = len(score) >= 2 and all(v is not None for v in score)
+    figure = go.Figure()
+    figure.add_bar(x=years, y=spend, marker_color=BLUE,
+                   name=_("spend in the year (USD, left)") if has_score else _("spend in the year (USD)"),
+                   text=[labels_for(v) for v in spend], textposition="outside", cliponaxis=False)
     if has_score:
         figure.add_scatter(x=list(range(len(score))), y=score, yaxis="y2", mode="lines+markers+text",
                            name=_("overall capability score (0-100, right)"),
