@@ -91,13 +91,15 @@ def plan_chart(case: Mapping[str, Any] | None) -> go.Figure | None:
     score = _numbers(case.get("score_by_year"))
     has_score = len(score) >= 2 and all(v is not None for v in score)
     figure = go.Figure()
-    figure.add_bar(x=years, y=spend, marker_color=BLUE,
+    # Lighter bars under a score line, so that the line's labels read over them.
+    figure.add_bar(x=years, y=spend, marker_color=BLUE, opacity=0.45 if has_score else 1.0,
                    name=_("spend in the year (USD, left)") if has_score else _("spend in the year (USD)"),
                    text=[labels_for(v) for v in spend], textposition="outside", cliponaxis=False)
     if has_score:
         figure.add_scatter(x=list(range(len(score))), y=score, yaxis="y2", mode="lines+markers+text",
                            name=_("overall capability score (0-100, right)"),
                            line=dict(color=ORANGE, width=3), marker=dict(size=8),
+                           textfont=dict(color="#1b1b1b", size=13),
                            text=[f"{v:.0f}" for v in score if v is not None],
                            textposition="top center")
     figure.update_layout(
