@@ -148,14 +148,16 @@ def bench_samples(root: Path = paths.SAMPLES_DIR) -> dict[str, object]:
         catalogue = data.table("interventions")
         budget, horizon = data.profile.budget_usd_per_year, data.profile.horizon_years
 
-        def solve(b=budget, h=horizon, p=pairs, c=catalogue):
+        levels = data.framework.levels
+
+        def solve(b=budget, h=horizon, p=pairs, c=catalogue, lv=levels):
             return business_case.plan_roadmap(p, c, budget_usd_per_year=b, horizon_years=h,
-                                              annual_cost_usd=1e7)
+                                              annual_cost_usd=1e7, levels=lv)
 
         seconds, roadmap = _timed(solve)
         curve_seconds, _ = _timed(
-            lambda p=pairs, c=catalogue, b=budget, h=horizon: business_case.budget_curve(
-                p, c, budget_usd_per_year=b, horizon_years=h, annual_cost_usd=1e7),
+            lambda p=pairs, c=catalogue, b=budget, h=horizon, lv=levels: business_case.budget_curve(
+                p, c, budget_usd_per_year=b, horizon_years=h, annual_cost_usd=1e7, levels=lv),
             repeats=3,
         )
         out[folder.name] = {

@@ -34,10 +34,12 @@ LAYERS: dict[str, int] = {
         "errors", "paths", "vocab", "formatting", "i18n", "hashing", "schemas", "contract_doc",
         "profile", "framework", "countries", "input_files", "spreadsheet", "safe_tables",
         "output_files", "table_validation", "summary_types", "crosswalk", "loading", "veris",
-        "framework_import", "samples", "sample_assessment",
+        "framework_import", "samples", "sample_assessment", "survey_mapping", "survey_files",
+        "survey_form",
     ], LOADING),
     **dict.fromkeys([
-        "disclosure", "survey_design", "raking", "impact", "gaps", "business_case",
+        "disclosure", "survey_design", "raking", "impact", "gaps", "score_value", "business_case",
+        "roadmap_model", "business_case_money", "business_case_tables",
         "stages",
     ], METHODS),
     **dict.fromkeys([

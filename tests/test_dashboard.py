@@ -238,6 +238,16 @@ def test_headline_cards_carry_the_summary_json_numbers(data_root: Path) -> None:
     assert cards["roadmap_cost"].numbers["value"] == plan["total_cost_usd"]
     assert cards["rosi"].numbers["value"] == plan["rosi"]
     assert cost["estimate"] is not None and plan["rosi"] is not None
+    # The score path and the ROSI's 90% range, as summary.json publishes them.
+    assert cards["roadmap_cost"].numbers["score-today"] == plan["score_by_year"][0]
+    assert cards["roadmap_cost"].numbers["score-final"] == plan["score_by_year"][-1]
+    assert (f"from {plan['score_by_year'][0]:.1f} today to {plan['score_by_year'][-1]:.1f} by year 3"
+            in cards["roadmap_cost"].context_text)
+    interval = plan["rosi_interval"]
+    assert cards["rosi"].numbers["low"] == interval["p05"]
+    assert cards["rosi"].numbers["p-positive"] == interval["p_positive"]
+    assert cards["rosi"].interval_text.startswith("90% range")
+    assert "chance it pays for itself" in cards["rosi"].interval_text
     # By hand from the fixture: weights = organisations in the cell / respondents in it:
     # finance micro 100/3 (R1 R2 R7), finance large 10 (R3), trade micro 300/3 (R4 R5 R8),
     # trade large 20/2 (R6 R9). Breached: R1 R7 R3 R5 R8 R9 = 200/3 + 10 + 200 + 10 of 430.
@@ -412,7 +422,7 @@ def test_the_page_opens_on_the_impact_tab_with_the_cards(data_root: Path) -> Non
 def test_moving_the_budget_solves_the_roadmap_again(data_root: Path) -> None:
     page = _page(data_root)
     page.tabs.selected_index = pages.ROADMAP_TAB
-    assert len(_chart_titles(page.roadmap_charts)) == 3
+    assert len(_chart_titles(page.roadmap_charts)) == charts.ROADMAP_CHARTS == 4
     before = page.roadmap.summary["budget_usd_per_year"]
     page.budget.value = 0.05  # USD 50,000 a year: too small for the catalogue
     assert before == 1.0e6 and page.roadmap.summary["budget_usd_per_year"] == 50_000.0

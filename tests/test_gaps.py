@@ -168,12 +168,14 @@ def test_gaps_and_unassessed_pairs(mini):
 
 def test_priorities(mini):
     pairs = gaps.assessment_pairs(mini, _entities(), _assessment(), _targets())
-    # priority = gap * criticality * indicator weight * pillar weight
-    assert _pair(pairs, "NATIONAL", "PR-N1")["priority"] == pytest.approx(2 * 5 * 1.0 * 0.6)
-    assert _pair(pairs, "GOV1", "PR-O1")["priority"] == pytest.approx(2 * 2 * 2.0 * 0.6)
-    assert _pair(pairs, "CNI1", "PR-O1")["priority"] == pytest.approx(3 * 5 * 2.0 * 0.6)
-    assert _pair(pairs, "CNI1", "RS-O1")["priority"] == pytest.approx(2 * 5 * 1.0 * 0.4)
-    assert _pair(pairs, "CNI3", "RS-O1")["priority"] == pytest.approx(1 * 1 * 1.0 * 0.4)
+    # priority = v * gap, v = 100/(5-0) * pillar share * indicator share * criticality share:
+    # protect 0.6 (PR-N1 1/3, PR-O1 2/3; PR-O1 criticality 2+5+3+1 = 11 assessed),
+    # respond 0.4 (RS-N1 1/2, RS-O1 1/2; RS-O1 criticality 5+1 = 6 assessed).
+    assert _pair(pairs, "NATIONAL", "PR-N1")["priority"] == pytest.approx(20 * 0.6 / 3 * 2)
+    assert _pair(pairs, "GOV1", "PR-O1")["priority"] == pytest.approx(8 * 2 / 11 * 2)
+    assert _pair(pairs, "CNI1", "PR-O1")["priority"] == pytest.approx(8 * 5 / 11 * 3)
+    assert _pair(pairs, "CNI1", "RS-O1")["priority"] == pytest.approx(4 * 5 / 6 * 2)
+    assert _pair(pairs, "CNI3", "RS-O1")["priority"] == pytest.approx(4 * 1 / 6 * 1)
 
 
 def test_inputs_not_mutated(mini):
@@ -295,29 +297,30 @@ def test_nothing_assessed(mini):
     assert all(v is None for v in res.summary["pillar_scores"].values())
 
 
-def test_top_gaps_order_with_ties(result):
+def test_top_gaps_order_by_score_points(result):
     top = result.summary["top_gaps"]
-    # CNI3 PR-O1 and NATIONAL PR-N1 both have priority 6.0: entity_id breaks the tie
+    # The overall-score points closing each gap adds (v * gap, worked out above).
     assert [(g["entity_id"], g["indicator_id"]) for g in top] == [
-        ("CNI1", "PR-O1"),  # 3*5*2*0.6 = 18
-        ("CNI3", "PR-O1"),  # 5*1*2*0.6 = 6
-        ("NATIONAL", "PR-N1"),  # 2*5*1*0.6 = 6
-        ("GOV1", "PR-O1"),  # 2*2*2*0.6 = 4.8
-        ("CNI1", "RS-O1"),  # 2*5*1*0.4 = 4
-        ("CNI3", "RS-O1"),  # 1*1*1*0.4 = 0.4
+        ("CNI1", "PR-O1"),  # 8 * 5/11 * 3 = 10.91
+        ("NATIONAL", "PR-N1"),  # 4 * 2 = 8
+        ("CNI1", "RS-O1"),  # 4 * 5/6 * 2 = 6.67
+        ("CNI3", "PR-O1"),  # 8 * 1/11 * 5 = 3.64
+        ("GOV1", "PR-O1"),  # 8 * 2/11 * 2 = 2.91
+        ("CNI3", "RS-O1"),  # 4 * 1/6 * 1 = 0.67
     ]
     assert top[0] == {"entity_id": "CNI1", "indicator_id": "PR-O1", "level": 2, "target": 5,
-                      "gap": 3, "priority": 18.0, "pillar_id": "protect",
+                      "gap": 3, "priority": round(120 / 11, 9), "pillar_id": "protect",
                       "indicator_title": "Data protected at rest and in transit"}
     # The words for the key findings, never an entity's name (the summary names none).
     assert all("entity_name" not in g for g in top)
-    assert [g["priority"] for g in top] == [18.0, 6.0, 6.0, 4.8, 4.0, 0.4]
+    assert [g["priority"] for g in top] == pytest.approx(
+        [120 / 11, 8.0, 20 / 3, 40 / 11, 32 / 11, 2 / 3])
 
 
 def test_top_n_limits_and_ties_by_indicator(mini):
     res = gaps.analyse_gaps(mini, _entities(), _assessment(), _targets(), top_n=2)
     assert [(g["entity_id"], g["indicator_id"]) for g in res.summary["top_gaps"]] == [
-        ("CNI1", "PR-O1"), ("CNI3", "PR-O1")]
+        ("CNI1", "PR-O1"), ("NATIONAL", "PR-N1")]
     # same entity, same priority: indicator_id decides
     pairs = pd.DataFrame({
         "entity_id": ["E", "E"], "indicator_id": ["B-2", "A-1"], "gap": pd.array([1, 2], dtype="Int64"),
@@ -496,8 +499,8 @@ def test_second_framework_end_to_end(tmp_path):
     res = stages.gap_analysis(data)
     assert res.summary["overall_score"] == round(1390 / 33, 2)
     assert res.summary["coverage"] == 0.8
-    assert res.summary["top_gaps"][1] == {"entity_id": "CNI3", "indicator_id": "PR-O1", "level": 0,
-                                          "target": 5, "gap": 5, "priority": 6.0,
+    assert res.summary["top_gaps"][3] == {"entity_id": "CNI3", "indicator_id": "PR-O1", "level": 0,
+                                          "target": 5, "gap": 5, "priority": round(40 / 11, 9),
                                           "pillar_id": "protect",
                                           "indicator_title": "Data protected at rest and in transit"}
 

@@ -10,43 +10,50 @@ exactly:
   as a prerequisite, is already in place;
 - spending: capex_usd * n_i spread evenly over the running years, then
   opex_usd_per_year * n_i every year after completion up to H; every year <= budget;
-- objective = sum over pairs of w(pair) * sum over t of max{r(pair, i): i chosen and
-  in effect in year t}, w = criticality * indicator weight * pillar weight.
+- objective (overall-score-point-years) = sum over pairs of v(pair) * sum over t of
+  max{r(pair, i): i chosen and in effect in year t}, v = the overall-score points one
+  level on the pair adds (``score_value.pair_values``, docs/methods.md §2), so a law
+  lifting one national indicator and a programme lifting forty organisations are
+  weighed in the same unit: what each adds to the country's score;
+- score_by_year = today's overall score (of whatever was assessed, before the coverage
+  rule), then today's + sum v * max r in effect in each year 1..H.
 
-The plan comes from a mixed-integer linear programme solved with HiGHS
-(``scipy.optimize.milp``) to within 0.5% of the optimum. The "max" is modelled
-exactly by level indicators: max_i r(pair, i) in year t equals the number of
-levels l = 1..5 for which some chosen intervention with r(pair, i) >= l is in
-effect, so each (pair, level) needs one continuous variable bounded by the sum of
-the in-effect variables of the interventions reaching that level. (pair, level)
-rows that name the same set of interventions are merged, weights added, which
-keeps the model small (a few hundred rows for a country of 60 entities).
+The plan comes from a mixed-integer linear programme solved with HiGHS to within 0.5%
+of the optimum (``roadmap_model``).
 
-Every figure published is recomputed from the plan itself by ``evaluate_plan``.
+Every figure published is recomputed from the plan itself by ``evaluate_plan``; the
+uncertainty on the money is in ``business_case_money``, the tables a page shows in
+``business_case_tables``.
 """
 
 from __future__ import annotations
 
 import graphlib
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
 
+from workbench import business_case_money as money
 from workbench.crosswalk import split_ids
-from workbench.formatting import NOT_AVAILABLE, format_pct, format_usd
+from workbench.framework import DEFAULT_LEVELS, Levels
+from workbench.roadmap_model import (
+    Prepared,
+    in_effect,
+    objective_by_year,
+    prepare,
+    prune,
+    solve,
+    spend_matrix,
+)
 from workbench.summary_types import BusinessCaseSummary
 
 # The plan is optimal to within this share of the objective (docs/methods.md §3).
 OPTIMALITY_GAP = 0.005
-# HiGHS' stopping gap is set a little tighter than the promise so that the small
-# cost tie-break added to the objective can never eat into it.
-_SOLVER_GAP = 0.004
 DEFAULT_TIME_LIMIT_SECONDS = 30.0
+# Each "what if it were in" re-solve of the explanations stops after this long.
+EXPLAIN_TIME_LIMIT_SECONDS = 5.0
 # Relative slack when checking a recomputed plan against the budget: HiGHS works to
 # a feasibility tolerance of about 1e-7 of the (scaled) right-hand side.
 _BUDGET_TOLERANCE = 1e-6
@@ -69,15 +76,6 @@ MONEY_UNAVAILABLE = (
     "are not computed"
 )
 
-_INTERVENTION_COLUMNS = (
-    "intervention_id", "name", "pillar", "indicators", "applies_to", "raises_to",
-    "capex_usd", "opex_usd_per_year", "duration_months", "requires", "loss_reduction",
-)
-_PAIR_COLUMNS = (
-    "entity_id", "entity_type", "criticality", "indicator_id", "indicator_weight",
-    "pillar_weight", "level", "target", "gap", "assessed",
-)
-
 
 # --------------------------------------------------------------------------- results
 
@@ -87,26 +85,32 @@ class PlanEvaluation:
     """What a plan (intervention -> start year) costs and buys, recomputed from scratch.
 
     Attributes:
-        objective: priority-weighted gap-closure-years (docs/methods.md §3).
+        objective: overall-score-point-years (docs/methods.md §3).
+        score_by_year: today's overall score, then years 1..H (None when nothing is
+            assessed).
         spend_by_year_usd: spending in years 1..H.
         total_cost_usd: the sum of ``spend_by_year_usd``.
         plan: one row per chosen intervention: intervention_id, name, pillar,
             start_year, end_year, entities, capex_usd (total), opex_usd (total over
             the horizon), cost_usd, loss_reduction.
         spending: long table year, intervention_id, pillar, kind (build/run), usd.
-        gap_closure: per year: year, closed (weighted closure in effect),
-            closure_share (of the total weighted gap), open_pairs (assessed pairs
-            still short of target).
+        gap_closure: per year: year, closed (score points the interventions in effect
+            add), score (the overall score reached), closure_share (of the points
+            closing every gap would add), open_pairs (assessed pairs still short of
+            target).
         avoided_loss: per year: year, risk_reduction R(t), avoided_loss_usd (NaN
             without an annual cost).
         avoided_loss_usd: sum of the yearly avoided losses (None without a cost).
         rosi: (avoided_loss_usd - total_cost_usd) / total_cost_usd (None without a
             cost or when nothing is spent).
+        money_ranges: the Monte Carlo 90% ranges of the money figures (None without
+            a cost).
         violations: every broken rule (budget, prerequisite, horizon, n_i = 0,
             unknown id); empty for a feasible plan.
     """
 
     objective: float
+    score_by_year: list[float] | None
     spend_by_year_usd: list[float]
     total_cost_usd: float
     plan: pd.DataFrame
@@ -115,6 +119,7 @@ class PlanEvaluation:
     avoided_loss: pd.DataFrame
     avoided_loss_usd: float | None
     rosi: float | None
+    money_ranges: money.MoneyRanges | None
     violations: list[str]
 
     @property
@@ -139,6 +144,8 @@ class Roadmap:
             intervention not in the plan.
         interventions: the catalogue with d (years) and n (entities) per intervention.
         mip_gap: the solver's final relative gap (None when no MILP was solved).
+        levels: the framework's level scale the scores are on.
+        annual_cost_se_usd: the standard error of ``annual_cost_usd``.
     """
 
     status: str
@@ -151,6 +158,14 @@ class Roadmap:
     horizon_years: int
     annual_cost_usd: float | None
     mip_gap: float | None = None
+    levels: Levels = DEFAULT_LEVELS
+    annual_cost_se_usd: float | None = None
+
+    @property
+    def score_today(self) -> float | None:
+        """Today's overall score (of whatever was assessed, before the coverage rule)."""
+        path = self.summary["score_by_year"]
+        return None if path is None else path[0]
 
     @property
     def plan(self) -> pd.DataFrame:
@@ -169,149 +184,6 @@ class Roadmap:
         return self.evaluation.avoided_loss
 
 
-# --------------------------------------------------------------------------- preparation
-
-
-def duration_years(duration_months: Iterable[int]) -> np.ndarray:
-    """d = ceil(duration_months / 12), at least 1."""
-    months = np.asarray(list(duration_months), dtype=float)
-    return np.maximum(1, np.ceil(months / 12.0)).astype(int)
-
-
-@dataclass(frozen=True)
-class _Prepared:
-    """The catalogue and the assessed pairs as arrays, shared by solver and evaluator."""
-
-    catalogue: pd.DataFrame  # interventions with columns d, n, position
-    ids: list[str]
-    d: np.ndarray  # years per intervention
-    n: np.ndarray  # entities with some closure
-    capex_total: np.ndarray  # capex_usd * n
-    opex_total: np.ndarray  # opex_usd_per_year * n
-    loss_reduction: np.ndarray
-    requires: list[list[int]]  # prerequisite positions (catalogue ids only)
-    unknown_requires: list[list[str]]
-    closure: np.ndarray  # [pairs, interventions] r(pair, i)
-    pair_weight: np.ndarray  # w(pair) per assessed pair
-    pair_gap: np.ndarray  # gap per assessed pair
-    duplicate_ids: list[str]
-    # assessed pairs each intervention reaches (its indicators, for the entities it applies to)
-    reach: np.ndarray
-
-
-def _prepare(pairs: pd.DataFrame, interventions: pd.DataFrame) -> _Prepared:
-    missing = [c for c in _INTERVENTION_COLUMNS if c not in interventions.columns]
-    if missing:
-        raise ValueError(f"interventions lack columns: {', '.join(missing)}")
-    missing = [c for c in _PAIR_COLUMNS if c not in pairs.columns]
-    if missing:
-        raise ValueError(f"pairs lack columns: {', '.join(missing)}")
-
-    catalogue = interventions.reset_index(drop=True).copy()
-    catalogue["intervention_id"] = catalogue["intervention_id"].astype(str).str.strip()
-    ids = catalogue["intervention_id"].tolist()
-    duplicate_ids = sorted(set(catalogue["intervention_id"][catalogue["intervention_id"].duplicated()]))
-    position = {iid: k for k, iid in enumerate(ids)}
-
-    assessed = pairs[
-        pairs["assessed"].fillna(False).astype(bool).to_numpy()
-        & pairs["level"].notna().to_numpy()
-        & pairs["target"].notna().to_numpy()
-    ].reset_index(drop=True)
-    level = assessed["level"].astype("float64").to_numpy()
-    target = assessed["target"].astype("float64").to_numpy()
-    weight = np.nan_to_num(
-        assessed["criticality"].astype("float64").to_numpy()
-        * assessed["indicator_weight"].astype("float64").to_numpy()
-        * assessed["pillar_weight"].astype("float64").to_numpy()
-    )
-    gap = np.maximum(0.0, target - level)
-
-    # One row per (intervention, indicator), joined to the pairs it can lift.
-    links = pd.DataFrame({
-        "position": np.arange(len(catalogue)),
-        "indicator_id": catalogue["indicators"].map(split_ids),
-        "applies_to": catalogue["applies_to"].astype(str).str.strip().str.lower(),
-        "raises_to": catalogue["raises_to"].astype("float64").fillna(0.0),
-    }).explode("indicator_id").dropna(subset=["indicator_id"])
-    pair_keys = pd.DataFrame({
-        "pair": np.arange(len(assessed)),
-        "indicator_id": assessed["indicator_id"].astype(str).to_numpy(),
-        "entity_type": assessed["entity_type"].astype(str).to_numpy(),
-    })
-    joined = pair_keys.merge(links, on="indicator_id", how="inner")
-    joined = joined[(joined["applies_to"] == "all") | (joined["applies_to"] == joined["entity_type"])]
-    pair_index = joined["pair"].to_numpy(dtype=int)
-    r = np.maximum(
-        0.0,
-        np.minimum(joined["raises_to"].to_numpy(), target[pair_index]) - level[pair_index],
-    )
-    closure = np.zeros((len(assessed), len(catalogue)))
-    # An intervention naming an indicator twice lifts it once: keep the larger value.
-    np.maximum.at(closure, (pair_index, joined["position"].to_numpy(dtype=int)), r)
-
-    reach = np.bincount(joined["position"].to_numpy(dtype=int), minlength=len(catalogue))
-    entity_codes = pd.factorize(assessed["entity_id"])[0]
-    lifted = closure > 0
-    n = np.array([
-        len(np.unique(entity_codes[lifted[:, k]])) for k in range(len(catalogue))
-    ], dtype=int) if len(catalogue) else np.zeros(0, dtype=int)
-
-    requires_ids = catalogue["requires"].map(split_ids).tolist()
-    requires = [[position[j] for j in reqs if j in position] for reqs in requires_ids]
-    unknown = [[j for j in reqs if j not in position] for reqs in requires_ids]
-
-    d = duration_years(catalogue["duration_months"].astype("float64").fillna(12))
-    capex = catalogue["capex_usd"].astype("float64").fillna(0.0).to_numpy()
-    opex = catalogue["opex_usd_per_year"].astype("float64").fillna(0.0).to_numpy()
-    catalogue["d"] = d
-    catalogue["n"] = n
-    return _Prepared(
-        catalogue=catalogue,
-        ids=ids,
-        d=d,
-        n=n,
-        capex_total=capex * n,
-        opex_total=opex * n,
-        loss_reduction=catalogue["loss_reduction"].astype("float64").fillna(0.0).clip(0, 1).to_numpy(),
-        requires=requires,
-        unknown_requires=unknown,
-        closure=closure,
-        pair_weight=weight,
-        pair_gap=gap,
-        duplicate_ids=duplicate_ids,
-        reach=reach,
-    )
-
-
-def _spend_matrix(prep: _Prepared, starts: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray]:
-    """(build, run) spending [interventions, years] for start years (0 = not chosen)."""
-    years = np.arange(1, horizon + 1)[None, :]
-    chosen = (starts > 0)[:, None]
-    s = starts[:, None]
-    ends = s + prep.d[:, None] - 1
-    running = chosen & (years >= s) & (years <= ends)
-    in_effect = chosen & (years > ends)
-    build = np.where(running, (prep.capex_total / prep.d)[:, None], 0.0)
-    run = np.where(in_effect, prep.opex_total[:, None], 0.0)
-    return build, run
-
-
-def _in_effect(prep: _Prepared, starts: np.ndarray, horizon: int) -> np.ndarray:
-    """[interventions, years] True where s_i + d_i <= t."""
-    years = np.arange(1, horizon + 1)[None, :]
-    return (starts > 0)[:, None] & (starts[:, None] + prep.d[:, None] <= years)
-
-
-def _objective_by_year(prep: _Prepared, starts: np.ndarray, horizon: int) -> np.ndarray:
-    """Weighted closure in effect in each year: sum_p w_p * max_i r(p,i) [i in effect]."""
-    effect = _in_effect(prep, starts, horizon)
-    if prep.closure.size == 0:
-        return np.zeros(horizon)
-    best = (prep.closure[:, :, None] * effect[None, :, :]).max(axis=1)  # [pairs, years]
-    return prep.pair_weight @ best
-
-
 # --------------------------------------------------------------------------- evaluation
 
 
@@ -323,8 +195,11 @@ def evaluate_plan(
     horizon_years: int,
     budget_usd_per_year: float | None = None,
     annual_cost_usd: float | None = None,
+    annual_cost_se_usd: float | None = None,
+    levels: Levels = DEFAULT_LEVELS,
 ) -> PlanEvaluation:
-    """Recompute cost, objective and benefits of a plan from the method's definitions.
+    """Recompute cost, objective, score path and benefits of a plan from the method's
+    definitions.
 
     Args:
         pairs: the assessment pairs (``workbench.gaps.assessment_pairs``).
@@ -333,20 +208,24 @@ def evaluate_plan(
         horizon_years: H.
         budget_usd_per_year: when given, years spending more are reported as violations.
         annual_cost_usd: the national annual cost of cybercrime (None: no money figures).
+        annual_cost_se_usd: its standard error, for the ranges of the money figures.
+        levels: the framework's level scale (the value of a pair depends on it).
 
     Returns:
         The plan's evaluation; ``violations`` lists every rule it breaks.
     """
-    prep = _prepare(pairs, interventions)
-    return _evaluate(prep, dict(plan), horizon_years, budget_usd_per_year, annual_cost_usd)
+    prep = prepare(pairs, interventions, levels)
+    return _evaluate(prep, dict(plan), horizon_years, budget_usd_per_year, annual_cost_usd,
+                     annual_cost_se_usd)
 
 
 def _evaluate(
-    prep: _Prepared,
+    prep: Prepared,
     plan: dict[str, int],
     horizon: int,
     budget: float | None,
     annual_cost: float | None,
+    annual_cost_se: float | None = None,
 ) -> PlanEvaluation:
     position = {iid: k for k, iid in enumerate(prep.ids)}
     violations = [f"{iid}: not in the catalogue" for iid in plan if iid not in position]
@@ -379,7 +258,7 @@ def _evaluate(
             violations.append(f"{iid}: requires {j}, which is not in the catalogue")
 
     valid_starts = np.where(starts > 0, starts, 0)
-    build, run = _spend_matrix(prep, valid_starts, horizon)
+    build, run = spend_matrix(prep, valid_starts, horizon)
     spend = build.sum(axis=0) + run.sum(axis=0)
     if budget is not None:
         for t in np.flatnonzero(spend > budget * (1 + _BUDGET_TOLERANCE) + 1e-6):
@@ -387,18 +266,21 @@ def _evaluate(
                 f"year {t + 1}: spending {spend[t]:,.0f} USD exceeds the budget of {budget:,.0f} USD"
             )
 
-    closed = _objective_by_year(prep, valid_starts, horizon)
+    closed = objective_by_year(prep, valid_starts, horizon)
     objective = float(closed.sum())
     total_weighted_gap = float(prep.pair_weight @ prep.pair_gap)
-    effect = _in_effect(prep, valid_starts, horizon)
+    effect = in_effect(prep, valid_starts, horizon)
     if prep.closure.size:
         best = (prep.closure[:, :, None] * effect[None, :, :]).max(axis=1)
         open_pairs = ((prep.pair_gap[:, None] - best) > 0).sum(axis=0)
     else:
         open_pairs = np.zeros(horizon, dtype=int)
+    score_path = (None if prep.score_today is None
+                  else [prep.score_today, *(prep.score_today + closed).tolist()])
     gap_closure = pd.DataFrame({
         "year": np.arange(1, horizon + 1),
         "closed": closed,
+        "score": np.nan if score_path is None else np.asarray(score_path[1:]),
         "closure_share": closed / total_weighted_gap if total_weighted_gap > 0 else np.zeros(horizon),
         "open_pairs": open_pairs.astype(int),
     })
@@ -406,6 +288,7 @@ def _evaluate(
     # Interventions in effect combine as R(t) = 1 - prod(1 - lr_i).
     risk_reduction = 1.0 - np.prod(np.where(effect, 1.0 - prep.loss_reduction[:, None], 1.0), axis=0)
     total_cost = float(spend.sum())
+    ranges = None
     if annual_cost is None:
         avoided_by_year = np.full(horizon, np.nan)
         avoided_total, rosi = None, None
@@ -413,6 +296,10 @@ def _evaluate(
         avoided_by_year = float(annual_cost) * risk_reduction
         avoided_total = float(avoided_by_year.sum())
         rosi = (avoided_total - total_cost) / total_cost if total_cost > 0 else None
+        ranges = money.money_ranges(
+            effect[chosen], prep.loss_reduction[chosen], prep.loss_reduction_low[chosen],
+            prep.loss_reduction_high[chosen], annual_cost_usd=float(annual_cost),
+            annual_cost_se_usd=annual_cost_se, total_cost_usd=total_cost)
     avoided_loss = pd.DataFrame({
         "year": np.arange(1, horizon + 1),
         "risk_reduction": risk_reduction,
@@ -431,6 +318,9 @@ def _evaluate(
         "opex_usd": run[chosen].sum(axis=1),
         "cost_usd": build[chosen].sum(axis=1) + run[chosen].sum(axis=1),
         "loss_reduction": prep.loss_reduction[chosen],
+        "loss_reduction_low": prep.loss_reduction_low[chosen],
+        "loss_reduction_high": prep.loss_reduction_high[chosen],
+        "points": _marginal_points(prep, valid_starts, horizon, chosen),
     }).sort_values(["start_year", "intervention_id"], kind="stable").reset_index(drop=True)
 
     years = np.arange(1, horizon + 1)
@@ -448,6 +338,7 @@ def _evaluate(
 
     return PlanEvaluation(
         objective=objective,
+        score_by_year=score_path,
         spend_by_year_usd=[float(v) for v in spend],
         total_cost_usd=total_cost,
         plan=plan_frame,
@@ -456,8 +347,27 @@ def _evaluate(
         avoided_loss=avoided_loss,
         avoided_loss_usd=avoided_total,
         rosi=rosi,
+        money_ranges=ranges,
         violations=violations,
     )
+
+
+def _final_points(prep: Prepared, starts: np.ndarray, horizon: int) -> float:
+    """Score points the plan's interventions in effect add by the final year."""
+    return float(objective_by_year(prep, starts, horizon)[-1]) if horizon >= 1 else 0.0
+
+
+def _marginal_points(prep: Prepared, starts: np.ndarray, horizon: int,
+                     chosen: np.ndarray) -> np.ndarray:
+    """For each chosen intervention, the score points by the final year it adds on top
+    of the rest of the plan (what the score would lose without it)."""
+    whole = _final_points(prep, starts, horizon)
+    out = np.zeros(len(chosen))
+    for position, k in enumerate(chosen):
+        without = starts.copy()
+        without[k] = 0
+        out[position] = whole - _final_points(prep, without, horizon)
+    return out
 
 
 # --------------------------------------------------------------------------- screening
@@ -478,7 +388,7 @@ def find_prerequisite_cycle(interventions: pd.DataFrame) -> list[str] | None:
     return None
 
 
-def _screen(prep: _Prepared, budget: float, horizon: int) -> tuple[np.ndarray, np.ndarray, dict[int, tuple[str, str]]]:
+def _screen(prep: Prepared, budget: float, horizon: int) -> tuple[np.ndarray, np.ndarray, dict[int, tuple[str, str]]]:
     """Which interventions can enter the model, their earliest start, and why not.
 
     Dropped interventions can never add to the objective: one that cannot be in
@@ -534,166 +444,6 @@ def _screen(prep: _Prepared, budget: float, horizon: int) -> tuple[np.ndarray, n
     return eligible, earliest, reasons
 
 
-# --------------------------------------------------------------------------- the MILP
-
-
-def _unique_level_sets(prep: _Prepared, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Merge (pair, level) rows naming the same set of interventions.
-
-    Returns (membership [sets, len(columns)] bool, weight per set). The max over
-    interventions of r(pair, i) is the count of levels l reached, so row (pair, l)
-    is satisfied by any in-effect intervention in {i : r(pair, i) >= l}.
-    """
-    closure = prep.closure[:, columns]
-    if closure.size == 0:
-        return np.zeros((0, len(columns)), dtype=bool), np.zeros(0)
-    levels = np.arange(1, 6)
-    reach = closure[:, None, :] >= levels[None, :, None]  # [pairs, levels, interventions]
-    reach = reach.reshape(-1, len(columns))
-    weights = np.repeat(prep.pair_weight, len(levels))
-    keep = reach.any(axis=1) & (weights > 0)
-    reach, weights = reach[keep], weights[keep]
-    if reach.shape[0] == 0:
-        return np.zeros((0, len(columns)), dtype=bool), np.zeros(0)
-    packed = np.packbits(reach, axis=1)
-    unique, inverse = np.unique(packed, axis=0, return_inverse=True)
-    set_weight = np.bincount(inverse.ravel(), weights=weights, minlength=len(unique))
-    membership = np.unpackbits(unique, axis=1, count=len(columns)).astype(bool)
-    return membership, set_weight
-
-
-@dataclass(frozen=True)
-class _Solution:
-    starts: np.ndarray
-    status: str
-    mip_gap: float | None
-    message: str
-
-
-def _solve(
-    prep: _Prepared,
-    eligible: np.ndarray,
-    earliest: np.ndarray,
-    budget: float,
-    horizon: int,
-    time_limit: float,
-) -> _Solution:
-    cols = np.flatnonzero(eligible)
-    # Decision x[i, s] = 1 when intervention i starts in year s; s only up to
-    # H - d_i so that it is in effect for at least one year.
-    var_int, var_start = [], []
-    for k in cols:
-        for s in range(earliest[k], horizon - prep.d[k] + 1):
-            var_int.append(k)
-            var_start.append(s)
-    var_int = np.array(var_int, dtype=int)
-    var_start = np.array(var_start, dtype=int)
-    nx = len(var_int)
-    years = np.arange(1, horizon + 1)
-    d = prep.d[var_int]
-
-    # Spending of each start option in each year.
-    running = (years[None, :] >= var_start[:, None]) & (years[None, :] <= (var_start + d - 1)[:, None])
-    effect = years[None, :] >= (var_start + d)[:, None]  # [x, years]
-    spend = (np.where(running, (prep.capex_total[var_int] / d)[:, None], 0.0)
-             + np.where(effect, prep.opex_total[var_int][:, None], 0.0))
-    scale = budget if budget > 0 else 1.0
-
-    membership, set_weight = _unique_level_sets(prep, cols)
-    n_sets = len(set_weight)
-    eff_years = years[years >= 2]  # nothing can be in effect in year 1
-    nz = n_sets * len(eff_years)
-
-    # Objective: maximise sum_S W_S * sum_t z[S, t]; a tie-break too small to trade
-    # against any closure prefers the cheaper of equally good plans.
-    min_weight = float(set_weight.min()) if n_sets else 1.0
-    total = spend.sum(axis=1)
-    tie = 1e-4 * min_weight * total / max(total.sum(), 1.0)
-    c = np.concatenate([tie, -np.repeat(set_weight, len(eff_years))])
-
-    rows = []
-    lower, upper = [], []
-    # (1) at most one start per intervention.
-    col_of = {k: p for p, k in enumerate(cols)}
-    one = sparse.csr_matrix(
-        (np.ones(nx), (np.array([col_of[k] for k in var_int], dtype=int), np.arange(nx))),
-        shape=(len(cols), nx + nz),
-    )
-    rows.append(one)
-    lower.append(np.full(len(cols), -np.inf))
-    upper.append(np.ones(len(cols)))
-    # (2) budget each year (scaled to the budget for conditioning).
-    rows.append(sparse.hstack([sparse.csr_matrix(spend.T / scale), sparse.csr_matrix((horizon, nz))]))
-    lower.append(np.full(horizon, -np.inf))
-    upper.append(np.full(horizon, budget / scale))
-    # (3) z[S, t] <= sum of x[i, s] with i in S and s + d_i <= t.
-    if nz:
-        member_x = membership[:, [col_of[k] for k in var_int]].astype(float)  # [sets, x]
-        blocks = []
-        for t in eff_years:
-            blocks.append(sparse.csr_matrix(-member_x * effect[:, t - 1][None, :]))
-        link = sparse.vstack(blocks)  # rows ordered (t, S)
-        # z ordered (S, t) in c; reorder rows to match.
-        order = np.arange(nz).reshape(len(eff_years), n_sets).T.ravel()
-        link = link[order]
-        rows.append(sparse.hstack([link, sparse.identity(nz, format="csr")]))
-        lower.append(np.full(nz, -np.inf))
-        upper.append(np.zeros(nz))
-    # (4) prerequisites: x[i, s] <= sum of x[j, s'] with s' + d_j <= s.
-    pre_rows, pre_cols, pre_vals = [], [], []
-    r = 0
-    for v in range(nx):
-        k = var_int[v]
-        for j in prep.requires[k]:
-            if prep.n[j] == 0:
-                continue  # already in place
-            ok = np.flatnonzero((var_int == j) & (var_start + prep.d[j] <= var_start[v]))
-            pre_rows.extend([r] * (1 + len(ok)))
-            pre_cols.extend([v, *ok.tolist()])
-            pre_vals.extend([1.0] + [-1.0] * len(ok))
-            r += 1
-    if r:
-        rows.append(sparse.csr_matrix((pre_vals, (pre_rows, pre_cols)), shape=(r, nx + nz)))
-        lower.append(np.full(r, -np.inf))
-        upper.append(np.zeros(r))
-
-    constraints = LinearConstraint(sparse.vstack(rows, format="csr"),
-                                   np.concatenate(lower), np.concatenate(upper))
-    integrality = np.concatenate([np.ones(nx), np.zeros(nz)])
-    result = milp(
-        c,
-        integrality=integrality,
-        bounds=Bounds(np.zeros(nx + nz), np.ones(nx + nz)),
-        constraints=constraints,
-        options={"mip_rel_gap": _SOLVER_GAP, "time_limit": time_limit, "presolve": True},
-    )
-    starts = np.zeros(len(prep.ids), dtype=int)
-    if result.x is None:
-        return _Solution(starts, "failed", None, f"the solver found no plan ({result.message})")
-    picked = np.flatnonzero(result.x[:nx] > 0.5)
-    starts[var_int[picked]] = var_start[picked]
-    gap = float(result.mip_gap) if result.mip_gap is not None else None
-    status = "optimal" if result.status == 0 else "stopped_early"
-    return _Solution(starts, status, gap, str(result.message))
-
-
-def _prune(prep: _Prepared, starts: np.ndarray, horizon: int) -> np.ndarray:
-    """Drop chosen interventions that add nothing to the objective and that no other
-    chosen intervention requires (most expensive first); spending only falls."""
-    starts = starts.copy()
-    base = _objective_by_year(prep, starts, horizon).sum()
-    total = prep.capex_total + prep.opex_total * horizon
-    for k in sorted(np.flatnonzero(starts > 0), key=lambda k: -total[k]):
-        needed = any(starts[i] > 0 and k in prep.requires[i] for i in range(len(starts)))
-        if needed:
-            continue
-        trial = starts.copy()
-        trial[k] = 0
-        if _objective_by_year(prep, trial, horizon).sum() >= base - 1e-9 * max(1.0, abs(base)):
-            starts = trial
-    return starts
-
-
 # --------------------------------------------------------------------------- public
 
 
@@ -704,6 +454,8 @@ def plan_roadmap(
     budget_usd_per_year: float,
     horizon_years: int,
     annual_cost_usd: float | None = None,
+    annual_cost_se_usd: float | None = None,
+    levels: Levels = DEFAULT_LEVELS,
     time_limit_seconds: float = DEFAULT_TIME_LIMIT_SECONDS,
 ) -> Roadmap:
     """The best roadmap the budget allows over the horizon (docs/methods.md §3).
@@ -715,6 +467,9 @@ def plan_roadmap(
         horizon_years: H, the number of years planned.
         annual_cost_usd: the estimated annual cost of cybercrime (USD), or None when
             the impact stage did not run; money benefits are then unavailable.
+        annual_cost_se_usd: its design-based standard error (None: the annual cost is
+            taken as certain in the ranges of the money figures).
+        levels: the framework's level scale (the value of a pair depends on it).
         time_limit_seconds: stop the solver after this long and keep its best plan
             (``status`` then says ``stopped_early`` and ``mip_gap`` how close it is).
 
@@ -726,12 +481,14 @@ def plan_roadmap(
     budget = float(budget_usd_per_year)
     horizon = int(horizon_years)
     cost = None if annual_cost_usd is None or not np.isfinite(annual_cost_usd) else float(annual_cost_usd)
-    prep = _prepare(pairs, interventions)
+    se = (float(annual_cost_se_usd) if annual_cost_se_usd is not None and np.isfinite(annual_cost_se_usd)
+          else None)
+    prep = prepare(pairs, interventions, levels)
     empty_starts: dict[str, int] = {}
 
     def finish(status: str, message: str, starts: dict[str, int], reasons: dict[int, tuple[str, str]],
                mip_gap: float | None = None) -> Roadmap:
-        evaluation = _evaluate(prep, starts, max(horizon, 1), budget, cost)
+        evaluation = _evaluate(prep, starts, max(horizon, 1), budget, cost, se)
         not_chosen = _not_chosen_frame(prep, starts, reasons)
         return Roadmap(
             status=status, message=message,
@@ -739,6 +496,7 @@ def plan_roadmap(
             evaluation=evaluation, not_chosen=not_chosen,
             interventions=prep.catalogue, budget_usd_per_year=budget,
             horizon_years=horizon, annual_cost_usd=cost, mip_gap=mip_gap,
+            levels=levels, annual_cost_se_usd=se,
         )
 
     if horizon < 1 or not np.isfinite(budget) or budget < 0:
@@ -766,10 +524,10 @@ def plan_roadmap(
     if not eligible.any():
         return finish("empty", _empty_message(prep, reasons, budget, horizon), empty_starts, reasons)
 
-    solution = _solve(prep, eligible, earliest, budget, horizon, time_limit_seconds)
+    solution = solve(prep, eligible, earliest, budget, horizon, time_limit_seconds)
     if solution.status == "failed":
         return finish("infeasible", "No plan: " + solution.message, empty_starts, reasons)
-    starts = _prune(prep, solution.starts, horizon)
+    starts = prune(prep, solution.starts, horizon)
     plan = {prep.ids[k]: int(starts[k]) for k in np.flatnonzero(starts > 0)}
     for k in np.flatnonzero(eligible & (starts == 0)):
         reasons[k] = (REASON_NOT_WORTH, _not_worth_detail(prep, starts, k, horizon))
@@ -784,15 +542,15 @@ def plan_roadmap(
     return finish(solution.status, message, plan, reasons, solution.mip_gap)
 
 
-def _not_worth_detail(prep: _Prepared, starts: np.ndarray, k: int, horizon: int) -> str:
-    effect = _in_effect(prep, starts, horizon)
+def _not_worth_detail(prep: Prepared, starts: np.ndarray, k: int, horizon: int) -> str:
+    effect = in_effect(prep, starts, horizon)
     best = (prep.closure[:, :, None] * effect[None, :, :]).max(axis=1)[:, -1] if prep.closure.size else 0
     if np.all(prep.closure[:, k] <= best):
         return "the chosen interventions already lift its gaps as far by the final year"
-    return "the budget buys more gap closure when spent on the chosen interventions"
+    return "the budget adds more to the overall score when spent on the chosen interventions"
 
 
-def _empty_message(prep: _Prepared, reasons: dict[int, tuple[str, str]], budget: float, horizon: int) -> str:
+def _empty_message(prep: Prepared, reasons: dict[int, tuple[str, str]], budget: float, horizon: int) -> str:
     counts = pd.Series([why for why, _ in reasons.values()]).value_counts()
     if prep.closure.shape[0] == 0:
         return "No plan: no assessed (entity, indicator) pair, so there is no gap to close."
@@ -811,7 +569,7 @@ def _empty_message(prep: _Prepared, reasons: dict[int, tuple[str, str]], budget:
     return f"No plan: no intervention can be done within the budget and horizon ({parts})."
 
 
-def _not_chosen_frame(prep: _Prepared, plan: Mapping[str, int], reasons: dict[int, tuple[str, str]]) -> pd.DataFrame:
+def _not_chosen_frame(prep: Prepared, plan: Mapping[str, int], reasons: dict[int, tuple[str, str]]) -> pd.DataFrame:
     rows = []
     for k, iid in enumerate(prep.ids):
         if iid in plan:
@@ -829,6 +587,7 @@ def _not_chosen_frame(prep: _Prepared, plan: Mapping[str, int], reasons: dict[in
 
 def _summary(evaluation: PlanEvaluation, budget: float, horizon: int, cost: float | None,
              status: str, message: str) -> BusinessCaseSummary:
+    ranges = evaluation.money_ranges
     block: BusinessCaseSummary = {
         "budget_usd_per_year": budget,
         "horizon_years": horizon,
@@ -848,9 +607,12 @@ def _summary(evaluation: PlanEvaluation, budget: float, horizon: int, cost: floa
         ],
         "spend_by_year_usd": list(evaluation.spend_by_year_usd),
         "objective": evaluation.objective,
+        "score_by_year": evaluation.score_by_year,
         "total_cost_usd": evaluation.total_cost_usd,
         "avoided_loss_usd": evaluation.avoided_loss_usd,
         "rosi": evaluation.rosi,
+        "avoided_loss_usd_interval": (None if ranges is None else ranges.avoided_loss_usd),
+        "rosi_interval": None if ranges is None else ranges.rosi,
         # Why the plan is what it is (an empty plan says why, in plain words).
         "status": status,
         "message": message,
@@ -867,13 +629,17 @@ def budget_curve(
     budget_usd_per_year: float,
     horizon_years: int,
     annual_cost_usd: float | None,
+    annual_cost_se_usd: float | None = None,
+    levels: Levels = DEFAULT_LEVELS,
     factors: Iterable[float] = BUDGET_FACTORS,
 ) -> pd.DataFrame:
     """Re-solve the roadmap at multiples of the budget.
 
     Returns:
-        One row per factor: factor, budget_usd_per_year, objective, total_cost_usd,
-        avoided_loss_usd, rosi (NaN where unavailable), interventions (count), status.
+        One row per factor: factor, budget_usd_per_year, objective (score-point-years),
+        score_today, score_final (the overall score reached by year H), points_gained
+        (score_final - score_today), total_cost_usd, avoided_loss_usd, rosi, rosi_p05,
+        rosi_p95, p_positive (NaN where unavailable), interventions (count), status.
     """
     rows = []
     for factor in factors:
@@ -881,87 +647,85 @@ def budget_curve(
             pairs, interventions,
             budget_usd_per_year=float(budget_usd_per_year) * float(factor),
             horizon_years=horizon_years, annual_cost_usd=annual_cost_usd,
+            annual_cost_se_usd=annual_cost_se_usd, levels=levels,
         )
         s = roadmap.summary
+        path = s["score_by_year"] or [np.nan]
+        interval = s["rosi_interval"] or {}
         rows.append({
             "factor": float(factor),
             "budget_usd_per_year": s["budget_usd_per_year"],
             "objective": s["objective"],
+            "score_today": path[0],
+            "score_final": path[-1],
+            "points_gained": path[-1] - path[0],
             "total_cost_usd": s["total_cost_usd"],
             "avoided_loss_usd": np.nan if s["avoided_loss_usd"] is None else s["avoided_loss_usd"],
             "rosi": np.nan if s["rosi"] is None else s["rosi"],
+            "rosi_p05": interval.get("p05", np.nan),
+            "rosi_p95": interval.get("p95", np.nan),
+            "p_positive": interval.get("p_positive", np.nan),
             "interventions": len(s["plan"]),
             "status": roadmap.status,
         })
     return pd.DataFrame(rows)
 
 
-def _pillar_words(pillars: pd.Series, pillar_titles: Mapping[str, str] | None) -> pd.Series:
-    """The framework's pillar titles (ids, capitalised, when none are given)."""
-    ids = pillars.astype("str")
-    return ids.map(lambda p: (pillar_titles or {}).get(p) or p.capitalize()).astype("str")
+def explain_left_out(
+    pairs: pd.DataFrame,
+    interventions: pd.DataFrame,
+    roadmap: Roadmap,
+    *,
+    time_limit_seconds: float = EXPLAIN_TIME_LIMIT_SECONDS,
+) -> pd.DataFrame:
+    """What each intervention left out would add, cost and displace.
 
+    For every intervention not in the plan: ``points``, the overall-score points it
+    would add by the final year on top of the plan, were it complete by then (NaN when
+    it can never be in effect); ``cost_usd``, what it would cost over the horizon
+    started as early as it can; and, for one left out as not worth it at this budget,
+    the best plan that must include it (the MILP re-solved with it forced in):
+    ``displaced`` (the interventions of the plan that would have to go),
+    ``score_final_with`` (the score that plan reaches by the final year) and
+    ``objective_with`` (its score-point-years, against the plan's ``objective``).
 
-def plan_table(roadmap: Roadmap, pillar_titles: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """The plan for display: who does what, when, at what cost (USD)."""
-    plan = roadmap.plan
-    years = np.where(
-        plan["start_year"] == plan["end_year"],
-        plan["start_year"].astype(str),
-        plan["start_year"].astype(str) + "-" + plan["end_year"].astype(str),
-    )
-    return pd.DataFrame({
-        "Intervention": plan["intervention_id"],
-        "What": plan["name"],
-        "Pillar": _pillar_words(plan["pillar"], pillar_titles),
-        "Built in year(s)": years,
-        "Entities": plan["entities"],
-        "Cost over the horizon (USD)": plan["cost_usd"].map("{:,.0f}".format),
-        "Loss reduction": plan["loss_reduction"].map("{:.1%}".format),
-    })
-
-
-def not_chosen_table(roadmap: Roadmap, pillar_titles: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """The interventions left out, each with the plain reason."""
-    frame = roadmap.not_chosen
-    return pd.DataFrame({
-        "Intervention": frame["intervention_id"],
-        "What": frame["name"],
-        "Pillar": _pillar_words(frame["pillar"], pillar_titles),
-        "Why not": frame["reason"],
-        "Detail": frame["detail"],
-    })
-
-
-def _rosi_words(rosi: float | None) -> str:
-    """What a ROSI means in money: 0.88 -> 'each USD 1 spent avoids USD 1.88 of losses'."""
-    if rosi is None or not math.isfinite(rosi):
-        return "not available: no estimate of the annual cost of cybercrime"
-    net = f"a net gain of USD {rosi:,.2f}" if rosi >= 0 else f"a net loss of USD {-rosi:,.2f}"
-    return f"each USD 1 spent avoids USD {1 + rosi:,.2f} of losses ({net})"
-
-
-def headline_figures(roadmap: Roadmap, *, catalogue_source: str | None = None) -> pd.DataFrame:
-    """The roadmap in a few lines a minister reads first (figure, value)."""
-    s = roadmap.summary
-    closure = roadmap.gap_closure["closure_share"]
-    final_share = float(closure.iloc[-1]) if len(closure) else 0.0
-    usd = format_usd
-
-    rows = [
-        ("Outcome", roadmap.message),
-        ("Budget per year", usd(s["budget_usd_per_year"])),
-        ("Horizon", f"{s['horizon_years']} years"),
-        ("Interventions in the plan", f"{len(s['plan'])} of {len(roadmap.interventions)}"),
-        ("Total cost over the horizon", usd(s["total_cost_usd"])),
-        ("Weighted gap closed by the final year", format_pct(final_share)),
-        ("Gap closure (priority-weighted level-years)", f"{s['objective']:,.1f}"),
-        ("Annual cost of cybercrime used (a floor)", usd(roadmap.annual_cost_usd)),
-        ("Losses avoided over the horizon", usd(s["avoided_loss_usd"])),
-        ("Return on security investment (ROSI)",
-         NOT_AVAILABLE if s["rosi"] is None else f"{s['rosi']:.2f}"),
-        ("ROSI in words", _rosi_words(s["rosi"])),
-    ]
-    if catalogue_source is not None:
-        rows.append(("Intervention catalogue", catalogue_source))
-    return pd.DataFrame(rows, columns=["Figure", "Value"])
+    Returns:
+        Columns intervention_id, reason, points, cost_usd, displaced (ids joined by
+        ", "), score_final_with, objective_with; one row per intervention left out.
+    """
+    horizon = roadmap.horizon_years
+    prep = prepare(pairs, interventions, roadmap.levels)
+    columns = ["intervention_id", "reason", "points", "cost_usd", "displaced",
+               "score_final_with", "objective_with"]
+    if horizon < 1 or prep.duplicate_ids or find_prerequisite_cycle(prep.catalogue) is not None:
+        return pd.DataFrame(columns=columns)
+    position = {iid: k for k, iid in enumerate(prep.ids)}
+    starts = np.zeros(len(prep.ids), dtype=int)
+    for row in roadmap.summary["plan"]:
+        starts[position[row["intervention_id"]]] = row["start_year"]
+    eligible, earliest, _ = _screen(prep, roadmap.budget_usd_per_year, horizon)
+    effect = in_effect(prep, starts, horizon)
+    best = ((prep.closure[:, :, None] * effect[None, :, :]).max(axis=1)[:, -1]
+            if prep.closure.size else np.zeros(0))
+    today = prep.score_today
+    rows = []
+    for reason in roadmap.not_chosen.itertuples(index=False):
+        k = position[reason.intervention_id]
+        in_effect_years = horizon - (earliest[k] + prep.d[k]) + 1
+        points = (float(prep.pair_weight @ np.maximum(0.0, prep.closure[:, k] - best))
+                  if prep.closure.size and in_effect_years >= 1 else np.nan)
+        cost = float(prep.capex_total[k] + prep.opex_total[k] * max(0, in_effect_years))
+        displaced, final_with, objective_with = "", np.nan, np.nan
+        if reason.reason == REASON_NOT_WORTH and eligible[k]:
+            solution = solve(prep, eligible, earliest, roadmap.budget_usd_per_year, horizon,
+                              time_limit_seconds, forced=k)
+            if solution.status != "failed":
+                gone = [prep.ids[j] for j in np.flatnonzero((starts > 0) & (solution.starts == 0))]
+                displaced = ", ".join(gone) if gone else "nothing"
+                by_year = objective_by_year(prep, solution.starts, horizon)
+                objective_with = float(by_year.sum())
+                final_with = np.nan if today is None else today + float(by_year[-1])
+        rows.append({"intervention_id": reason.intervention_id, "reason": reason.reason,
+                     "points": points, "cost_usd": cost, "displaced": displaced,
+                     "score_final_with": final_with, "objective_with": objective_with})
+    return pd.DataFrame(rows, columns=columns)

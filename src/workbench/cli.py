@@ -272,6 +272,35 @@ def import_framework(
     say(f"wrote {written}")
 
 
+@app.command("survey-form")
+def survey_form_command(
+    out: Annotated[Path, typer.Option(help="The XLSForm workbook to write, e.g. survey.xlsx.")],
+    lang: Annotated[
+        str, typer.Option(help="The form's default language: en or fr (it carries both).")
+    ] = "en",
+) -> None:
+    """Write the survey questionnaire as an XLSForm for KoboToolbox or ODK Collect.
+
+    Its questions fill the contract's survey columns, its choice lists are the
+    contract's vocabularies and its constraints the row checks; its export loads with
+    no survey_mapping.yaml (docs/data-formats.md). Exit 2 when it cannot be written.
+    """
+    from workbench import survey_form
+
+    if lang not in survey_form.LANGUAGES:
+        fail(f"--lang must be one of {', '.join(survey_form.LANGUAGES)}, got {lang!r}")
+    if out.suffix.lower() != ".xlsx":
+        fail(f"--out {out} must name an .xlsx workbook (the XLSForm format)")
+    try:
+        written = survey_form.write_form(out, lang)
+    except WorkbenchError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(os_error_line(exc))
+    say(f"wrote {written}: an XLSForm in English and French, default "
+        f"{survey_form.LANGUAGES[lang]}; upload it to KoboToolbox or ODK Central")
+
+
 @app.command()
 def batch(
     data: Annotated[Path, typer.Option(help="Folder holding one folder per country.")],

@@ -16,8 +16,9 @@ Implements docs/methods.md section 2 (docs/gaps.md explains it with a worked exa
 - coverage rule: a pillar score is published only when at least ``min_coverage`` of
   its expected pairs are assessed, the overall score only when the published pillars
   carry at least 80% of the pillar weight; otherwise ``withheld`` says why;
-- priority = gap * criticality * indicator weight * pillar weight; ``top_gaps``
-  are the highest, ties by entity_id then indicator_id.
+- priority = v(pair) * gap, the overall-score points closing the gap adds
+  (``score_value.pair_values``); ``top_gaps`` are the highest, ties by entity_id
+  then indicator_id.
 
 Everything here is a pure function of DataFrames and the framework: nothing is
 read from disk except the shipped peer-benchmark table (``gci_2020.csv``).
@@ -35,6 +36,7 @@ import pandas as pd
 
 from workbench import paths, vocab
 from workbench.framework import DEFAULT_LEVELS, Framework, Levels
+from workbench.score_value import pair_values
 from workbench.summary_types import GapsSummary, GroupScore, PeerBenchmark
 
 # The exact columns of ``assessment_pairs`` (the business case reads them).
@@ -64,9 +66,9 @@ TOP_N = 20
 # published pillars carrying this share of the pillar weight.
 DEFAULT_MIN_COVERAGE = 0.5
 OVERALL_MIN_PILLAR_WEIGHT = 0.8
-# Priorities are products of small integers and decimal weights; rounding away
-# float noise (3 * 0.2 = 0.6000000000000001) keeps equal priorities equal, so that
-# ties fall to entity_id then indicator_id as docs/methods.md says.
+# Priorities are products and quotients of weights; rounding away float noise
+# (3 * 0.2 = 0.6000000000000001) keeps equal priorities equal, so that ties fall to
+# entity_id then indicator_id as docs/methods.md says.
 PRIORITY_DECIMALS = 9
 SCORE_DECIMALS = 2
 
@@ -205,12 +207,8 @@ def assessment_pairs(
     pairs["assessed"] = pairs["level"].notna().astype(bool)
     pairs["gap"] = (pairs["target"] - pairs["level"]).clip(lower=0).astype("Int64")
     pairs["criticality"] = pairs["criticality"].astype("Int64")
-    raw_priority = (
-        pairs["gap"].astype("float64")
-        * pairs["criticality"].astype("float64")
-        * pairs["indicator_weight"].astype("float64")
-        * pairs["pillar_weight"].astype("float64")
-    )
+    # The overall-score points closing the gap adds (docs/methods.md section 2).
+    raw_priority = pairs["gap"].astype("float64") * pair_values(pairs, framework.levels)
     pairs["priority"] = raw_priority.round(PRIORITY_DECIMALS)
     pairs["evidence"] = pairs["evidence"].fillna("").astype("str")
     pairs = pairs.sort_values(["_entity_order", "_indicator_order"], kind="stable")
@@ -687,7 +685,8 @@ def analyse_gaps(
         "withheld": withheld,
         "top_gaps": [
             {"entity_id": r.entity_id, "indicator_id": r.indicator_id, "level": int(r.level),
-             "target": int(r.target), "gap": int(r.gap), "priority": _num(r.priority, 4),
+             "target": int(r.target), "gap": int(r.gap),
+             "priority": _num(r.priority, PRIORITY_DECIMALS),
              "indicator_title": str(r.indicator_title), "pillar_id": str(r.pillar_id)}
             for r in top.itertuples()
         ],
@@ -828,7 +827,7 @@ def evidence_view(pairs: pd.DataFrame, entity_id: str | None = None, *,
     })
     if "rank" in rows.columns:
         view.insert(0, "Rank", rows["rank"].to_numpy())
-        view.insert(5, "Priority", rows["priority"].round(2).to_numpy())
+        view.insert(5, "Closing it adds (score points)", rows["priority"].round(2).to_numpy())
     return view.reset_index(drop=True)
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from workbench import paths, safe_tables, schemas, vocab
+from workbench import paths, safe_tables, schemas, survey_files, vocab
 from workbench.crosswalk import Crosswalk, carried_over, split_ids, translate_catalogue
 from workbench.errors import DataFileError, StageSkipped
 from workbench.framework import Framework, load_framework
@@ -344,9 +344,26 @@ def _intervention_rules(crosswalk: Crosswalk):
              RowReason.per_row("requires", "names interventions not in this catalogue",
                              "requires: " + unknown_req + " not in this catalogue")),
             (outside & ~foreign, outside_reason),
+            *_loss_range_rules(frame),
         ]
 
     return rules
+
+
+def _loss_range_rules(frame: pd.DataFrame) -> list[tuple[pd.Series, object]]:
+    """The plausible range of loss_reduction: both ends or neither, low <= point <= high."""
+    if "loss_reduction_low" not in frame.columns and "loss_reduction_high" not in frame.columns:
+        return []
+    nan = pd.Series(float("nan"), index=frame.index)
+    low = frame.get("loss_reduction_low", nan).astype("float64")
+    high = frame.get("loss_reduction_high", nan).astype("float64")
+    point = frame["loss_reduction"].astype("float64")
+    return [
+        (low.isna() != high.isna(),
+         "loss_reduction_low, loss_reduction_high: give both ends of the range, or neither"),
+        (low.notna() & high.notna() & point.notna() & ~((low <= point) & (point <= high)),
+         "loss_reduction: outside its own range loss_reduction_low .. loss_reduction_high"),
+    ]
 
 
 # --------------------------------------------------------------------------- country
@@ -378,6 +395,27 @@ def load_table(
         return TableLoad(name, path, source=source, error=str(exc))
     return TableLoad(name, path, rows=sheet.table.num_rows, valid=valid, quarantine=quarantine,
                      set_aside=set_aside, source=source)
+
+
+def load_survey(folder: Path, extra_rules=None) -> TableLoad:
+    """Load the survey, whichever file holds it (CSV, XLSX, SPSS .sav, Stata .dta, a
+    KoboToolbox / ODK export), through the country's survey_mapping.yaml if any
+    (``survey_files``). Its rows set aside are given back as they are in the file."""
+    name = "survey_responses"
+    try:
+        path = survey_files.find_survey_file(folder)
+    except DataFileError as exc:
+        return TableLoad(name, folder / exc.file, error=str(exc))
+    if path is None:
+        return TableLoad(name, None, source="absent", error=f"{name}.csv is missing")
+    try:
+        survey = survey_files.read_survey(folder, path)
+        valid, quarantine, set_aside = validate_table(
+            survey.sheet, schemas.TABLES[name], path.name, [*survey.rules, *(extra_rules or [])])
+    except DataFileError as exc:
+        return TableLoad(name, path, error=str(exc))
+    return TableLoad(name, path, rows=survey.sheet.table.num_rows, valid=valid,
+                     quarantine=survey.original_rows(quarantine), set_aside=set_aside)
 
 
 def _check_survey_cells(survey: TableLoad, frame: TableLoad) -> None:
@@ -439,7 +477,7 @@ def load_country(folder: str | Path, tables: tuple[str, ...] | None = None) -> C
         if name not in wanted:
             continue
         if name == "survey_responses":
-            loads[name] = load_table(folder, name, [_survey_rules])
+            loads[name] = load_survey(folder, [_survey_rules])
         elif name == "entities":
             loads[name] = load_table(folder, name, [_entity_rules])
         elif name == "business_population":

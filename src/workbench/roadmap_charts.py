@@ -201,28 +201,33 @@ def spend_chart(roadmap: Roadmap, *, period_label: str | None = None,
                    "cost every year after", barmode="stack", legend_title_text="Pillar")
 
 
-def gap_closure_chart(roadmap: Roadmap, *, period_label: str | None = None) -> go.Figure:
-    """Share of the priority-weighted gap closed by interventions in effect, by year."""
-    closure = roadmap.gap_closure
+def score_path_chart(roadmap: Roadmap, *, period_label: str | None = None) -> go.Figure:
+    """The overall capability score today and in each year of the plan (0-100)."""
+    path = roadmap.summary["score_by_year"]
     fig = go.Figure()
+    title = "The overall capability score the plan reaches"
+    subtitle = _subtitle(roadmap, period_label) + " · score of what was assessed, 0-100"
+    horizon = roadmap.horizon_years
+    if path is None:
+        _layout(fig, title, subtitle)
+        return _empty(fig, "Not available: nothing has been assessed, so there is no score.")
+    years = list(range(0, horizon + 1))
     fig.add_trace(go.Scatter(
-        x=closure["year"], y=100 * closure["closure_share"], mode="lines+markers+text",
-        name="Gap closed", line={"color": LINE_COLOUR, "width": 3},
-        text=[f"{v:.0f}%" for v in 100 * closure["closure_share"]], textposition="top center",
-        cliponaxis=False,
-        customdata=closure["open_pairs"],
-        hovertemplate="Year %{x}: %{y:.1f}% of the weighted gap closed<br>"
-                      "%{customdata} assessed pairs still short of target<extra></extra>",
+        x=years, y=path, mode="lines+markers+text", name="Overall score",
+        line={"color": LINE_COLOUR, "width": 3},
+        text=[f"{v:.1f}" for v in path], textposition="top center", cliponaxis=False,
+        customdata=[v - path[0] for v in path],
+        hovertemplate="%{x}: score %{y:.1f} (+%{customdata:.1f} points)<extra></extra>",
     ))
-    _year_axis(fig, roadmap.horizon_years, range=[0.5, roadmap.horizon_years + 0.5],
-               title="Year of the roadmap")
-    fig.update_yaxes(title="Weighted gap closed (%)", range=[0, 108],
-                     tickvals=[0, 20, 40, 60, 80, 100],
-                     ticktext=["0%", "20%", "40%", "60%", "80%", "100%"])
-    final = 100 * float(closure["closure_share"].iloc[-1]) if len(closure) else 0.0
-    return _layout(fig, f"How much of the capability gap is closed: {final:.0f}% by the final year",
-                   _subtitle(roadmap, period_label) + " · gaps weighted by criticality, indicator "
-                   "and pillar weight", showlegend=False)
+    fig.update_xaxes(tickmode="array", tickvals=years,
+                     ticktext=["Today", *[f"Year {t}" for t in years[1:]]],
+                     range=[-0.5, horizon + 0.5], title="Year of the roadmap")
+    top = min(100.0, max(path) + 10.0)
+    fig.update_yaxes(title="Overall capability score (0-100)",
+                     range=[max(0.0, min(path) - 10.0), top])
+    return _layout(fig, f"The overall score: from {path[0]:.1f} today to {path[-1]:.1f} by "
+                   f"year {horizon}", subtitle + " · each level gained counts by what it adds to "
+                   "the country's own score", showlegend=False)
 
 
 def avoided_loss_chart(
@@ -267,6 +272,10 @@ def avoided_loss_chart(
     top = 1.08 * max(float(high), 1.0)
     _money_axis(fig, top, title="Losses avoided (USD per year)", range=[0, top])
     total = roadmap.summary["avoided_loss_usd"]
+    interval = roadmap.summary["avoided_loss_usd_interval"]
+    if interval is not None:
+        subtitle += (f" · over the horizon, 90% range {format_usd(interval['p05'])} to "
+                     f"{format_usd(interval['p95'])}")
     return _layout(fig, f"{title}: {format_usd(total)} over {horizon} years",
                    subtitle + f" · annual cost of cybercrime {format_usd(roadmap.annual_cost_usd)} "
                    "(a floor)", showlegend=False)
@@ -279,23 +288,32 @@ def budget_curve_chart(
     horizon_years: int,
     period_label: str | None = None,
 ) -> go.Figure:
-    """Gap closure and ROSI of the best plan from half to double the budget."""
+    """Score points gained (and the score reached) and ROSI, with its 90% range, of the
+    best plan from half to double the budget."""
     fig = make_subplots(
         rows=1, cols=2, horizontal_spacing=0.12,
-        subplot_titles=("Gap closure bought (weighted level-years)",
-                        "Return on security investment (ROSI)"),
+        subplot_titles=(f"Score points gained by year {horizon_years}",
+                        "Return on security investment (ROSI), 90% range"),
     )
     x = curve["budget_usd_per_year"]
     fig.add_trace(go.Scatter(
-        x=x, y=curve["objective"], mode="lines+markers", name="Gap closure",
-        line={"color": LINE_COLOUR, "width": 3},
-        hovertemplate="Budget USD %{x:,.0f} a year: %{y:.1f}<extra></extra>",
+        x=x, y=curve["points_gained"], mode="lines+markers+text", name="Score points gained",
+        line={"color": LINE_COLOUR, "width": 3}, customdata=curve["score_final"],
+        text=[f"{v:.1f}" for v in curve["score_final"]], textposition="top center",
+        cliponaxis=False,
+        hovertemplate="Budget USD %{x:,.0f} a year: +%{y:.1f} points, score %{customdata:.1f} "
+                      f"by year {horizon_years}<extra></extra>",
     ), row=1, col=1)
     rosi = curve["rosi"]
     if rosi.notna().any():
+        ranged = curve["rosi_p05"].notna()
         fig.add_trace(go.Scatter(
             x=x, y=rosi, mode="lines+markers", name="ROSI",
             line={"color": "#009E73", "width": 3},
+            error_y=None if not ranged.any() else {
+                "type": "data", "symmetric": False, "color": "#444444",
+                "array": (curve["rosi_p95"] - rosi).to_numpy(),
+                "arrayminus": (rosi - curve["rosi_p05"]).to_numpy()},
             hovertemplate="Budget USD %{x:,.0f} a year: ROSI %{y:.2f}<extra></extra>",
         ), row=1, col=2)
         fig.add_hline(y=0, line={"color": GREY, "width": 1}, row=1, col=2)
@@ -309,7 +327,9 @@ def budget_curve_chart(
     pad = 0.05 * (high - low) if high > low else 0.5 * max(high, 1.0)
     _money_axis(fig, high + pad, axis="x", low=low - pad, title="Budget (USD per year)",
                 range=[low - pad, high + pad])
-    fig.update_yaxes(title="Level-years", rangemode="tozero", row=1, col=1)
+    gained = curve["points_gained"].max()
+    fig.update_yaxes(title="Score points gained (labels: score reached)", rangemode="tozero",
+                     range=[0, 1.2 * gained if gained > 0 else 1.0], row=1, col=1)
     fig.update_yaxes(title="ROSI (USD back per USD spent, net)", row=1, col=2)
     subtitle = (f"Best plan re-solved at each budget, {horizon_years}-year horizon; dashed line = "
                 f"today's budget of {format_usd(budget_usd_per_year)} a year")

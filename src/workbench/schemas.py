@@ -280,6 +280,14 @@ class Interventions(pa.DataFrameModel):
     loss_reduction: Series[float] = _field(
         "number", "share (0-1) of the national annual cybercrime cost it avoids", ge=0, le=1
     )
+    loss_reduction_low: Series[float] = _field(
+        "number", "low end of the plausible range of loss_reduction (with loss_reduction_high)",
+        required=False, nullable=True, ge=0, le=1,
+    )
+    loss_reduction_high: Series[float] = _field(
+        "number", "high end of the plausible range of loss_reduction (with loss_reduction_low)",
+        required=False, nullable=True, ge=0, le=1,
+    )
 
     class Config:
         name = "interventions"

@@ -27,6 +27,7 @@ import pandas as pd
 
 from workbench import business_case, gaps, impact
 from workbench.business_case import Roadmap
+from workbench.framework import DEFAULT_LEVELS, Levels
 from workbench.gaps import GapResult
 from workbench.impact import ImpactResult
 from workbench.loading import STAGE_INPUTS, CountryData
@@ -85,7 +86,9 @@ class RoadmapInputs:
 
     ``annual_cost_usd`` is the impact stage's point estimate of the national annual
     cost of cybercrime, or None when the impact stage cannot run (the roadmap then
-    shows no money avoided); ``catalogue_source`` says where the interventions come from.
+    shows no money avoided), and ``annual_cost_se_usd`` its design-based standard error
+    (the ranges of the money figures rest on it); ``catalogue_source`` says where the
+    interventions come from; ``levels`` is the framework's level scale.
     """
 
     pairs: pd.DataFrame
@@ -96,6 +99,8 @@ class RoadmapInputs:
     default_horizon_years: int
     period_label: str
     pillar_titles: Mapping[str, str] = field(default_factory=dict)
+    annual_cost_se_usd: float | None = None
+    levels: Levels = DEFAULT_LEVELS
 
     def budget_usd_per_year(self, override: float | None = None) -> float:
         """The yearly budget: ``override`` when given, else the profile's."""
@@ -106,31 +111,31 @@ class RoadmapInputs:
         return int(override) if override is not None else self.default_horizon_years
 
 
-def roadmap_inputs(data: CountryData) -> RoadmapInputs:
-    """The assessed pairs, the intervention catalogue and the annual cost the country's
-    roadmaps are worked out from."""
+def roadmap_inputs(data: CountryData, impact_result: ImpactResult | None = None) -> RoadmapInputs:
+    """The assessed pairs, the intervention catalogue and the annual cost (with its
+    standard error) the country's roadmaps are worked out from. ``impact_result``: the
+    country's impact assessment when already worked out (else it is, when it can run)."""
     data.require("business_case")
     profile = data.profile
     impact_loaded = all(name in data.tables for name in STAGE_INPUTS["impact"]["required"])
-    annual_cost = (
-        None
-        if not impact_loaded or data.problems_for("impact")
-        else impact.annual_cost_estimate_usd(
-            data.table("survey_responses"), data.table("business_population"), profile)
-    )
+    if impact_result is None and impact_loaded and not data.problems_for("impact"):
+        impact_result = impact_assessment(data)
+    cost = impact_result.summary["annual_cost_usd"] if impact_result is not None else None
     return RoadmapInputs(
         pairs=gaps.assessment_pairs(
             data.framework, data.table("entities"), data.table("capability_assessment"),
             optional_table(data, "targets"),
         ),
         interventions=data.table("interventions"),
-        annual_cost_usd=annual_cost,
+        annual_cost_usd=None if cost is None else cost["estimate"],
+        annual_cost_se_usd=None if cost is None else cost["se"],
         catalogue_source=(SHIPPED_CATALOGUE if data.tables["interventions"].source == "shipped"
                           else COUNTRY_CATALOGUE),
         default_budget_usd_per_year=float(profile.budget_usd_per_year),
         default_horizon_years=int(profile.horizon_years),
         period_label=profile.period_label,
         pillar_titles={p.id: p.title for p in data.framework.pillars},
+        levels=data.framework.levels,
     )
 
 
@@ -142,7 +147,15 @@ def plan(inputs: RoadmapInputs, budget_usd_per_year: float | None = None,
         budget_usd_per_year=inputs.budget_usd_per_year(budget_usd_per_year),
         horizon_years=inputs.horizon_years(horizon_years),
         annual_cost_usd=inputs.annual_cost_usd,
+        annual_cost_se_usd=inputs.annual_cost_se_usd,
+        levels=inputs.levels,
     )
+
+
+def left_out(inputs: RoadmapInputs, roadmap: Roadmap) -> pd.DataFrame:
+    """What each intervention the roadmap leaves out would add, cost and displace
+    (``business_case.explain_left_out``)."""
+    return business_case.explain_left_out(inputs.pairs, inputs.interventions, roadmap)
 
 
 def budget_curve(inputs: RoadmapInputs, budget_usd_per_year: float | None = None,
@@ -153,6 +166,8 @@ def budget_curve(inputs: RoadmapInputs, budget_usd_per_year: float | None = None
         budget_usd_per_year=inputs.budget_usd_per_year(budget_usd_per_year),
         horizon_years=inputs.horizon_years(horizon_years),
         annual_cost_usd=inputs.annual_cost_usd,
+        annual_cost_se_usd=inputs.annual_cost_se_usd,
+        levels=inputs.levels,
     )
 
 
@@ -182,9 +197,10 @@ def every_stage(data: CountryData) -> EveryStage:
             failures[stage] = exc
             return None
 
+    impact_result = attempt("impact", impact_assessment)
     return EveryStage(
-        impact=attempt("impact", impact_assessment),
+        impact=impact_result,
         gaps=attempt("gaps", gap_analysis),
-        roadmap_inputs=attempt("business_case", roadmap_inputs),
+        roadmap_inputs=attempt("business_case", lambda d: roadmap_inputs(d, impact_result)),
         failures=failures,
     )

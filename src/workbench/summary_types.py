@@ -232,17 +232,37 @@ class PlannedIntervention(TypedDict):
     cost_usd: float
 
 
+class MoneyInterval(TypedDict):
+    """The 5th and 95th percentiles of a money figure's Monte Carlo draws (a 90% range)."""
+
+    p05: float
+    p95: float
+
+
+class RosiInterval(MoneyInterval):
+    """The ROSI's 90% range and the share of draws in which the plan pays for itself."""
+
+    p_positive: float
+
+
 class BusinessCaseSummary(TypedDict):
-    """summary.json's ``business_case``: the roadmap and what it returns."""
+    """summary.json's ``business_case``: the roadmap and what it returns.
+
+    ``objective`` is in overall-score-point-years; ``score_by_year`` holds today's
+    overall score (of whatever was assessed, before the coverage rule) then years 1..H.
+    """
 
     budget_usd_per_year: float
     horizon_years: int
     plan: list[PlannedIntervention]
     spend_by_year_usd: list[float]
     objective: float
+    score_by_year: list[float] | None  # None: nothing assessed, no score
     total_cost_usd: float
     avoided_loss_usd: float | None
     rosi: float | None
+    avoided_loss_usd_interval: MoneyInterval | None
+    rosi_interval: RosiInterval | None
     status: str  # optimal / feasible / empty / infeasible
     message: str
     money_benefits: NotRequired[str]  # why there are none: no annual cost of cybercrime

@@ -9,8 +9,9 @@ import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from workbench import disclosure
+from workbench import business_case_money, disclosure
 from workbench.business_case import Roadmap
+from workbench.business_case_tables import score_path_words
 from workbench.dashboard.view import NOT_AVAILABLE, CountryView
 from workbench.formatting import format_pct, format_usd
 from workbench.key_findings import KEY_FINDINGS_CSS, key_findings, key_findings_html
@@ -177,27 +178,34 @@ def roadmap_cards(view: CountryView, roadmap: Roadmap | None) -> list[Card]:
                 _unavailable("rosi", rosi_title, why, "USD net per USD spent")]
     s = roadmap.summary
     years = roadmap.horizon_years
-    closure = roadmap.gap_closure["closure_share"]
-    final = float(closure.iloc[-1]) if len(closure) else 0.0
+    path = s["score_by_year"]
     cost = Card(
         "roadmap_cost", cost_title, f"{format_usd(s['total_cost_usd'])} over {years} years",
         f"{len(s['plan'])} of {len(roadmap.interventions)} interventions, within "
         f"{format_usd(s['budget_usd_per_year'])} a year",
-        f"closes {100 * final:.0f}% of the priority-weighted capability gap by year {years}",
+        f"raises the overall capability score {score_path_words(roadmap)}",
         "USD over the horizon",
-        {"value": s["total_cost_usd"], "budget": s["budget_usd_per_year"], "horizon": years},
+        {"value": s["total_cost_usd"], "budget": s["budget_usd_per_year"], "horizon": years,
+         "score-today": None if path is None else path[0],
+         "score-final": None if path is None else path[-1]},
     )
     if s["rosi"] is None:
         why = ("no estimate of the annual cost of cybercrime, so losses avoided are not known"
                if s["avoided_loss_usd"] is None else "nothing is spent")
         rosi = _unavailable("rosi", rosi_title, why, "USD net per USD spent")
     else:
+        interval = s["rosi_interval"] or {}
+        ranged = (f"{business_case_money.RANGE_WORDS} {interval['p05']:.2f} to {interval['p95']:.2f}; "
+                  f"chance it pays for itself: {business_case_money.chance_words(interval['p_positive'])} "
+                  f"({100 * interval['p_positive']:.0f}%)" if interval else "")
         rosi = Card(
-            "rosi", rosi_title, f"{s['rosi']:.2f}",
-            f"each USD 1 spent avoids USD {1 + s['rosi']:.2f} of losses over {years} years",
+            "rosi", rosi_title, f"{s['rosi']:.2f}", ranged,
+            f"each USD 1 spent avoids USD {1 + s['rosi']:.2f} of losses over {years} years: "
             f"losses avoided {format_usd(s['avoided_loss_usd'])} against a cost of "
             f"{format_usd(s['total_cost_usd'])}; ROSI = (losses avoided - cost) / cost",
-            "USD net per USD spent", {"value": s["rosi"], "avoided": s["avoided_loss_usd"]},
+            "USD net per USD spent", {"value": s["rosi"], "avoided": s["avoided_loss_usd"],
+                                      "low": interval.get("p05"), "high": interval.get("p95"),
+                                      "p-positive": interval.get("p_positive")},
         )
     return [cost, rosi]
 

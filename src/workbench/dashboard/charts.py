@@ -25,7 +25,7 @@ CHART_CONFIG = {"displaylogo": False}
 SUBTITLE_CHARACTERS = 125
 LEGEND_FOOT = 115
 ALL_PILLARS = ""
-ROADMAP_CHARTS = 3  # the Roadmap tab's charts: Gantt, spending, losses avoided
+ROADMAP_CHARTS = 4  # the Roadmap tab's charts: Gantt, score path, spending, losses avoided
 
 
 
@@ -120,8 +120,8 @@ def pillar_options(result: GapResult | None) -> list[tuple[str, str]]:
 
 
 def roadmap_chart_builders(view: CountryView, roadmap: Roadmap | None) -> list[Callable[[], go.Figure]]:
-    """The Roadmap tab's charts, each still to be built: the Gantt, spending and benefit
-    (losses avoided). Built one at a time, so that the page can send one while the
+    """The Roadmap tab's charts, each still to be built: the Gantt, the score path,
+    spending and benefit (losses avoided). Built one at a time, so that the page can send one while the
     browser draws the one before."""
     if roadmap is None:
         return []
@@ -134,6 +134,7 @@ def roadmap_chart_builders(view: CountryView, roadmap: Roadmap | None) -> list[C
     titles = view.pillar_titles
     return [
         lambda: roadmap_charts.roadmap_gantt(roadmap, period_label=period, pillar_titles=titles),
+        lambda: roadmap_charts.score_path_chart(roadmap, period_label=period),
         lambda: roadmap_charts.spend_chart(roadmap, period_label=period, pillar_titles=titles),
         lambda: roadmap_charts.avoided_loss_chart(roadmap, period_label=period,
                                                   annual_cost_interval_usd=interval),

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from workbench import business_case, disclosure, gaps, impact
+from workbench import business_case_tables, disclosure, gaps, impact
 from workbench.business_case import Roadmap
 from workbench.countries import validate_country_code
 from workbench.dashboard.cards import Card, headline_cards
@@ -94,11 +94,11 @@ def published_tables(view: CountryView, roadmap: Roadmap | None) -> dict[str, pd
         tables["Capability by pillar"] = _pillar_table(view.gaps)
         tables["Largest gaps"] = gaps.evidence_view(view.gaps.top_gaps, levels=view.gaps.levels)
     if roadmap is not None:
-        tables["Roadmap in brief"] = business_case.headline_figures(
+        tables["Roadmap in brief"] = business_case_tables.headline_figures(
             roadmap, catalogue_source=view.catalogue_source)
-        tables["Roadmap"] = business_case.plan_table(roadmap, view.pillar_titles)
+        tables["Roadmap"] = business_case_tables.plan_table(roadmap, view.pillar_titles)
         tables["Spending by year"] = _spending_table(roadmap)
-        tables["Not in the plan"] = business_case.not_chosen_table(roadmap, view.pillar_titles)
+        tables["Not in the plan"] = business_case_tables.not_chosen_table(roadmap, view.pillar_titles)
     return tables
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from workbench import business_case, gaps, gaps_charts, impact
+from workbench import business_case_tables, gaps, gaps_charts, impact
 from workbench.business_case import Roadmap
 from workbench.dashboard.cache import PageCache
 from workbench.dashboard.cards import (
@@ -130,8 +130,8 @@ class CountryDashboard:
                            (self.gaps_filtered, "wb-gaps-heatmap"), (self.problem, "wb-problem-box"),
                            (self.status, "wb-status-box")):
             part.add_class(name)
-        for chart, name in zip(self.roadmap_charts, ("wb-roadmap-gantt", "wb-roadmap-spend",
-                                                      "wb-roadmap-benefit")):
+        for chart, name in zip(self.roadmap_charts, ("wb-roadmap-gantt", "wb-roadmap-score",
+                                                      "wb-roadmap-spend", "wb-roadmap-benefit")):
             chart.add_class(name)
         for chart in self.impact_charts:
             chart.add_class("wb-impact-chart")
@@ -331,7 +331,7 @@ class CountryDashboard:
         label = dict((v, k) for k, v in pillar_options(view.gaps)).get(self.pillar.value or ALL_PILLARS)
         self.gaps_top.value = '<div class="wb-dash">' + table_html(
             gaps.evidence_view(chosen.top_gaps, levels=view.gaps.levels),
-            caption=f"Largest gaps by priority ({label.lower() if label == 'All pillars' else label})",
+            caption=f"Largest gaps, by the score points closing each would add ({label.lower() if label == 'All pillars' else label})",
         ).markup + "</div>"
 
     def _draw_roadmap(self) -> None:
@@ -354,8 +354,8 @@ class CountryDashboard:
                 '<div class="wb-dash"><p>The best plan the yearly budget allows over the horizon. '
                 "Move the budget or the horizon above to work it out again.</p></div>")
             self.roadmap_table.value = '<div class="wb-dash">' + table_html(
-                business_case.headline_figures(roadmap, catalogue_source=view.catalogue_source),
+                business_case_tables.headline_figures(roadmap, catalogue_source=view.catalogue_source),
                 caption="The plan in brief").markup + "</div>"
             self.plan_table.value = '<div class="wb-dash">' + table_html(
-                business_case.plan_table(roadmap, view.pillar_titles),
+                business_case_tables.plan_table(roadmap, view.pillar_titles),
                 caption="Interventions in the plan").markup + "</div>"
