@@ -312,3 +312,11 @@ def test_every_sentence_of_the_findings_and_the_brief_has_its_french(module) -> 
     french = catalogue("fr")
     missing = [m for m in messages if (m[0] if isinstance(m, tuple) else m) not in french]
     assert messages and missing == []
+
+
+@pytest.mark.parametrize(("chance", "words"), [
+    (1.0, "more than 99%"), (0.996, "more than 99%"), (0.93, "93%"), (0.0, "less than 1%")])
+def test_the_chance_of_paying_back_is_never_a_certainty(chance: float, words: str) -> None:
+    summary = _summary()
+    summary["business_case"]["rosi_interval"]["p_positive"] = chance
+    assert f"pays for itself is {words}." in _texts(summary)["return"]
