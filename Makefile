@@ -23,7 +23,7 @@ $(PLOTLY_BUNDLE): $(INSTALLED)
 setup: $(INSTALLED)
 	-$(BIN)/python -m workbench.dashboard.bundle
 
-reports: $(INSTALLED)
+reports: $(INSTALLED) browser
 	$(BIN)/workbench batch --data data/samples --out reports
 
 # Debian's Chromium for the browser tests, installed by the project, never by hand.

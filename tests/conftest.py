@@ -21,6 +21,22 @@ import pytest
 # a machine whose cores are all busy.
 SAFETY_SECONDS = 900
 
+# Country runs print no brief.pdf unless a test asks for one: one Chromium start per
+# run would add seconds to every run of the suite. The brief's own tests turn it on
+# (``print_briefs``), and every process a test starts inherits the setting.
+os.environ["WORKBENCH_CHROMIUM"] = "off"
+
+
+@contextmanager
+def print_briefs() -> Iterator[None]:
+    """Country runs inside the block print brief.pdf with the machine's Chromium."""
+    previous = os.environ.pop("WORKBENCH_CHROMIUM", None)
+    try:
+        yield
+    finally:
+        if previous is not None:
+            os.environ["WORKBENCH_CHROMIUM"] = previous
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Skip a ``needs_bundle`` test when the npm-built plotly.js is absent (a fresh
     clone before `make test`, which builds it first). A bundle that is there but stale

@@ -44,7 +44,7 @@ LAYERS: dict[str, int] = {
     ], METHODS),
     **dict.fromkeys([
         "chart_style", "impact_charts", "gaps_charts", "roadmap_charts", "page_html",
-        "report", "index_page", "notebook", "parameters_cell",
+        "report", "index_page", "notebook", "parameters_cell", "key_findings", "brief",
     ], PAGES),
     **dict.fromkeys(["lifetime", "out_guard", "outcome", "manifest", "runner", "batch", "cli"], RUNS),
     # The dashboard package (its page, plans and server): PACKAGE_LAYERS below.

@@ -24,7 +24,7 @@ from conftest import write_country
 from rich.console import Console
 from typer.testing import CliRunner
 
-from workbench import batch, index_page, lifetime, out_guard, paths, report, runner
+from workbench import batch, brief, index_page, lifetime, out_guard, paths, report, runner
 from workbench.cli import app
 from workbench.errors import WorkbenchError
 from workbench.manifest import (
@@ -240,6 +240,7 @@ def test_index_shows_status_headline_figures_and_comparison_chart(tmp_path: Path
         (out / code).mkdir(parents=True)
         (out / code / "summary.json").write_text(json.dumps(summary))
         (out / code / "report.html").write_text("<html></html>")
+    (out / "KE" / "brief.pdf").write_bytes(b"%PDF-1.4")
     manifest = {"countries": {
         "KE": {"status": "ok"},
         "GH": {"status": "stale", "failed_stage": "gaps", "error": "ValueError: <script>x</script>"},
@@ -253,6 +254,8 @@ def test_index_shows_status_headline_figures_and_comparison_chart(tmp_path: Path
     assert "failed at stage gaps" in page and "<script>x</script>" not in page
     assert "Ghana &lt;b&gt;" in page and "2026-01-02 02:00 UTC" in page
     assert "JM <span class='wb-why'>(no report yet)</span>" in page
+    # Every brief on disk is linked, and only those.
+    assert "href='KE/brief.pdf'>brief (PDF)</a>" in page and "GH/brief.pdf" not in page
 
     rows = index_rows(out, manifest)
     figure = index_page.comparison_chart(rows)
@@ -523,7 +526,8 @@ def test_unchanged_country_is_skipped_until_its_inputs_change_or_force(
     assert manifest["countries"]["FJ"]["status"] == "ok"
 
 
-def test_skip_needs_same_inputs_parameters_version_and_notebooks(tmp_path: Path) -> None:
+def test_skip_needs_same_inputs_parameters_version_and_notebooks(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = tmp_path / "out" / "KE"
     folder.mkdir(parents=True)
     (folder / "report.html").write_text("<html></html>")
@@ -537,6 +541,11 @@ def test_skip_needs_same_inputs_parameters_version_and_notebooks(tmp_path: Path)
                         ("parameters", {**key["parameters"], "budget_usd_per_year": 2.0e6}),
                         ("workbench_version", "1.1"), ("method_sha256", "00")):
         assert not unchanged_since_last_good(folder, {**key, name: other})
+    # A report without its brief is made again when a Chromium could print one.
+    monkeypatch.setattr(brief, "find_chromium", lambda: "/usr/bin/chromium")
+    assert not unchanged_since_last_good(folder, key)
+    (folder / "brief.pdf").write_bytes(b"%PDF-1.4")
+    assert unchanged_since_last_good(folder, key)
     (folder / "report.html").unlink()
     assert not unchanged_since_last_good(folder, key)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import html
 import io
 import json
 import math
@@ -20,7 +21,7 @@ import pytest
 from conftest import SURVEY_HEADER, SURVEY_ROWS, write_country
 from typer.testing import CliRunner
 
-from workbench import paths, safe_tables, stages
+from workbench import key_findings, paths, safe_tables, stages
 from workbench.cli import app
 from workbench.dashboard import cache, charts, downloads, grid, slider
 from workbench.dashboard import cards as page_cards
@@ -28,6 +29,7 @@ from workbench.dashboard import page as pages
 from workbench.dashboard import server as dashboard_server
 from workbench.dashboard import settings as page_settings
 from workbench.dashboard import view as views
+from workbench.dashboard.cards import view_summary
 from workbench.dashboard.plans import PlanFolder, Position
 from workbench.errors import WorkbenchError
 from workbench.loading import load_country
@@ -407,6 +409,10 @@ def test_the_page_opens_on_the_impact_tab_with_the_cards(data_root: Path) -> Non
     page = _page(data_root)
     assert page.problem.value == ""
     assert 'data-figure="prevalence"' in page.cards.value
+    # The page opens with the same key findings as the report and the brief.
+    findings = key_findings.key_findings(view_summary(page.view, page.roadmap))
+    assert page.cards.value.index("id='key-findings'") < page.cards.value.index("wb-card")
+    assert all(html.escape(f.text) in page.cards.value for f in findings)
     assert len(_chart_titles(page.impact_charts)) == 5
     assert _chart_titles(page.roadmap_charts) == []  # drawn when first opened
     assert page.budget.value == pytest.approx(1.0) and page.horizon_control.value == 3

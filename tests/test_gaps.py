@@ -309,7 +309,10 @@ def test_top_gaps_order_by_score_points(result):
         ("CNI3", "RS-O1"),  # 4 * 1/6 * 1 = 0.67
     ]
     assert top[0] == {"entity_id": "CNI1", "indicator_id": "PR-O1", "level": 2, "target": 5,
-                      "gap": 3, "priority": round(120 / 11, 9)}
+                      "gap": 3, "priority": round(120 / 11, 9), "pillar_id": "protect",
+                      "indicator_title": "Data protected at rest and in transit"}
+    # The words for the key findings, never an entity's name (the summary names none).
+    assert all("entity_name" not in g for g in top)
     assert [g["priority"] for g in top] == pytest.approx(
         [120 / 11, 8.0, 20 / 3, 40 / 11, 32 / 11, 2 / 3])
 
@@ -497,7 +500,9 @@ def test_second_framework_end_to_end(tmp_path):
     assert res.summary["overall_score"] == round(1390 / 33, 2)
     assert res.summary["coverage"] == 0.8
     assert res.summary["top_gaps"][3] == {"entity_id": "CNI3", "indicator_id": "PR-O1", "level": 0,
-                                          "target": 5, "gap": 5, "priority": round(40 / 11, 9)}
+                                          "target": 5, "gap": 5, "priority": round(40 / 11, 9),
+                                          "pillar_id": "protect",
+                                          "indicator_title": "Data protected at rest and in transit"}
 
 
 def test_targets_are_the_frameworks_without_a_targets_file(tmp_path):

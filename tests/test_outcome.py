@@ -34,7 +34,7 @@ def _done(status: str, **values: object) -> CountryOutcome:
         parameters={"budget_usd_per_year": None, "horizon_years": None, "plotly_js": "embed"},
         workbench_version="1.0", method_sha256="m",
         last_good_run="2026-03-01T02:17:02+00:00", report="KE/report.html",
-        log="../reports.private/logs/KE.log", failed_notebook=None, **values)
+        brief="KE/brief.pdf", brief_missing=None, log="../reports.private/logs/KE.log", failed_notebook=None, **values)
 
 
 @pytest.mark.parametrize("status", STATUSES)
@@ -85,6 +85,19 @@ def test_one_line_of_a_run_on_its_own() -> None:
     assert first.one_line() == "KE: FAILED at stage gaps: boom (no earlier report)"
 
 
+def test_one_line_says_whether_the_brief_was_printed_and_why_not() -> None:
+    printed = CountryOutcome("KE", OK, OUT / "KE", seconds=12.34, brief="KE/brief.pdf")
+    assert printed.one_line() == "KE: ok in 12.3 s -> /srv/reports/KE/report.html (+ brief.pdf)"
+    missing = CountryOutcome("KE", OK, OUT / "KE", seconds=12.34,
+                             brief_missing="Chromium is not installed")
+    assert missing.ok
+    assert missing.one_line() == ("KE: ok in 12.3 s -> /srv/reports/KE/report.html; "
+                                  "no brief.pdf: Chromium is not installed")
+    entry = json.loads(json.dumps(missing.to_manifest()))
+    assert (entry["brief"], entry["brief_missing"]) == (None, "Chromium is not installed")
+    assert CountryOutcome.from_manifest("KE", entry, OUT) == missing
+
+
 def test_one_line_of_a_batch_country() -> None:
     stale = _done(STALE)
     assert stale.one_line() == (
@@ -99,4 +112,5 @@ def test_one_line_of_a_batch_country() -> None:
     assert skipped == ("KE: skipped-unchanged (inputs, parameters and workbench as for the "
                        "report of 2026-03-01T02:17:02+00:00; --force re-runs) -> "
                        "/srv/reports/KE/report.html")
-    assert _done(OK).one_line() == "KE: ok in 31.2 s -> /srv/reports/KE/report.html"
+    assert _done(OK).one_line() == (
+        "KE: ok in 31.2 s -> /srv/reports/KE/report.html (+ brief.pdf)")

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import errno
+import html
 import json
 import os
 import re
 import shutil
+import unicodedata
 from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import SURVEY_HEADER, SURVEY_ROWS, write_country
+from conftest import SURVEY_HEADER, SURVEY_ROWS, print_briefs, write_country
+from pypdf import PdfReader
 
-from workbench import paths, report, runner
+from workbench import key_findings, paths, report, runner
 from workbench.errors import InvalidCountryCode, WorkbenchError
-from workbench.outcome import CountryOutcome
+from workbench.outcome import BRIEF_NAME, CountryOutcome
 
 pytestmark = pytest.mark.notebooks
 
@@ -32,7 +35,8 @@ def finished_run(tmp_path_factory: pytest.TempPathFactory) -> CountryOutcome:
             "MOF,TEC-13,3,MFA for all staff,2025-05-02\n"
         ),
     })
-    return runner.run_country("KE", data_root=root / "data", out_root=root / "out")
+    with print_briefs():
+        return runner.run_country("KE", data_root=root / "data", out_root=root / "out")
 
 
 def test_run_writes_every_output(finished_run: CountryOutcome) -> None:
@@ -87,6 +91,51 @@ def test_report_draws_charts_from_the_plotly_bundle(finished_run: CountryOutcome
     if "Plotly.newPlot" not in page:
         pytest.skip("no stage drew a chart on this tiny country")
     assert page.count("Plotly.newPlot") >= 1
+
+
+def _pdf_text(path: Path) -> str:
+    """The PDF's text, its ligatures undone and its line breaks read as spaces."""
+    text = " ".join(page.extract_text() for page in PdfReader(path).pages)
+    return " ".join(unicodedata.normalize("NFKC", text).split())
+
+
+def test_brief_is_two_a4_pages_at_most_with_every_finding_of_summary_json(
+        finished_run: CountryOutcome) -> None:
+    if "not installed" in (finished_run.brief_missing or ""):  # pragma: no cover
+        pytest.skip("no Chromium to print the brief (`make browser` installs it)")
+    pdf = finished_run.out_dir / BRIEF_NAME
+    assert pdf.is_file(), finished_run.one_line()
+    assert finished_run.brief == "KE/brief.pdf" and finished_run.brief_missing is None
+    reader = PdfReader(pdf)
+    assert 1 <= len(reader.pages) <= 2
+    for page in reader.pages:  # A4: 595 x 842 points
+        assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            described = (font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font
+                         else font)["/FontDescriptor"].get_object()
+            assert {"/FontFile", "/FontFile2", "/FontFile3"} & set(described), font["/BaseFont"]
+    text = _pdf_text(pdf)
+    summary = json.loads((finished_run.out_dir / "summary.json").read_text())
+    findings = key_findings.key_findings(summary)
+    assert [f.key for f in findings][:1] == ["synthetic"]
+    for finding in findings:
+        # The heading stands on its own line before the first line of its sentences.
+        assert finding.heading in text
+        assert finding.text in text.replace(finding.heading + " ", "", 1), finding.key
+    assert "SYNTHETIC DATA" in text
+
+
+def test_report_opens_with_the_key_findings_and_ends_with_data_quality(
+        finished_run: CountryOutcome) -> None:
+    page = (finished_run.out_dir / "report.html").read_text()
+    summary = json.loads((finished_run.out_dir / "summary.json").read_text())
+    order = [page.index(marker) for marker in (
+        "id='key-findings'", "id='impact'", "id='gaps'", "id='business_case'",
+        "id='data_quality'")]
+    assert order == sorted(order)
+    for finding in key_findings.key_findings(summary):
+        assert html.escape(finding.text) in page
 
 
 def test_invalid_country_refused_before_any_path(tmp_path: Path) -> None:

@@ -686,7 +686,8 @@ def analyse_gaps(
         "top_gaps": [
             {"entity_id": r.entity_id, "indicator_id": r.indicator_id, "level": int(r.level),
              "target": int(r.target), "gap": int(r.gap),
-             "priority": _num(r.priority, PRIORITY_DECIMALS)}
+             "priority": _num(r.priority, PRIORITY_DECIMALS),
+             "indicator_title": str(r.indicator_title), "pillar_id": str(r.pillar_id)}
             for r in top.itertuples()
         ],
         "target_pillar_scores": {r.pillar_id: _num(r.target_score) for r in pillar_scores.itertuples()},

@@ -20,6 +20,7 @@ from plotly.subplots import make_subplots
 from workbench import __version__
 from workbench.chart_style import plotly_text, plotly_texts
 from workbench.formatting import DASH, format_pct, format_usd_millions
+from workbench.i18n import _
 from workbench.page_html import synthetic_banner_html
 from workbench.summary_types import Summary
 
@@ -58,6 +59,7 @@ class IndexRow:
     # Figures flagged "use with caution" (imprecise): keys of ``figures``.
     cautions: tuple[str, ...] = ()
     framework: str | None = None  # the title of the framework the scores are on
+    brief_href: str | None = None  # "<CC>/brief.pdf" when the country's brief is on disk
 
 
 def _number(value: Any) -> float | None:
@@ -285,6 +287,9 @@ def _row_html(row: IndexRow) -> str:
     name = html.escape(row.name)
     link = (f"<a href='{html.escape(row.report_href)}'>{name}</a>" if row.report_href
             else f"{name} <span class='wb-why'>(no report yet)</span>")
+    if row.brief_href:
+        link += (f" <span class='wb-why'>&middot; <a class='wb-brief' "
+                 f"href='{html.escape(row.brief_href)}'>{html.escape(_('brief (PDF)'))}</a></span>")
     synthetic = " <em>(synthetic data)</em>" if row.synthetic else ""
     why = ""
     if row.status in ("stale", "failed") and row.error:

@@ -21,10 +21,11 @@ from typing import Any
 
 from plotly.offline import get_plotlyjs
 
-from workbench import __version__, index_page, runner
+from workbench import __version__, brief, index_page, runner
 from workbench.countries import validate_country_code
 from workbench.errors import InvalidCountryCode
 from workbench.outcome import (
+    BRIEF_NAME,
     DONE,
     FAILED,
     OK,
@@ -79,6 +80,8 @@ def unchanged_since_last_good(report_dir: Path, key: RunKey) -> bool:
     summary = read_summary(report_dir)
     if summary is None or not (report_dir / REPORT_NAME).is_file():
         return False
+    if not (report_dir / BRIEF_NAME).is_file() and brief.find_chromium() is not None:
+        return False  # a report from before briefs, or printed without Chromium: run again
     generated = _generated(summary)
     return all(generated.get(k) == v for k, v in key.items())
 
@@ -176,6 +179,9 @@ class BatchManifest:
     def _report(self, code: str) -> str | None:
         return f"{code}/{REPORT_NAME}" if (self.out_root / code / REPORT_NAME).is_file() else None
 
+    def _brief(self, code: str) -> str | None:
+        return f"{code}/{BRIEF_NAME}" if (self.out_root / code / BRIEF_NAME).is_file() else None
+
     def _pending(self, code: str, key: RunKey, state: str) -> CountryOutcome:
         has_report = self._report(code) is not None
         interrupted = (f"interrupted: the batch started at {self.manifest['batch']['started_at']} "
@@ -187,6 +193,7 @@ class BatchManifest:
             inputs_sha256=key["input_sha256"], parameters=key["parameters"],
             workbench_version=key["workbench_version"], method_sha256=key["method_sha256"],
             last_good_run=self._last_good(code), report=self._report(code),
+            brief=self._brief(code),
         )
 
     def plan(self, code: str, key: RunKey, skip: bool) -> None:
@@ -258,6 +265,8 @@ class BatchManifest:
                 or (() if ok or error is None else (error,)),
                 last_good_run=self._last_good(code),
                 report=self._report(code),
+                brief=self._brief(code),
+                brief_missing=run.brief_missing if ok else None,
                 log=run.log,
                 failed_notebook=run.failed_notebook,
                 **made_from,
@@ -329,6 +338,7 @@ def index_row(outcome: CountryOutcome, summary: Summary | None) -> index_page.In
         name=str((summary or {}).get("name") or code),
         status=status,
         report_href=f"{code}/{REPORT_NAME}" if has_report else None,
+        brief_href=f"{code}/{BRIEF_NAME}" if (outcome.out_dir / BRIEF_NAME).is_file() else None,
         last_good_run=_generated(summary).get("at"),
         synthetic=bool((summary or {}).get("synthetic")),
         period=index_page.period_label(summary),

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 REPORT_NAME = "report.html"
+BRIEF_NAME = "brief.pdf"
 
 OK, PARTIAL, SKIPPED, STALE, FAILED = "ok", "partial", "skipped-unchanged", "stale", "failed"
 STATUSES = (OK, PARTIAL, SKIPPED, STALE, FAILED)
@@ -31,7 +32,8 @@ QUEUED, RUNNING, DONE = "queued", "running", "done"
 MANIFEST_KEYS = (
     "status", "state", "in_this_batch", "started_at", "seconds", "pid", "stage", "stages",
     "failed_stage", "error", "reasons", "inputs_sha256", "parameters", "workbench_version",
-    "method_sha256", "last_good_run", "report", "log", "failed_notebook",
+    "method_sha256", "last_good_run", "report", "brief", "brief_missing", "log",
+    "failed_notebook",
 )
 
 
@@ -68,6 +70,10 @@ class CountryOutcome:
     method_sha256: str | None = None
     last_good_run: str | None = None  # ``generated.at`` of the report on disk
     report: str | None = None  # "<CC>/report.html" when a report is on disk
+    brief: str | None = None  # "<CC>/brief.pdf" when a brief is on disk
+    # Why this run wrote no brief.pdf beside its report (no Chromium, say); the
+    # report and summary.json are published all the same.
+    brief_missing: str | None = None
     log: str | None = None
     failed_notebook: str | None = None
 
@@ -90,8 +96,10 @@ class CountryOutcome:
         report = self.out_dir / REPORT_NAME
         if self.status in (OK, PARTIAL):
             note = f"; {'; '.join(self.reasons)}" if self.status == PARTIAL else ""
+            brief = (f"; no {BRIEF_NAME}: {self.brief_missing}" if self.brief_missing
+                     else f" (+ {BRIEF_NAME})" if self.brief else "")
             return (f"{self.country}: {self.status} in {self.seconds or 0.0:.1f} s{note} "
-                    f"-> {report}")
+                    f"-> {report}{brief}")
         if self.status == SKIPPED:
             return (f"{self.country}: skipped-unchanged (inputs, parameters and workbench as for "
                     f"the report of {self.last_good_run}; --force re-runs) -> {report}")

@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import mistune
 import nbformat
@@ -21,6 +22,8 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from workbench import __version__
+from workbench.i18n import _
+from workbench.key_findings import KEY_FINDINGS_CSS, key_findings, key_findings_html
 from workbench.page_html import synthetic_banner_html
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
@@ -41,6 +44,10 @@ class Section:
     skipped: str | None = None
     failed: str | None = None
 
+
+# The report reads from what a minister asks first to what an analyst checks last:
+# the findings, their working, and the data quality and method notes at the end.
+REPORT_ORDER = ("impact", "gaps", "business_case", "data_quality")
 
 STAGE_TITLES = {
     "data_quality": "Data quality",
@@ -167,6 +174,14 @@ table.wb-table th{position:sticky;top:0;z-index:1}
 """
 
 
+def in_report_order(sections: Sequence[Section]) -> list[Section]:
+    """The sections in :data:`REPORT_ORDER` (a stage it does not name comes before the
+    data quality, in the order given)."""
+    last = len(REPORT_ORDER) - 1
+    rank = {stage: i for i, stage in enumerate(REPORT_ORDER)}
+    return sorted(sections, key=lambda s: rank.get(s.stage, last - 0.5))
+
+
 def render_report(
     *,
     country_name: str,
@@ -176,19 +191,24 @@ def render_report(
     sections: Sequence[Section],
     plotly_js: str = "embed",
     generated_at: dt.datetime | None = None,
+    summary: Mapping[str, Any] | None = None,
 ) -> str:
     """The whole report page as HTML.
 
     ``plotly_js``: "embed" puts plotly.js inside the page (self-contained); any other
     value is a relative path of a shared copy next to the page (a batch folder).
+    ``summary``: the run's summary.json; the page opens with its key findings.
     """
+    sections = in_report_order(sections)
+    findings = "" if summary is None else key_findings_html(key_findings(summary))
     generated = (generated_at or dt.datetime.now(dt.UTC)).strftime("%d %b %Y %H:%M UTC")
     if plotly_js == "embed":
         script = f"<script type='text/javascript'>{get_plotlyjs()}</script>"
     else:
         script = f"<script type='text/javascript' src='{html.escape(plotly_js)}'></script>"
     toc = " ".join(
-        f"<a href='#{s.stage}'>{html.escape(s.title)}</a>" for s in sections
+        ([f"<a href='#key-findings'>{html.escape(_('Key findings'))}</a>"] if findings else [])
+        + [f"<a href='#{s.stage}'>{html.escape(s.title)}</a>" for s in sections]
     )
     body = []
     for section in sections:
@@ -204,7 +224,7 @@ def render_report(
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{name}: cybercrime impact and capability gap report</title>
-<style>{_CSS}</style>
+<style>{_CSS}{KEY_FINDINGS_CSS}</style>
 {script}
 </head><body>
 <header class="wb-head"><h1>{name}: cybercrime impact and capability gap report</h1>
@@ -215,6 +235,7 @@ def render_report(
 {partial}
 <nav class="wb-toc">{toc}</nav>
 <main>
+{findings}
 {''.join(body)}
 </main>
 <footer>Every figure on this page is reproducible by hand from the input files and the

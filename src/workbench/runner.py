@@ -49,13 +49,13 @@ from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 from papermill.exceptions import PapermillExecutionError
 
-from workbench import __version__, lifetime, out_guard, paths, report
+from workbench import __version__, brief, lifetime, out_guard, paths, report
 from workbench.countries import country_folder
 from workbench.errors import WorkbenchError
 from workbench.hashing import named_files_sha256
 from workbench.loading import CountryData, load_country, write_quarantine
 from workbench.notebook import STAGES_SUBDIR
-from workbench.outcome import FAILED, OK, PARTIAL, REPORT_NAME, CountryOutcome
+from workbench.outcome import BRIEF_NAME, FAILED, OK, PARTIAL, REPORT_NAME, CountryOutcome
 from workbench.output_files import (
     WRITE_ERRNOS,
     OutputWriteError,
@@ -411,11 +411,28 @@ def _run_stages(
         synthetic=bool(profile and profile.synthetic),
         sections=report.section_list(states),
         plotly_js=plotly_js,
+        summary=summary,
     )
     write_text_atomic(staging / REPORT_NAME, page)
+    record.brief_missing = _print_brief(summary, staging / BRIEF_NAME)
     _swap_in(private_staging, paths.private_root(out_root) / country)
     _swap_in(staging, final)
     record.status = status
+
+
+def _print_brief(summary: Summary, target: Path) -> str | None:
+    """Print brief.pdf beside the report; why not, in one line, when it cannot be.
+
+    The brief is a print of figures the report and summary.json already publish, so
+    a brief that cannot be printed (no Chromium on the machine) leaves the run ok:
+    the run's line and the manifest say that the brief is missing, and why.
+    """
+    try:
+        brief.write_brief(summary, target)
+    except brief.BriefNotPrinted as exc:
+        target.unlink(missing_ok=True)
+        return str(exc)
+    return None
 
 
 @dataclass
@@ -428,6 +445,7 @@ class _RunRecord:
     error: str | None = None
     reasons: list[str] = field(default_factory=list)
     kernel: StageKernel | None = None
+    brief_missing: str | None = None
 
     def fail(self, error: str, reasons: list[str] | None = None) -> None:
         self.error = error
@@ -449,6 +467,8 @@ class _RunRecord:
             seconds=time.perf_counter() - started, stages=dict(self.stages),
             failed_stage=self.failed_stage, error=self.error, reasons=tuple(self.reasons),
             report=f"{country}/{REPORT_NAME}" if has_report else None,
+            brief=f"{country}/{BRIEF_NAME}" if (final / BRIEF_NAME).is_file() else None,
+            brief_missing=self.brief_missing if self.status != FAILED else None,
         )
 
 

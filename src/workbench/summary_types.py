@@ -139,6 +139,10 @@ class TopGap(TypedDict):
     target: int
     gap: int
     priority: float | None
+    # In words, for the key findings (summaries written before these were added lack
+    # them). No entity name: the summary names entities by their id only.
+    indicator_title: NotRequired[str]
+    pillar_id: NotRequired[str]
 
 
 class IndicatorScore(TypedDict):

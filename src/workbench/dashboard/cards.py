@@ -14,6 +14,7 @@ from workbench.business_case import Roadmap
 from workbench.business_case_tables import score_path_words
 from workbench.dashboard.view import NOT_AVAILABLE, CountryView
 from workbench.formatting import format_pct, format_usd
+from workbench.key_findings import KEY_FINDINGS_CSS, key_findings, key_findings_html
 from workbench.notebook import synthetic_banner_html
 
 DASHBOARD_CSS = """
@@ -213,6 +214,29 @@ def roadmap_cards(view: CountryView, roadmap: Roadmap | None) -> list[Card]:
 def headline_cards(view: CountryView, roadmap: Roadmap | None) -> list[Card]:
     """The six headline cards, in reading order."""
     return [*impact_cards(view), gaps_card(view), *roadmap_cards(view, roadmap)]
+
+
+def view_summary(view: CountryView, roadmap: Roadmap | None) -> dict[str, object]:
+    """The parts of summary.json the key findings read, from what the page shows: the
+    same figures as the country's summary.json, the plan the one chosen on the page."""
+    def block(stage: str, published: object) -> object:
+        return published if published is not None else {
+            "skipped": view.problems.get(stage, NOT_AVAILABLE)}
+
+    impact = None if view.impact is None else view.impact.summary
+    return {
+        "country": view.code, "name": view.name, "synthetic": view.synthetic,
+        "period": None if impact is None else impact.get("period"),
+        "impact": block("impact", impact),
+        "gaps": block("gaps", None if view.gaps is None else view.gaps.summary),
+        "business_case": block("business_case", None if roadmap is None else roadmap.summary),
+    }
+
+
+def findings_html(view: CountryView, roadmap: Roadmap | None) -> str:
+    """The key findings over the cards: the same sentences the report and brief open with."""
+    findings = key_findings_html(key_findings(view_summary(view, roadmap)))
+    return f'<style>{KEY_FINDINGS_CSS}</style><div class="wb-dash">{findings}</div>'
 
 
 def _data_attributes(numbers: Mapping[str, float | None]) -> str:

@@ -21,6 +21,7 @@ from workbench.business_case import Roadmap
 from workbench.dashboard.cache import PageCache
 from workbench.dashboard.cards import (
     cards_html,
+    findings_html,
     header_html,
     headline_cards,
     problem_html,
@@ -259,7 +260,8 @@ class CountryDashboard:
             self.cache.roadmap(view.code, float(self.budget_usd), int(self.horizon))
             if view.roadmap_inputs is not None and self.budget_usd is not None else None
         )
-        self.cards.value = cards_html(headline_cards(view, self.roadmap))
+        self.cards.value = (findings_html(view, self.roadmap)
+                            + cards_html(headline_cards(view, self.roadmap)))
         self._stale[ROADMAP_TAB] = True
         if (self.tabs.selected_index or IMPACT_TAB) == ROADMAP_TAB:
             self._draw_tab(ROADMAP_TAB)
