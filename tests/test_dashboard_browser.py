@@ -5,6 +5,7 @@ Debian's Chromium through Playwright (installed by scripts/install-chromium.sh, 
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 from collections.abc import Iterator
@@ -114,11 +115,17 @@ def _show(page, server: str, code: str, label: str) -> None:
             ".some(e => e.offsetHeight > 0)")
 
 
+@functools.cache
+def _every_stage(folder: Path) -> tuple[str, stages.EveryStage]:
+    """The country's name and every stage's result, worked out once per folder."""
+    data = load_country(folder)
+    return data.profile.name, stages.every_stage(data)
+
+
 def _expected(data_root: Path, code: str, budget: float | None = None) -> dict:
     """The summary.json figures, as workbench.stages (which the notebooks call) works
     them out."""
-    data = load_country(data_root / code)
-    every = stages.every_stage(data)
+    name, every = _every_stage(data_root / code)
     summary, overall = every.impact.summary, every.gaps.summary
     plan = stages.plan(every.roadmap_inputs, budget).summary
     return {
@@ -133,7 +140,7 @@ def _expected(data_root: Path, code: str, budget: float | None = None) -> dict:
         "maturity": overall["overall_score"],
         "roadmap_cost": plan["total_cost_usd"],
         "rosi": plan["rosi"],
-        "name": data.profile.name,
+        "name": name,
     }
 
 
