@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import dashboard_process
+from conftest import SAFETY_SECONDS, dashboard_process
 from plotly.offline import get_plotlyjs_version
 
 from workbench import paths, stages
@@ -31,7 +31,10 @@ LEAKS = ("from workbench import", "dashboard.request_settings", "CountryDashboar
          "dashboard.prepare(",
          "Traceback (most recent call last)", 'File "/', "Error:", "<module>")
 CHART = ".js-plotly-plot .main-svg"
-TIMEOUT_MS = 120_000
+# Playwright's wait for the page: the suite's safety deadline, not a timing assertion
+# (a page's kernel starts and works its figures out slowly on a machine whose cores
+# are all busy).
+TIMEOUT_MS = SAFETY_SECONDS * 1000
 
 if not CHROMIUM.exists():  # pragma: no cover - make test installs it first
     pytest.skip("Debian's Chromium is not installed (run `sh scripts/install-chromium.sh`, "
