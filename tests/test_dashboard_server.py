@@ -40,8 +40,10 @@ from workbench.profile import load_profile
 PUBLIC_HOST = "dashboard.gov.example"
 MAX_KERNELS = 3
 POOL_SIZE = 1
-# Kernels of pages that went away are reclaimed after this many idle seconds.
+# Kernels of pages that went away are reclaimed after this many idle seconds, looked
+# for every CULL_SECONDS (the tests wait for the reclaiming, never for a set time).
 ABANDONED_SECONDS = 10
+CULL_SECONDS = 1
 QUICK_LOADS = 12
 QUICK_LOAD_SECONDS = 2.0
 # What must never reach a page from its kernel.
@@ -245,7 +247,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     log = tmp_path_factory.mktemp("server-log") / "server.log"
     with dashboard_process(
             data, log, "--max-kernels", str(MAX_KERNELS), "--pool-size", str(POOL_SIZE),
-            "--abandoned-seconds", str(ABANDONED_SECONDS), "--public-host", PUBLIC_HOST,
+            "--abandoned-seconds", str(ABANDONED_SECONDS), "--cull-seconds", str(CULL_SECONDS),
+            "--public-host", PUBLIC_HOST,
     ) as (process, port):
         running = Server(process, port, log)
         yield running

@@ -473,6 +473,10 @@ def dashboard(
         int, typer.Option(help="Shut down a kernel this many idle seconds after its page went "
                           "away (or never connected).")
     ] = 60,
+    cull_seconds: Annotated[
+        int, typer.Option(help="How often, in seconds, kernels are looked at for being idle or "
+                          "abandoned.")
+    ] = 15,
     public_host: Annotated[
         list[str] | None,
         typer.Option(help="Host name visitors use behind a reverse proxy, e.g. "
@@ -492,6 +496,7 @@ def dashboard(
         hashed_password=password_hash or None, preheat=preheat, pool_size=pool_size,
         idle_timeout_seconds=int(round(idle_minutes * 60)), base_url=base_url,
         max_kernels=max_kernels, abandoned_timeout_seconds=abandoned_seconds,
+        cull_interval_seconds=cull_seconds,
         public_hosts=tuple(public_host or ()),
     )
     try:

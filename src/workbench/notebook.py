@@ -18,8 +18,6 @@ from workbench.loading import CountryData, load_country, set_aside_table
 from workbench.page_html import synthetic_banner_html
 from workbench.summary_types import StageBlock
 
-STAGES_SUBDIR = "stages"
-
 
 def setup_display() -> None:
     """Charts travel as plotly's own MIME bundle: JupyterLab and Voilà draw it, and
@@ -45,7 +43,7 @@ def publish(out_dir: str, stage: str, block: StageBlock) -> None:
     """
     if not out_dir:
         return
-    target = Path(out_dir) / STAGES_SUBDIR / f"{stage}.json"
+    target = Path(out_dir) / paths.STAGES_SUBDIR / f"{stage}.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(block, indent=2, allow_nan=False, default=_json_default))
 

@@ -54,7 +54,6 @@ from workbench.countries import country_folder
 from workbench.errors import WorkbenchError
 from workbench.hashing import named_files_sha256
 from workbench.loading import CountryData, load_country, write_quarantine
-from workbench.notebook import STAGES_SUBDIR
 from workbench.outcome import BRIEF_NAME, FAILED, OK, PARTIAL, REPORT_NAME, CountryOutcome
 from workbench.output_files import (
     WRITE_ERRNOS,
@@ -513,7 +512,7 @@ def _private_staging(out_root: Path, country: str) -> Path:
 
 
 def _write_stage_block(staging: Path, stage: str, block: SkippedBlock) -> None:
-    target = staging / STAGES_SUBDIR / f"{stage}.json"
+    target = staging / paths.STAGES_SUBDIR / f"{stage}.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(target, json.dumps(block, indent=2))
 
@@ -521,7 +520,7 @@ def _write_stage_block(staging: Path, stage: str, block: SkippedBlock) -> None:
 def _published_block(staging: Path, stage: str) -> Any:
     """The block the stage's notebook published (workbench.notebook.publish): its
     summary (an ImpactSummary, GapsSummary or BusinessCaseSummary) or SkippedBlock."""
-    path = staging / STAGES_SUBDIR / f"{stage}.json"
+    path = staging / paths.STAGES_SUBDIR / f"{stage}.json"
     if not path.exists():
         return {"skipped": "the stage published no figures"}
     return json.loads(path.read_text())
@@ -554,7 +553,7 @@ def assemble_summary(data: CountryData, staging: Path, *, status: str = OK,
             "input_sha256": data.file_hashes,
         },
     }
-    shutil.rmtree(staging / STAGES_SUBDIR, ignore_errors=True)
+    shutil.rmtree(staging / paths.STAGES_SUBDIR, ignore_errors=True)
     return summary
 
 
