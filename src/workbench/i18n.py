@@ -125,3 +125,36 @@ def ngettext(singular: str, plural: str, count: int | float) -> str:
     if isinstance(forms, tuple):
         return forms[min(index, len(forms) - 1)]
     return singular if index == 0 else plural
+
+
+def markdown_messages(text: str) -> list[str]:
+    """The pieces of a notebook's markdown cell that are translated one by one: each
+    paragraph or heading (blocks between blank lines), and each item of a list on its
+    own (an item runs from its '- ' to the next), so that one edited sentence of a
+    method section leaves the rest of its translation in place."""
+    pieces: list[str] = []
+    for block in text.strip().split("\n\n"):
+        lines = block.strip("\n").split("\n")
+        if lines and lines[0].startswith("- "):
+            item: list[str] = []
+            for line in lines:
+                if line.startswith("- ") and item:
+                    pieces.append("\n".join(item))
+                    item = []
+                item.append(line)
+            pieces.append("\n".join(item))
+        elif block.strip():
+            pieces.append(block.strip("\n"))
+    return pieces
+
+
+def translate_markdown(text: str) -> str:
+    """A notebook's markdown cell in the current language, piece by piece
+    (:func:`markdown_messages`); English returns it unchanged."""
+    if current_language() == DEFAULT_LANGUAGE:
+        return text
+    blocks = []
+    for block in text.strip().split("\n\n"):
+        pieces = markdown_messages(block)
+        blocks.append("\n".join(_(piece) for piece in pieces))
+    return "\n\n".join(blocks)

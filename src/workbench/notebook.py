@@ -14,6 +14,7 @@ import plotly.io as pio
 
 from workbench import paths, stages
 from workbench.countries import country_folder
+from workbench.i18n import set_language
 from workbench.loading import CountryData, load_country, set_aside_table
 from workbench.page_html import synthetic_banner_html
 from workbench.summary_types import StageBlock
@@ -28,12 +29,20 @@ def setup_display() -> None:
     pio.renderers.default = "plotly_mimetype"
 
 
-def open_country(country: str, data_root: str, stage: str | None = None) -> CountryData:
+def open_country(country: str, data_root: str, stage: str | None = None,
+                 language: str = "") -> CountryData:
     """Validate the code, then load ``<data_root>/<country>`` (relative roots are
-    taken from the project root): the tables ``stage`` reads, or every table."""
+    taken from the project root): the tables ``stage`` reads, or every table.
+
+    The rest of the notebook is written in ``language``, or when it is empty in the
+    language of the country's profile (English without a usable profile)."""
     setup_display()
+    set_language(language or None)  # the profile is read in the language asked for
     tables = None if stage is None else stages.tables_for(stage)
-    return load_country(country_folder(paths.resolve(data_root), country), tables=tables)
+    data = load_country(country_folder(paths.resolve(data_root), country), tables=tables)
+    if not language and data.profile is not None:
+        set_language(data.profile.language)
+    return data
 
 
 def publish(out_dir: str, stage: str, block: StageBlock) -> None:
