@@ -49,7 +49,7 @@ def test_notebook_is_committed_clean_with_the_shared_parameters_cell(name: str) 
     assert len(tagged) == 1 and tagged[0].source == PARAMETERS_SOURCE
     # papermill reads every parameter (a comment with "=" would hide it).
     assert set(papermill.inspect_notebook(str(paths.NOTEBOOKS_DIR / name))) == {
-        "country", "data_root", "out_dir", "budget_usd_per_year", "horizon_years"}
+        "country", "data_root", "out_dir", "budget_usd_per_year", "horizon_years", "language"}
 
 
 # A notebook cell beyond the parameters cell holds at most this many statements, each
