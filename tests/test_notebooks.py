@@ -22,7 +22,7 @@ from workbench.parameters_cell import PARAMETERS_SOURCE
 
 pytestmark = pytest.mark.notebooks
 
-SAMPLES = ("CA", "FJ", "GB", "GH", "JM", "KE", "MY")
+SAMPLES = ("CA", "CM", "FJ", "GB", "GH", "JM", "KE", "MY")
 STAGE_NOTEBOOK_NAMES = [name for _, name in paths.STAGE_NOTEBOOKS]
 SHIPPED = sorted(p.name for p in paths.NOTEBOOKS_DIR.glob("*.ipynb"))
 

@@ -357,7 +357,7 @@ def samples(
     out: Annotated[Path, typer.Option(help="Folder to write one <CC>/ folder per country into.")],
     countries: Annotated[
         str | None,
-        typer.Option(help="Comma-separated codes (default: KE,JM,FJ,MY,GH,GB,CA)."),
+        typer.Option(help="Comma-separated codes (default: KE,JM,FJ,MY,GH,GB,CA,CM)."),
     ] = None,
     seed: Annotated[
         int | None, typer.Option(help="Random seed (default: the committed samples' seed).")
