@@ -126,6 +126,14 @@ def format_pct(value: float | None, digits: int = 1, missing: str | None = None)
     return f"{format_number(100 * value, digits)}{_UNIT_SPACE}%"
 
 
+def format_percent(value: float, digits: int = 1) -> str:
+    """A number that is already a percentage (0.123 for 0.123%) with ``digits``
+    decimals: '0.123%' ('0,123 %' in French)."""
+    if _english():
+        return f"{value:.{digits}f}%"
+    return f"{format_number(value, digits)}{_UNIT_SPACE}%"
+
+
 def format_count(value: float | None) -> str:
     """A count with thousands separators, rounded to a whole number ('12,346';
     '12 346' in French); 'not available' for None."""

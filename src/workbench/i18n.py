@@ -116,6 +116,13 @@ def _(message: str) -> str:
     return text if isinstance(text, str) else message
 
 
+def N_(message: str) -> str:
+    """Marks ``message`` for the catalogue without translating it: for English text
+    kept in a table or a summary (a reason, a label) and translated by :func:`_` where
+    it is shown."""
+    return message
+
+
 def ngettext(singular: str, plural: str, count: int | float) -> str:
     """The form of singular/plural (English) that ``count`` takes in the current
     language (French takes the singular for 0 and 1, English for 1 only)."""

@@ -29,7 +29,7 @@ from workbench.i18n import DEFAULT_LANGUAGE, DOMAIN, LANGUAGES, LOCALE_DIR, cata
 from workbench.i18n import markdown_messages as split_markdown
 
 PROJECT = "cyber-impact-workbench"
-KEYWORDS = {"_": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 TEMPLATE = LOCALE_DIR / f"{DOMAIN}.pot"
 # The notebooks whose markdown a reader sees: the report's stages and the dashboard.
 DASHBOARD_NOTEBOOK = "country_dashboard.ipynb"
