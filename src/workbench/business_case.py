@@ -38,7 +38,14 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from workbench.crosswalk import split_ids
-from workbench.formatting import NOT_AVAILABLE, format_pct, format_usd
+from workbench.formatting import (
+    format_number,
+    format_pct,
+    format_usd,
+    format_years,
+    not_available,
+)
+from workbench.i18n import N_, _, current_language
 from workbench.summary_types import BusinessCaseSummary
 
 # The plan is optimal to within this share of the objective (docs/methods.md §3).
@@ -54,14 +61,15 @@ _BUDGET_TOLERANCE = 1e-6
 BUDGET_FACTORS: tuple[float, ...] = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
 
 # Reasons an intervention is not in the plan (the `reason` column of `not_chosen`).
-REASON_NO_GAP = "no gap left"
-REASON_NOT_ASSESSED = "nothing assessed where it applies"
-REASON_OVER_BUDGET = "over budget"
-REASON_PREREQUISITE = "prerequisite not affordable"
-REASON_CYCLE = "prerequisite cyclic"
-REASON_HORIZON = "does not fit in the horizon"
-REASON_NOT_WORTH = "not worth it at this budget"
-REASON_INVALID = "invalid catalogue entry"
+# English in the summary; translated where a page shows them.
+REASON_NO_GAP = N_("no gap left")
+REASON_NOT_ASSESSED = N_("nothing assessed where it applies")
+REASON_OVER_BUDGET = N_("over budget")
+REASON_PREREQUISITE = N_("prerequisite not affordable")
+REASON_CYCLE = N_("prerequisite cyclic")
+REASON_HORIZON = N_("does not fit in the horizon")
+REASON_NOT_WORTH = N_("not worth it at this budget")
+REASON_INVALID = N_("invalid catalogue entry")
 
 MONEY_UNAVAILABLE = (
     "unavailable: there is no estimate of the annual cost of cybercrime (the impact stage "
@@ -520,7 +528,7 @@ def _screen(prep: _Prepared, budget: float, horizon: int) -> tuple[np.ndarray, n
         blocking = [j for j in prep.requires[k] if prep.n[j] > 0 and not eligible[j]]
         if blocking:
             j = blocking[0]
-            why, _ = reasons[j]
+            why, _detail = reasons[j]
             reason = REASON_HORIZON if why == REASON_HORIZON else REASON_PREREQUISITE
             reasons[k] = (reason, f"requires {prep.ids[j]}, which cannot be done ({why})")
             continue
@@ -793,7 +801,7 @@ def _not_worth_detail(prep: _Prepared, starts: np.ndarray, k: int, horizon: int)
 
 
 def _empty_message(prep: _Prepared, reasons: dict[int, tuple[str, str]], budget: float, horizon: int) -> str:
-    counts = pd.Series([why for why, _ in reasons.values()]).value_counts()
+    counts = pd.Series([why for why, _detail in reasons.values()]).value_counts()
     if prep.closure.shape[0] == 0:
         return "No plan: no assessed (entity, indicator) pair, so there is no gap to close."
     if counts.get(REASON_NO_GAP, 0) + counts.get(REASON_NOT_ASSESSED, 0) == len(prep.ids):
@@ -902,6 +910,20 @@ def _pillar_words(pillars: pd.Series, pillar_titles: Mapping[str, str] | None) -
     return ids.map(lambda p: (pillar_titles or {}).get(p) or p.capitalize()).astype("str")
 
 
+def intervention_names(ids: pd.Series, names: pd.Series,
+                       interventions: pd.DataFrame) -> pd.Series:
+    """The interventions' names in the page's language: the catalogue's ``name_<lang>``
+    column (``name_fr``) where it gives one, else the name as it is (English)."""
+    column = f"name_{current_language()}"
+    if column not in interventions.columns or current_language() == "en":
+        return names.astype("str")
+    local = dict(zip(interventions["intervention_id"].astype("str"),
+                     interventions[column].astype("str")))
+    return pd.Series([local.get(i) if local.get(i) not in (None, "", "nan") else n
+                      for i, n in zip(ids.astype("str"), names.astype("str"))],
+                     index=names.index, dtype="str")
+
+
 def plan_table(roadmap: Roadmap, pillar_titles: Mapping[str, str] | None = None) -> pd.DataFrame:
     """The plan for display: who does what, when, at what cost (USD)."""
     plan = roadmap.plan
@@ -911,13 +933,15 @@ def plan_table(roadmap: Roadmap, pillar_titles: Mapping[str, str] | None = None)
         plan["start_year"].astype(str) + "-" + plan["end_year"].astype(str),
     )
     return pd.DataFrame({
-        "Intervention": plan["intervention_id"],
-        "What": plan["name"],
-        "Pillar": _pillar_words(plan["pillar"], pillar_titles),
-        "Built in year(s)": years,
-        "Entities": plan["entities"],
-        "Cost over the horizon (USD)": plan["cost_usd"].map("{:,.0f}".format),
-        "Loss reduction": plan["loss_reduction"].map("{:.1%}".format),
+        _("Intervention"): plan["intervention_id"],
+        _("What"): intervention_names(plan["intervention_id"], plan["name"],
+                                      roadmap.interventions),
+        _("Pillar"): _pillar_words(plan["pillar"], pillar_titles),
+        _("Built in year(s)"): years,
+        _("Entities"): plan["entities"],
+        _("Cost over the horizon (USD)"): plan["cost_usd"].map(format_number),
+        _("Loss reduction"): plan["loss_reduction"].map(
+            "{:.1%}".format if current_language() == "en" else format_pct),
     })
 
 
@@ -925,20 +949,23 @@ def not_chosen_table(roadmap: Roadmap, pillar_titles: Mapping[str, str] | None =
     """The interventions left out, each with the plain reason."""
     frame = roadmap.not_chosen
     return pd.DataFrame({
-        "Intervention": frame["intervention_id"],
-        "What": frame["name"],
-        "Pillar": _pillar_words(frame["pillar"], pillar_titles),
-        "Why not": frame["reason"],
-        "Detail": frame["detail"],
+        _("Intervention"): frame["intervention_id"],
+        _("What"): intervention_names(frame["intervention_id"], frame["name"],
+                                      roadmap.interventions),
+        _("Pillar"): _pillar_words(frame["pillar"], pillar_titles),
+        _("Why not"): frame["reason"].map(_),
+        _("Detail"): frame["detail"],
     })
 
 
 def _rosi_words(rosi: float | None) -> str:
     """What a ROSI means in money: 0.88 -> 'each USD 1 spent avoids USD 1.88 of losses'."""
     if rosi is None or not math.isfinite(rosi):
-        return "not available: no estimate of the annual cost of cybercrime"
-    net = f"a net gain of USD {rosi:,.2f}" if rosi >= 0 else f"a net loss of USD {-rosi:,.2f}"
-    return f"each USD 1 spent avoids USD {1 + rosi:,.2f} of losses ({net})"
+        return _("not available: no estimate of the annual cost of cybercrime")
+    net = (_("a net gain of USD {amount}") if rosi >= 0 else _("a net loss of USD {amount}")
+           ).format(amount=format_number(abs(rosi), 2))
+    return _("each USD 1 spent avoids USD {amount} of losses ({net})").format(
+        amount=format_number(1 + rosi, 2), net=net)
 
 
 def headline_figures(roadmap: Roadmap, *, catalogue_source: str | None = None) -> pd.DataFrame:
@@ -949,19 +976,20 @@ def headline_figures(roadmap: Roadmap, *, catalogue_source: str | None = None) -
     usd = format_usd
 
     rows = [
-        ("Outcome", roadmap.message),
-        ("Budget per year", usd(s["budget_usd_per_year"])),
-        ("Horizon", f"{s['horizon_years']} years"),
-        ("Interventions in the plan", f"{len(s['plan'])} of {len(roadmap.interventions)}"),
-        ("Total cost over the horizon", usd(s["total_cost_usd"])),
-        ("Weighted gap closed by the final year", format_pct(final_share)),
-        ("Gap closure (priority-weighted level-years)", f"{s['objective']:,.1f}"),
-        ("Annual cost of cybercrime used (a floor)", usd(roadmap.annual_cost_usd)),
-        ("Losses avoided over the horizon", usd(s["avoided_loss_usd"])),
-        ("Return on security investment (ROSI)",
-         NOT_AVAILABLE if s["rosi"] is None else f"{s['rosi']:.2f}"),
-        ("ROSI in words", _rosi_words(s["rosi"])),
+        (_("Outcome"), roadmap.message),
+        (_("Budget per year"), usd(s["budget_usd_per_year"])),
+        (_("Horizon"), format_years(s["horizon_years"])),
+        (_("Interventions in the plan"), _("{chosen} of {total}").format(
+            chosen=len(s["plan"]), total=len(roadmap.interventions))),
+        (_("Total cost over the horizon"), usd(s["total_cost_usd"])),
+        (_("Weighted gap closed by the final year"), format_pct(final_share)),
+        (_("Gap closure (priority-weighted level-years)"), format_number(s["objective"], 1)),
+        (_("Annual cost of cybercrime used (a floor)"), usd(roadmap.annual_cost_usd)),
+        (_("Losses avoided over the horizon"), usd(s["avoided_loss_usd"])),
+        (_("Return on security investment (ROSI)"),
+         not_available() if s["rosi"] is None else format_number(s["rosi"], 2)),
+        (_("ROSI in words"), _rosi_words(s["rosi"])),
     ]
     if catalogue_source is not None:
-        rows.append(("Intervention catalogue", catalogue_source))
-    return pd.DataFrame(rows, columns=["Figure", "Value"])
+        rows.append((_("Intervention catalogue"), catalogue_source))
+    return pd.DataFrame(rows, columns=[_("Figure"), _("Value")])

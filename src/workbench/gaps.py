@@ -727,7 +727,7 @@ def analyse_gaps(
         crosswalk=crosswalk,
         peers=peers,
         assessed_period=period_words,
-        framework_title=framework.title,
+        framework_title=framework.local_title,
         levels=levels,
     )
 
@@ -785,7 +785,7 @@ def level_label(values: pd.Series, levels: Levels = DEFAULT_LEVELS) -> pd.Series
     def words(value: Any) -> str:
         if pd.isna(value):
             return _("not assessed")
-        name = levels.names.get(int(value))
+        name = levels.local_names.get(int(value))
         return f"{int(value)} {name}" if name else str(int(value))
 
     return values.map(words).astype("str")
@@ -843,7 +843,7 @@ def framework_description(result: GapResult) -> str:
         _(" and {count} more").format(count=len(pillars) - 8) if len(pillars) > 8 else "")
 
     def level(value: int) -> str:
-        name = levels.names.get(value)
+        name = levels.local_names.get(value)
         return f"{value} ({name})" if name else str(value)
 
     counted = (ngettext("{count} indicator", "{count} indicators", indicators)

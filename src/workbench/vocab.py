@@ -125,6 +125,15 @@ LEVELS: dict[int, str] = {
     4: "strategic",
     5: "dynamic",
 }
+# The same levels as the French translation of the Oxford CMM names them.
+LEVELS_FR: dict[int, str] = {
+    0: "absent",
+    1: "démarrage",
+    2: "formatif",
+    3: "établi",
+    4: "stratégique",
+    5: "dynamique",
+}
 
 # Accepted spellings of yes/no answers (compared case-insensitively).
 YES_VALUES: frozenset[str] = frozenset({"yes", "y", "true", "1"})

@@ -157,7 +157,7 @@ def gaps_card(view: CountryView) -> Card:
     target = s["target_overall_score"]
     target_text = "" if target is None else f"; the targets would give {target:.1f} of 100"
     levels = view.gaps.levels
-    top = f"{levels.max} {levels.names[levels.max]}" if levels.max in levels.names else str(levels.max)
+    top = f"{levels.max} {levels.name(levels.max)}" if levels.max in levels.names else str(levels.max)
     return Card(
         "maturity", title, f"{score:.1f} of 100",
         f"100 = every assessed indicator at the top level ({top}){target_text}",
