@@ -156,6 +156,13 @@ def format_date(day: dt.date) -> str:
     return babel_format_date(day, "d MMM y", locale=current_language())
 
 
+def format_month(day: dt.date) -> str:
+    """A month: 'Jan 2025' ('janv. 2025' in French)."""
+    if _english():
+        return f"{day:%b %Y}"
+    return babel_format_date(day, "MMM y", locale=current_language())
+
+
 def format_period(start: dt.date, end: dt.date) -> str:
     """A data period: '1 Jan 2025 to 31 Dec 2025' ('du 1 janv. 2025 au 31 déc. 2025')."""
     return _("{start} to {end}").format(start=format_date(start),

@@ -14,6 +14,7 @@ message without a translation.
 from __future__ import annotations
 
 import argparse
+import ast
 import io
 import sys
 from collections.abc import Iterable
@@ -62,6 +63,30 @@ def notebook_messages(
             if cell.cell_type == "markdown":
                 for piece in split_markdown(cell.source):
                     yield piece, f"notebooks/{name}", number, []
+            elif cell.cell_type == "code" and "parameters" not in cell.metadata.get("tags", []):
+                for text in shown_strings(cell.source):
+                    yield text, f"notebooks/{name}", number, []
+
+
+# Calls in a notebook's code whose text argument a reader sees (the page helpers
+# translate it where they show it): a stage's header, a table's caption.
+_SHOWN_ARGUMENTS = {"country_header": 1}
+_SHOWN_KEYWORDS = {"caption"}
+
+
+def shown_strings(source: str) -> list[str]:
+    """The literal texts a notebook cell hands to the page helpers to show."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+        position = _SHOWN_ARGUMENTS.get(name)
+        arguments = [node.args[position]] if position is not None and len(node.args) > position else []
+        arguments += [k.value for k in node.keywords if k.arg in _SHOWN_KEYWORDS]
+        found += [a.value for a in arguments
+                  if isinstance(a, ast.Constant) and isinstance(a.value, str) and a.value]
+    return found
 
 
 def template() -> Catalog:

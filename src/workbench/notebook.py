@@ -14,7 +14,7 @@ import plotly.io as pio
 
 from workbench import paths, stages
 from workbench.countries import country_folder
-from workbench.i18n import set_language
+from workbench.i18n import N_, _, ngettext, set_language
 from workbench.loading import CountryData, load_country, set_aside_table
 from workbench.page_html import synthetic_banner_html
 from workbench.summary_types import StageBlock
@@ -88,9 +88,10 @@ def country_header(country: CountryData, stage_title: str) -> HTML:
     synthetic-data banner when the profile says so."""
     profile = country.profile
     name = html.escape(profile.name if profile else country.code)
-    period = html.escape(profile.period_label) if profile else "period unknown"
-    parts = [f"<h2>{name}: {html.escape(stage_title)}</h2>",
-             f"<p>Data period: {period}. Money in US dollars (USD).</p>"]
+    period = profile.period_label if profile else _("period unknown")
+    parts = [f"<h2>{name}: {html.escape(_(stage_title))}</h2>",
+             "<p>{}</p>".format(html.escape(
+                 _("Data period: {period}. Money in US dollars (USD).").format(period=period)))]
     if profile is not None and profile.synthetic:
         parts.insert(0, synthetic_banner_html())
     return HTML("\n".join(parts), metadata=PAGE_HEADER_ROLE)
@@ -101,8 +102,10 @@ def table_html(frame: pd.DataFrame, *, caption: str = "", max_rows: int = 50) ->
     shown = frame.head(max_rows)
     more = len(frame) - len(shown)
     body = shown.to_html(index=False, escape=True, na_rep="", border=0, classes="wb-table")
-    cap = f"<p><strong>{html.escape(caption)}</strong></p>" if caption else ""
-    tail = f"<p>... and {more} more rows.</p>" if more > 0 else ""
+    cap = f"<p><strong>{html.escape(_(caption))}</strong></p>" if caption else ""
+    tail = ("<p>{}</p>".format(html.escape(
+        ngettext("... and {count} more row.", "... and {count} more rows.", more)
+        .format(count=more))) if more > 0 else "")
     return HTML(cap + body + tail)
 
 
@@ -121,8 +124,9 @@ def set_aside_html(country: CountryData) -> HTML:
     """
     counts = set_aside_table(country)
     if counts.empty:
-        return HTML("<p>No rows were set aside: every row of every file passed its checks.</p>")
+        return HTML("<p>{}</p>".format(html.escape(
+            _("No rows were set aside: every row of every file passed its checks."))))
     return table_html(
-        counts, caption="Rows set aside, by file, column and rule",
+        counts, caption=N_("Rows set aside, by file, column and rule"),
         max_rows=len(counts),
     )
