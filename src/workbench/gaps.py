@@ -36,7 +36,7 @@ import pandas as pd
 from workbench import paths, vocab
 from workbench.formatting import format_number, format_pct, format_range
 from workbench.framework import DEFAULT_LEVELS, Framework, Levels
-from workbench.i18n import _, ngettext
+from workbench.i18n import N_, _, ngettext
 from workbench.summary_types import GapsSummary, GroupScore, PeerBenchmark
 
 # The exact columns of ``assessment_pairs`` (the business case reads them).
@@ -74,24 +74,24 @@ SCORE_DECIMALS = 2
 
 # Names of the crosswalk groups the shipped framework uses (other codes are shown as they are).
 CROSSWALK_SCHEMES: dict[str, str] = {
-    "cmm": "Oxford CMM 2021 dimension",
-    "nist_csf": "NIST CSF 2.0 function",
+    "cmm": N_("Oxford CMM 2021 dimension"),
+    "nist_csf": N_("NIST CSF 2.0 function"),
 }
 CROSSWALK_GROUP_TITLES: dict[str, dict[str, str]] = {
     "cmm": {
-        "D1": "Cybersecurity policy and strategy",
-        "D2": "Cybersecurity culture and society",
-        "D3": "Building cybersecurity knowledge and capabilities",
-        "D4": "Legal and regulatory frameworks",
-        "D5": "Standards and technologies",
+        "D1": N_("Cybersecurity policy and strategy"),
+        "D2": N_("Cybersecurity culture and society"),
+        "D3": N_("Building cybersecurity knowledge and capabilities"),
+        "D4": N_("Legal and regulatory frameworks"),
+        "D5": N_("Standards and technologies"),
     },
     "nist_csf": {
-        "GV": "Govern",
-        "ID": "Identify",
-        "PR": "Protect",
-        "DE": "Detect",
-        "RS": "Respond",
-        "RC": "Recover",
+        "GV": N_("Govern"),
+        "ID": N_("Identify"),
+        "PR": N_("Protect"),
+        "DE": N_("Detect"),
+        "RS": N_("Respond"),
+        "RC": N_("Recover"),
     },
 }
 

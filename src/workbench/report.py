@@ -21,6 +21,7 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from workbench import __version__
+from workbench.chart_style import number_separators
 from workbench.formatting import format_timestamp
 from workbench.i18n import _, current_language, translate_markdown
 from workbench.page_html import synthetic_banner_html
@@ -74,6 +75,7 @@ def _output_html(output: dict) -> str:
         figure = data[PLOTLY_MIME]
         if isinstance(figure, str):
             figure = json.loads(figure)
+        figure = {**figure, "layout": {**figure.get("layout", {}), **number_separators()}}
         return "<div class='wb-chart'>" + pio.to_html(
             figure, include_plotlyjs=False, full_html=False, config=_PLOTLY_CONFIG,
             default_width="100%",
