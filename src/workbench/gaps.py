@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from workbench import paths, vocab
-from workbench.formatting import format_number, format_pct, format_range
+from workbench.formatting import format_date, format_number, format_pct, format_range
 from workbench.framework import DEFAULT_LEVELS, Framework, Levels
 from workbench.i18n import N_, _, ngettext
 from workbench.summary_types import GapsSummary, GroupScore, PeerBenchmark
@@ -599,15 +599,16 @@ def _num(value: Any, decimals: int = SCORE_DECIMALS) -> float | None:
 def _assessed_period(pairs: pd.DataFrame, assessment: pd.DataFrame) -> tuple[str, str | None, str | None]:
     """The span of ``assessed_on`` over the assessed pairs, in words and ISO dates."""
     if "assessed_on" not in assessment.columns:
-        return "assessment dates not recorded", None, None
+        return _("assessment dates not recorded"), None, None
     done = pairs.loc[pairs["assessed"], ["entity_id", "indicator_id"]]
     dates = done.merge(assessment[["entity_id", "indicator_id", "assessed_on"]],
                        on=["entity_id", "indicator_id"], how="left")["assessed_on"]
     dates = pd.to_datetime(dates, errors="coerce").dropna()
     if dates.empty:
-        return "assessment dates not recorded", None, None
+        return _("assessment dates not recorded"), None, None
     first, last = dates.min(), dates.max()
-    words = f"assessed {first:%-d %b %Y} to {last:%-d %b %Y}"
+    words = _("assessed {start} to {end}").format(start=format_date(first.date()),
+                                                  end=format_date(last.date()))
     return words, first.date().isoformat(), last.date().isoformat()
 
 

@@ -97,9 +97,16 @@ def country_header(country: CountryData, stage_title: str) -> HTML:
     return HTML("\n".join(parts), metadata=PAGE_HEADER_ROLE)
 
 
+# Column titles of the data-quality tables (workbench.loading), written in English
+# there and translated here, where a page shows them.
+TABLE_WORDS = (N_("file"), N_("status"), N_("rows"), N_("valid"), N_("quarantined"),
+               N_("problem"), N_("column"), N_("rule"))
+
+
 def table_html(frame: pd.DataFrame, *, caption: str = "", max_rows: int = 50) -> HTML:
-    """A table with every cell escaped (free text may hold markup)."""
-    shown = frame.head(max_rows)
+    """A table with every cell escaped (free text may hold markup); column titles in
+    the page's language where the catalogue has them."""
+    shown = frame.head(max_rows).rename(columns=lambda c: _(c) if isinstance(c, str) else c)
     more = len(frame) - len(shown)
     body = shown.to_html(index=False, escape=True, na_rep="", border=0, classes="wb-table")
     cap = f"<p><strong>{html.escape(_(caption))}</strong></p>" if caption else ""
