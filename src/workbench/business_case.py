@@ -919,7 +919,7 @@ def intervention_names(ids: pd.Series, names: pd.Series,
         return names.astype("str")
     local = dict(zip(interventions["intervention_id"].astype("str"),
                      interventions[column].astype("str")))
-    return pd.Series([local.get(i) if local.get(i) not in (None, "", "nan") else n
+    return pd.Series([local.get(i) if local.get(i) not in (None, "", "nan", "<NA>", "None") else n
                       for i, n in zip(ids.astype("str"), names.astype("str"))],
                      index=names.index, dtype="str")
 

@@ -274,7 +274,8 @@ def peer_chart(peers: pd.DataFrame, subtitle: str = "") -> go.Figure:
         "ITU GCI 2020: same region": SKY,
         "ITU GCI 2020: similar income": PURPLE,
     }
-    labels = [f"{plotly_text(n)} - {_('this assessment')}" if w else plotly_text(n)
+    this_assessment = _("this assessment")
+    labels = [f"{plotly_text(n)} - {this_assessment}" if w else plotly_text(n)
               for n, w in zip(ordered["name"], is_workbench)]
     fig = go.Figure()
     for name, colour in colours.items():

@@ -295,8 +295,8 @@ def _status_badge(status: str) -> str:
 def _row_html(row: IndexRow) -> str:
     name = html.escape(row.name)
     link = (f"<a href='{html.escape(row.report_href)}'>{name}</a>" if row.report_href
-            else f"{name} <span class='wb-why'>{html.escape(_('(no report yet)'))}</span>")
-    synthetic = f" <em>{html.escape(_('(synthetic data)'))}</em>" if row.synthetic else ""
+            else "{} <span class='wb-why'>{}</span>".format(name, html.escape(_("(no report yet)"))))
+    synthetic = " <em>{}</em>".format(html.escape(_("(synthetic data)"))) if row.synthetic else ""
     why = ""
     if row.status in ("stale", "failed") and row.error:
         why = f"<div class='wb-why'>{html.escape(row.error)}</div>"

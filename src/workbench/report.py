@@ -66,7 +66,8 @@ def _output_html(output: dict) -> str:
             return ""  # warnings belong to the executed notebook, not the minister's page
         return f"<pre class='wb-stream'>{html.escape(output.get('text', ''))}</pre>"
     if kind == "error":
-        return (f"<div class='wb-error'>{html.escape(_('This part could not be computed:'))} "
+        words = html.escape(_("This part could not be computed:"))
+        return (f"<div class='wb-error'>{words} "
                 f"{html.escape(output.get('ename', 'error'))}</div>")
     data = output.get("data", {})
     if output.get("metadata", {}).get("text/html", {}).get("workbench", {}).get("role") == "page-header":
@@ -86,7 +87,8 @@ def _output_html(output: dict) -> str:
     if "text/markdown" in data:
         return _markdown(data["text/markdown"])
     if "image/png" in data:
-        return f"<img alt='{html.escape(_('chart'))}' src='data:image/png;base64,{data['image/png']}'>"
+        alt = html.escape(_("chart"))
+        return f"<img alt='{alt}' src='data:image/png;base64,{data['image/png']}'>"
     if "text/plain" in data:
         return f"<pre>{html.escape(data['text/plain'])}</pre>"
     return ""
@@ -119,9 +121,11 @@ def notebook_body(path: Path) -> str:
 
 def _skip_html(section: Section) -> str:
     if section.failed:
-        return (f"<div class='wb-skip wb-failed'><strong>{html.escape(_('This stage failed.'))}"
+        failed = html.escape(_("This stage failed."))
+        return (f"<div class='wb-skip wb-failed'><strong>{failed}"
                 f"</strong> {html.escape(section.failed)}</div>")
-    return (f"<div class='wb-skip'><strong>{html.escape(_('This stage was not run.'))}"
+    not_run = html.escape(_("This stage was not run."))
+    return (f"<div class='wb-skip'><strong>{not_run}"
             f"</strong> {html.escape(section.skipped or '')}</div>")
 
 
