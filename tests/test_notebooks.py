@@ -171,3 +171,17 @@ def test_the_dashboard_notebook_runs_in_a_plain_kernel(tmp_path: Path) -> None:
     # Nothing but the page itself: no error, no warning written beside it.
     assert [output.get("output_type") for output in outputs] == ["execute_result"]
     assert "application/vnd.jupyter.widget-view+json" in outputs[0]["data"]
+
+
+def test_cameroon_report_and_index_are_written_in_french(sample_reports: Path) -> None:
+    """The French sample's report (built by papermill) holds none of the catalogue's
+    English sentences; the batch writes a French index beside the English one."""
+    from test_i18n import _leaks
+
+    page = (sample_reports / "CM" / "report.html").read_text()
+    assert '<html lang="fr">' in page and _leaks(page) == []
+    summary = json.loads((sample_reports / "CM" / "summary.json").read_text())
+    assert summary["language"] == "fr"
+    french_index = (sample_reports / "index.fr.html").read_text()
+    assert '<html lang="fr">' in french_index and _leaks(french_index) == []
+    assert "index.fr.html" in (sample_reports / "index.html").read_text()
