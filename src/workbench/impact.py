@@ -968,7 +968,7 @@ def headline_figures(result: ImpactResult) -> pd.DataFrame:
     cost_mean = s["mean_cost_usd_detail"]
     ratio = s["underreporting_ratio"]
     reported = s["reported_incidents"]
-    gdp_share = s["cost_pct_gdp"]
+    gdp_share, n_resp = s["cost_pct_gdp"], format_count(s["respondents"])
     rows = [
         (_("Organisations breached in the period"), format_pct(prev["estimate"]),
          format_range(prev["ci_low"], prev["ci_high"], format_pct),
@@ -983,8 +983,7 @@ def headline_figures(result: ImpactResult) -> pd.DataFrame:
          _note(_("per breached organisation; range = 95% interval"), cost_mean)),
         (_("Annual cost to the country"), format_usd(cost["estimate"]),
          format_range(cost["ci_low"], cost["ci_high"], format_usd),
-         _note(_("a floor: only the most disruptive breach is costed; range = 95% interval"),
-               cost)),
+         _note(_("a floor: only the most disruptive breach is costed; range = 95% interval"), cost)),
         (_("Annual cost as share of GDP"),
          not_available() if gdp_share is None else format_percent(gdp_share, 3), "", ""),
         (_("Breaches reported to CERT or police"), format_pct(s["reporting_rate"]),
@@ -995,8 +994,7 @@ def headline_figures(result: ImpactResult) -> pd.DataFrame:
          _("national CERT or police records in the period")),
         (_("Estimated breaches per reported incident"),
          not_available() if ratio is None else format_number(ratio, 1), "", _("the dark figure")),
-        (_("Survey coverage of organisations"), format_pct(s["coverage"]), "",
-         ngettext("{count} respondent", "{count} respondents", s["respondents"])
-         .format(count=format_count(s["respondents"]))),
+        (_("Survey coverage of organisations"), format_pct(s["coverage"]), "", ngettext(
+            "{count} respondent", "{count} respondents", s["respondents"]).format(count=n_resp)),
     ]
     return pd.DataFrame(rows, columns=[_("Figure"), _("Value"), _("Range"), _("Note")])
