@@ -13,6 +13,7 @@ import nbformat
 import pytest
 from babel.messages.pofile import read_po
 from conftest import write_country
+from plotly.offline import get_plotlyjs
 
 from workbench import (
     business_case,
@@ -197,8 +198,9 @@ def _english_sentences() -> list[str]:
 
 
 def _visible_text(page: str) -> str:
-    """What a reader sees (and what a chart's JSON says), whitespace collapsed."""
-    text = re.sub(r"<style.*?</style>", " ", page, flags=re.S)
+    """What a reader sees (and what a chart's JSON says), whitespace collapsed; an
+    embedded plotly.js (whose own messages are not the page's) left out."""
+    text = re.sub(r"<style.*?</style>", " ", page.replace(get_plotlyjs(), ""), flags=re.S)
     text = re.sub(r"<[^>]+>", " ", text)
     return " ".join(html.unescape(text).split())
 
