@@ -379,6 +379,10 @@ def render_index(rows: Sequence[IndexRow], *, plotly_js: str = "embed",
         "absent; the report says which. STALE: the latest run failed or was interrupted; the "
         "report linked is the last good one and does not reflect the latest data. FAILED: no "
         "report could be produced yet."))
+    countries_heading = html.escape(_("Countries"))
+    comparison_heading = html.escape(_("Commonwealth comparison"))
+    footer = html.escape(_("Each country's figures come from its summary.json, next to its "
+                           "report."))
     return f"""<!DOCTYPE html>
 <html lang="{current_language()}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -391,14 +395,14 @@ def render_index(rows: Sequence[IndexRow], *, plotly_js: str = "embed",
 <p>{made}{languages_html}</p></header>
 {banner}
 <main>
-<section><h2>{html.escape(_("Countries"))}</h2>
+<section><h2>{countries_heading}</h2>
 <table><thead><tr>{headings}</tr></thead>
 <tbody>{''.join(_row_html(r) for r in rows)}</tbody></table>
 <p class='wb-why'>{statuses}</p>
 {caution_note}
 </section>
-<section><h2>{html.escape(_("Commonwealth comparison"))}</h2>{chart}</section>
+<section><h2>{comparison_heading}</h2>{chart}</section>
 </main>
-<footer>{html.escape(_("Each country's figures come from its summary.json, next to its report."))}</footer>
+<footer>{footer}</footer>
 </body></html>
 """
