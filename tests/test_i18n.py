@@ -327,3 +327,24 @@ def test_the_shipped_framework_has_french_names_and_falls_back_to_english(tmp_pa
         "title_fr: Mesures juridiques", "title_fr: ''"), encoding="utf-8")
     with pytest.raises(DataFileError, match="title_fr"):
         load_framework(bad)
+
+
+def test_the_dashboard_language_comes_from_the_address_else_the_profile():
+    from workbench.dashboard.settings import resolve_settings
+
+    def settings(query: str, country: str = "CM", language: str | None = None):
+        return resolve_settings(query, country=country, data_root=paths.SAMPLES_DIR,
+                                budget_usd_per_year=None, horizon_years=None,
+                                available=["CM", "KE"], language=language)
+
+    assert settings("").language == "fr"  # Cameroon's profile
+    assert settings("", country="KE").language == "en"
+    assert settings("lang=fr", country="KE").language == "fr"
+    assert settings("lang=en").language == "en"
+    assert settings("", country="KE", language="fr").language == "fr"
+    bad = settings("lang=de&horizon_years=99")
+    assert bad.language == "fr"
+    assert bad.notes == ("L'horizon « 99 » n'est pas un nombre entier d'années de 1 à 15.",
+                         "« de » n'est pas une langue de ces pages (en ou fr).")
+    assert settings("horizon_years=99", country="KE").notes == (
+        "The horizon '99' is not a whole number of years from 1 to 15.",)
