@@ -21,7 +21,8 @@ from workbench.profile import load_profile
 # The server passes the data folder to the page's kernel in this variable; the page
 # address can never name a folder.
 DATA_ROOT_ENV = "WORKBENCH_DASHBOARD_DATA"
-# Page-address parameters a visitor may set: the notebook's own parameter names.
+# Page-address parameters a visitor may set: the notebook's own parameter names, and
+# ``lang`` for the page's language (the usual short form of ``language``).
 URL_PARAMETERS = ("country", "budget_usd_per_year", "horizon_years", "lang")
 MAX_HORIZON_YEARS = 15
 MAX_BUDGET_USD_PER_YEAR = 1e12
