@@ -348,3 +348,11 @@ def test_the_dashboard_language_comes_from_the_address_else_the_profile():
                          "« de » n'est pas une langue de ces pages (en ou fr).")
     assert settings("horizon_years=99", country="KE").notes == (
         "The horizon '99' is not a whole number of years from 1 to 15.",)
+
+
+def test_the_index_names_the_shipped_framework_in_french():
+    summary = {"gaps": {"framework": "gca", "framework_title": "Global Cybersecurity Agenda pillars"}}
+    with use_language("fr"):
+        assert index_page.framework_title(summary) == \
+            "Piliers du Programme mondial cybersécurité (GCA)"
+    assert index_page.framework_title(summary) == "Global Cybersecurity Agenda pillars"

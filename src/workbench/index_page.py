@@ -6,6 +6,7 @@ is the batch's shared copy next to the page (or embedded), nothing is fetched.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -27,6 +28,7 @@ from workbench.formatting import (
     format_timestamp,
     format_usd_millions,
 )
+from workbench.framework import Framework, load_framework
 from workbench.i18n import N_, _, current_language, ngettext
 from workbench.page_html import synthetic_banner_html
 from workbench.summary_types import Summary
@@ -156,7 +158,15 @@ def framework_title(summary: Summary | None) -> str | None:
     if not isinstance(gaps, Mapping) or "skipped" in gaps:
         return None
     title = gaps.get("framework_title") or gaps.get("framework")
+    if current_language() != "en" and gaps.get("framework") == _shipped_framework().id \
+            and title == _shipped_framework().title:
+        return _shipped_framework().local_title  # summary.json keeps the English title
     return str(title) if title else None
+
+
+@functools.cache
+def _shipped_framework() -> Framework:
+    return load_framework(None)
 
 
 CAUTION_MARK = "*"
