@@ -89,7 +89,8 @@ def test_papermill_describes_every_parameter_with_its_type(name: str) -> None:
     described = papermill.inspect_notebook(str(paths.NOTEBOOKS_DIR / name))
     assert {key: value["inferred_type_name"] for key, value in described.items()} == {
         "country": "str", "data_root": "str", "out_dir": "str",
-        "budget_usd_per_year": "Optional[float]", "horizon_years": "Optional[int]"}
+        "budget_usd_per_year": "Optional[float]", "horizon_years": "Optional[int]",
+        "language": "str"}
 
 
 def test_every_stage_notebook_is_shipped() -> None:
