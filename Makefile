@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 # The dashboard's own small plotly.js, built with Node.js and npm (not committed).
 PLOTLY_BUNDLE := src/workbench/data/voila/templates/workbench/static/plotly-workbench.min.js
 
-.PHONY: setup reports test browser clean
+.PHONY: setup reports test browser clean catalogue
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ setup: $(INSTALLED)
 
 reports: $(INSTALLED) browser
 	$(BIN)/workbench batch --data data/samples --out reports
+
+# The message catalogues brought in step with the source (docs/languages.md).
+catalogue: $(INSTALLED)
+	$(BIN)/python -m workbench.i18n_catalogue
 
 # Debian's Chromium for the browser tests, installed by the project, never by hand.
 browser:

@@ -31,7 +31,7 @@ LAYER_NAMES = {LOADING: "loading", METHODS: "methods", PAGES: "charts and pages"
 LAYERS: dict[str, int] = {
     PACKAGE: LOADING,
     **dict.fromkeys([
-        "errors", "paths", "vocab", "formatting", "i18n", "hashing", "schemas", "contract_doc",
+        "errors", "paths", "vocab", "formatting", "i18n", "i18n_catalogue", "hashing", "schemas", "contract_doc",
         "profile", "framework", "countries", "input_files", "spreadsheet", "safe_tables",
         "output_files", "table_validation", "summary_types", "crosswalk", "loading",
         "veris_reading", "veris", "veris_import", "framework_import", "samples",

@@ -546,7 +546,7 @@ def test_shipped_framework_is_complete():
             assert any("ITU GCI" in s for s in ind.sources), ind.id
     # the raw YAML must parse to the same titles (a comma in an inline mapping once cut one)
     raw = yaml.safe_load(paths.SHIPPED_FRAMEWORK.read_text(encoding="utf-8"))
-    assert all(set(i) <= {"id", "pillar", "scope", "title", "weight", "target", "crosswalk", "description",
+    assert all(set(i) <= {"id", "pillar", "scope", "title", "title_fr", "weight", "target", "crosswalk", "description",
                           "levels", "sources"} for i in raw["indicators"])
 
 

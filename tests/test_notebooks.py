@@ -22,7 +22,7 @@ from workbench.parameters_cell import PARAMETERS_SOURCE
 
 pytestmark = pytest.mark.notebooks
 
-SAMPLES = ("CA", "FJ", "GB", "GH", "JM", "KE", "MY")
+SAMPLES = ("CA", "CM", "FJ", "GB", "GH", "JM", "KE", "MY")
 STAGE_NOTEBOOK_NAMES = [name for _, name in paths.STAGE_NOTEBOOKS]
 SHIPPED = sorted(p.name for p in paths.NOTEBOOKS_DIR.glob("*.ipynb"))
 
@@ -49,7 +49,7 @@ def test_notebook_is_committed_clean_with_the_shared_parameters_cell(name: str) 
     assert len(tagged) == 1 and tagged[0].source == PARAMETERS_SOURCE
     # papermill reads every parameter (a comment with "=" would hide it).
     assert set(papermill.inspect_notebook(str(paths.NOTEBOOKS_DIR / name))) == {
-        "country", "data_root", "out_dir", "budget_usd_per_year", "horizon_years"}
+        "country", "data_root", "out_dir", "budget_usd_per_year", "horizon_years", "language"}
 
 
 # A notebook cell beyond the parameters cell holds at most this many statements, each
@@ -89,7 +89,8 @@ def test_papermill_describes_every_parameter_with_its_type(name: str) -> None:
     described = papermill.inspect_notebook(str(paths.NOTEBOOKS_DIR / name))
     assert {key: value["inferred_type_name"] for key, value in described.items()} == {
         "country": "str", "data_root": "str", "out_dir": "str",
-        "budget_usd_per_year": "Optional[float]", "horizon_years": "Optional[int]"}
+        "budget_usd_per_year": "Optional[float]", "horizon_years": "Optional[int]",
+        "language": "str"}
 
 
 def test_every_stage_notebook_is_shipped() -> None:
@@ -171,3 +172,17 @@ def test_the_dashboard_notebook_runs_in_a_plain_kernel(tmp_path: Path) -> None:
     # Nothing but the page itself: no error, no warning written beside it.
     assert [output.get("output_type") for output in outputs] == ["execute_result"]
     assert "application/vnd.jupyter.widget-view+json" in outputs[0]["data"]
+
+
+def test_cameroon_report_and_index_are_written_in_french(sample_reports: Path) -> None:
+    """The French sample's report (built by papermill) holds none of the catalogue's
+    English sentences; the batch writes a French index beside the English one."""
+    from test_i18n import _leaks
+
+    page = (sample_reports / "CM" / "report.html").read_text()
+    assert '<html lang="fr">' in page and _leaks(page) == []
+    summary = json.loads((sample_reports / "CM" / "summary.json").read_text())
+    assert summary["language"] == "fr"
+    french_index = (sample_reports / "index.fr.html").read_text()
+    assert '<html lang="fr">' in french_index and _leaks(french_index) == []
+    assert "index.fr.html" in (sample_reports / "index.html").read_text()

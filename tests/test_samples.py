@@ -16,7 +16,7 @@ from workbench.framework import Levels, load_framework
 from workbench.framework_import import ImportOverrides, import_library, read_library
 from workbench.loading import load_country
 
-CODES = ("KE", "JM", "FJ", "MY", "GH", "GB", "CA")
+CODES = ("KE", "JM", "FJ", "MY", "GH", "GB", "CA", "CM")
 # The countries assessed on the shipped framework (Canada is assessed on NIST CSF 2.0).
 GCA_CODES = ("KE", "JM", "FJ", "MY", "GH", "GB")
 SAMPLES = paths.PROJECT_ROOT / "data" / "samples"

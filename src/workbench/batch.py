@@ -53,6 +53,7 @@ from rich.console import Console
 from workbench import __version__, loading, out_guard, paths, runner
 from workbench.countries import validate_country_code
 from workbench.errors import InvalidCountryCode, WorkbenchError
+from workbench.i18n import parse_language
 from workbench.manifest import (
     INDEX_NAME,
     MANIFEST_NAME,
@@ -89,12 +90,15 @@ class RunSettings:
     plotly_js: str = SHARED_PLOTLY_JS
     cell_timeout: float | None = None
     timeout_seconds: float | None = DEFAULT_TIMEOUT_SECONDS
+    # The language of every country's pages (None: each profile's own).
+    language: str | None = None
     # Set only when the stage notebooks are not the installed ones (tests, a
     # checkout's edited notebooks): the run processes are told where they are.
     notebooks_dir: str | None = None
 
     def parameters(self) -> dict[str, Any]:
-        return runner.run_parameters(self.budget_usd_per_year, self.horizon_years, self.plotly_js)
+        return runner.run_parameters(self.budget_usd_per_year, self.horizon_years,
+                                     self.plotly_js, self.language)
 
 
 def run_key(country_dir: Path, settings: RunSettings) -> RunKey:
@@ -216,6 +220,8 @@ def run_in_subprocess(
         command += ["--budget-usd-per-year", repr(float(settings.budget_usd_per_year))]
     if settings.horizon_years is not None:
         command += ["--horizon-years", str(int(settings.horizon_years))]
+    if settings.language is not None:
+        command += ["--lang", settings.language]
     if settings.cell_timeout is not None:
         command += ["--cell-timeout", repr(float(settings.cell_timeout))]
     env = dict(os.environ, PYTHONUNBUFFERED="1")
@@ -513,6 +519,7 @@ def run_batch(
     timeout_seconds: float | None = DEFAULT_TIMEOUT_SECONDS,
     cell_timeout: float | None = None,
     progress: BatchProgress | None = None,
+    language: str | None = None,
 ) -> BatchResult:
     """Run every country (or ``countries``); one country's failure never stops the others.
 
@@ -531,6 +538,8 @@ def run_batch(
         timeout_seconds: a country's run is stopped after this long (None: never).
         cell_timeout: seconds one notebook cell may run (None: no limit).
         progress: receives progress as it happens.
+        language: the language of every country's pages, en or fr (None: each
+            country's profile.yaml).
 
     Raises:
         WorkbenchError: the batch cannot start (no countries, a bad code, an
@@ -546,6 +555,11 @@ def run_batch(
         raise WorkbenchError(f"--workers must be at least 1, got {workers}")
     workers = workers or default_workers()
     progress = progress or NoProgress()
+    if language is not None:
+        try:
+            language = parse_language(language)
+        except ValueError as exc:
+            raise WorkbenchError(f"--lang: {exc}") from None
     out_guard.check_out_apart_from_data(data_root, given_out)
     out_root.mkdir(parents=True, exist_ok=True)
     notebooks_dir = Path(paths.NOTEBOOKS_DIR)
@@ -553,7 +567,7 @@ def run_batch(
         data_root=str(data_root), out_root=str(out_root),
         budget_usd_per_year=budget_usd_per_year, horizon_years=horizon_years,
         plotly_js=SHARED_PLOTLY_JS if share_plotly_js else "embed",
-        cell_timeout=cell_timeout, timeout_seconds=timeout_seconds,
+        cell_timeout=cell_timeout, timeout_seconds=timeout_seconds, language=language,
         notebooks_dir=None if notebooks_dir == paths.PROJECT_ROOT / "notebooks"
         else str(notebooks_dir),
     )

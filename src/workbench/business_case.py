@@ -38,6 +38,7 @@ import pandas as pd
 from workbench import business_case_money as money
 from workbench.crosswalk import split_ids
 from workbench.framework import DEFAULT_LEVELS, Levels
+from workbench.i18n import N_
 from workbench.roadmap_model import (
     Prepared,
     in_effect,
@@ -61,14 +62,15 @@ _BUDGET_TOLERANCE = 1e-6
 BUDGET_FACTORS: tuple[float, ...] = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
 
 # Reasons an intervention is not in the plan (the `reason` column of `not_chosen`).
-REASON_NO_GAP = "no gap left"
-REASON_NOT_ASSESSED = "nothing assessed where it applies"
-REASON_OVER_BUDGET = "over budget"
-REASON_PREREQUISITE = "prerequisite not affordable"
-REASON_CYCLE = "prerequisite cyclic"
-REASON_HORIZON = "does not fit in the horizon"
-REASON_NOT_WORTH = "not worth it at this budget"
-REASON_INVALID = "invalid catalogue entry"
+# English in the summary; translated where a page shows them.
+REASON_NO_GAP = N_("no gap left")
+REASON_NOT_ASSESSED = N_("nothing assessed where it applies")
+REASON_OVER_BUDGET = N_("over budget")
+REASON_PREREQUISITE = N_("prerequisite not affordable")
+REASON_CYCLE = N_("prerequisite cyclic")
+REASON_HORIZON = N_("does not fit in the horizon")
+REASON_NOT_WORTH = N_("not worth it at this budget")
+REASON_INVALID = N_("invalid catalogue entry")
 
 MONEY_UNAVAILABLE = (
     "unavailable: there is no estimate of the annual cost of cybercrime (the impact stage "
@@ -409,8 +411,8 @@ def _screen(prep: Prepared, budget: float, horizon: int) -> tuple[np.ndarray, np
                           "it lifts is assessed there in this framework")
             continue
         if prep.n[k] == 0:
-            reasons[k] = (REASON_NO_GAP, "every entity it applies to is already at the level it "
-                          "brings (or at target), or was not assessed")
+            reasons[k] = (REASON_NO_GAP, N_("every entity it applies to is already at the level "
+                                            "it brings (or at target), or was not assessed"))
             continue
         if prep.unknown_requires[k]:
             reasons[k] = (REASON_INVALID, "requires " + ", ".join(prep.unknown_requires[k])
@@ -430,7 +432,7 @@ def _screen(prep: Prepared, budget: float, horizon: int) -> tuple[np.ndarray, np
         blocking = [j for j in prep.requires[k] if prep.n[j] > 0 and not eligible[j]]
         if blocking:
             j = blocking[0]
-            why, _ = reasons[j]
+            why, _detail = reasons[j]
             reason = REASON_HORIZON if why == REASON_HORIZON else REASON_PREREQUISITE
             reasons[k] = (reason, f"requires {prep.ids[j]}, which cannot be done ({why})")
             continue
@@ -546,8 +548,8 @@ def _not_worth_detail(prep: Prepared, starts: np.ndarray, k: int, horizon: int) 
     effect = in_effect(prep, starts, horizon)
     best = (prep.closure[:, :, None] * effect[None, :, :]).max(axis=1)[:, -1] if prep.closure.size else 0
     if np.all(prep.closure[:, k] <= best):
-        return "the chosen interventions already lift its gaps as far by the final year"
-    return "the budget adds more to the overall score when spent on the chosen interventions"
+        return N_("the chosen interventions already lift its gaps as far by the final year")
+    return N_("the budget adds more to the overall score when spent on the chosen interventions")
 
 
 def _empty_message(prep: Prepared, reasons: dict[int, tuple[str, str]], budget: float, horizon: int) -> str:

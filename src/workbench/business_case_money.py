@@ -23,12 +23,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from workbench.i18n import N_, _, ngettext
 from workbench.summary_types import MoneyInterval, RosiInterval
 
 DRAWS = 10_000
 SEED = 20_250_101
 LOW_PERCENTILE, HIGH_PERCENTILE = 5.0, 95.0
-RANGE_WORDS = "90% range"
+RANGE_WORDS = N_("90% range")
 # PERT: a Beta distribution on [low, high] whose mode is the point estimate, with
 # the conventional weight of 4 on the mode (Vose, Risk Analysis, 3rd ed., 2008).
 PERT_WEIGHT = 4.0
@@ -117,10 +118,13 @@ def money_ranges(
 def chance_words(p_positive: float) -> str:
     """'about 9 chances in 10' style words for the share of draws with ROSI > 0."""
     if p_positive >= 0.995:
-        return "almost certain"
+        return _("almost certain")
     if p_positive <= 0.005:
-        return "almost no chance"
+        return _("almost no chance")
     tenths = int(round(10 * p_positive))
     if tenths in (0, 10):
-        return f"{100 * p_positive:.0f} chances in 100"
-    return f"about {tenths} chance{'' if tenths == 1 else 's'} in 10"
+        hundredths = int(round(100 * p_positive))
+        return ngettext("{count} chance in 100", "{count} chances in 100",
+                        hundredths).format(count=hundredths)
+    return ngettext("about {count} chance in 10", "about {count} chances in 10",
+                    tenths).format(count=tenths)

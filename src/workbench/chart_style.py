@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from workbench.formatting import format_usd_short, tick_step
+from workbench.i18n import current_language
 
 # Okabe-Ito palette: colour-blind safe.
 BLUE = "#0072B2"
@@ -59,6 +60,13 @@ def plotly_text(value: object) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     return html.escape(str(value), quote=False)
+
+
+def number_separators() -> dict[str, str]:
+    """plotly's ``separators`` for the page's language (decimal mark, then thousands
+    separator), for hover and tick numbers plotly formats itself: none in English
+    (plotly's own '.,'), ', ' in French ('1 234,5')."""
+    return {} if current_language() == "en" else {"separators": ", "}
 
 
 def plotly_texts(values: Iterable[object]) -> list[str]:

@@ -136,6 +136,9 @@ def run(
     horizon_years: Annotated[
         int | None, typer.Option(help="Roadmap horizon in years (default: profile).")
     ] = None,
+    lang: Annotated[
+        str | None, typer.Option(help="Language of the report: en or fr (default: profile).")
+    ] = None,
 ) -> None:
     """Execute the country's parameterised notebooks with papermill and write
     summary.json, report.html and the executed notebooks to <out>/<CC>/; the rows set
@@ -151,6 +154,7 @@ def run(
         outcome = runner.run_country(
             country, data_root=data, out_root=out,
             budget_usd_per_year=budget_usd_per_year, horizon_years=horizon_years,
+            language=lang,
         )
     except WorkbenchError as exc:
         fail(str(exc))
@@ -360,6 +364,10 @@ def batch(
     cell_timeout: Annotated[
         float | None, typer.Option(help="Seconds one notebook cell may run (default: no limit).")
     ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(help="Language of every country's pages: en or fr (default: profiles)."),
+    ] = None,
 ) -> None:
     """Every country folder under --data, each in its own process; write manifest.json
     and index.html. Countries unchanged since their last good report are skipped.
@@ -379,7 +387,7 @@ def batch(
             workers=workers, scheduler=scheduler, force=force,
             budget_usd_per_year=budget_usd_per_year, horizon_years=horizon_years,
             share_plotly_js=not self_contained, timeout_seconds=timeout or None,
-            cell_timeout=cell_timeout, progress=progress,
+            cell_timeout=cell_timeout, progress=progress, language=lang,
         )
     except WorkbenchError as exc:
         fail(str(exc))
@@ -399,7 +407,7 @@ def samples(
     out: Annotated[Path, typer.Option(help="Folder to write one <CC>/ folder per country into.")],
     countries: Annotated[
         str | None,
-        typer.Option(help="Comma-separated codes (default: KE,JM,FJ,MY,GH,GB,CA)."),
+        typer.Option(help="Comma-separated codes (default: KE,JM,FJ,MY,GH,GB,CA,CM)."),
     ] = None,
     seed: Annotated[
         int | None, typer.Option(help="Random seed (default: the committed samples' seed).")

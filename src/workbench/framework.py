@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from workbench import paths, vocab
 from workbench.errors import DataFileError
+from workbench.i18n import current_language
 
 
 class Levels(BaseModel):
@@ -28,27 +29,41 @@ class Levels(BaseModel):
     min: int = 0
     max: int = 5
     names: dict[int, str] = Field(default_factory=dict)
+    # The names in French; a level without one is called by its English name.
+    names_fr: dict[int, str] = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
     def _default_names(cls, raw: object) -> object:
         if isinstance(raw, dict) and "names" not in raw and (
                 raw.get("min", 0), raw.get("max", 5)) == (0, 5):
-            return {**raw, "names": dict(vocab.LEVELS)}
+            return {"names_fr": dict(vocab.LEVELS_FR), **raw, "names": dict(vocab.LEVELS)}
         return raw
 
     @model_validator(mode="after")
     def _consistent(self) -> Levels:
         if self.min >= self.max:
             raise ValueError(f"min {self.min} must be below max {self.max}")
-        outside = sorted(k for k in self.names if not self.min <= k <= self.max)
-        if outside:
-            raise ValueError(f"names given for levels {outside} outside {self.min}-{self.max}")
+        for field, names in (("names", self.names), ("names_fr", self.names_fr)):
+            outside = sorted(k for k in names if not self.min <= k <= self.max)
+            if outside:
+                raise ValueError(f"{field} given for levels {outside} outside {self.min}-{self.max}")
+            blank = sorted(k for k, v in names.items() if not str(v).strip())
+            if blank:
+                raise ValueError(f"{field}: level {blank[0]} has an empty name")
         return self
 
+    @property
+    def local_names(self) -> dict[int, str]:
+        """The level names in the page's language (English where no translation is given)."""
+        if current_language() == "fr":
+            return {**self.names, **self.names_fr}
+        return dict(self.names)
+
     def name(self, level: int) -> str:
-        """The level's name, or its number when the framework names none."""
-        return self.names.get(int(level), str(int(level)))
+        """The level's name in the page's language, or its number when the framework
+        names none."""
+        return self.local_names.get(int(level), str(int(level)))
 
     def normalised(self, level: float) -> float:
         """u = (level - min) / (max - min): 0 at the bottom of the scale, 1 at the top."""
@@ -61,21 +76,31 @@ class Levels(BaseModel):
 DEFAULT_LEVELS = Levels()
 
 
-class Pillar(BaseModel):
+class _Titled(BaseModel):
+    """A framework, pillar or indicator: an English ``title`` and, optionally, the
+    same in French (``title_fr``); a page in French falls back to English where no
+    French title is given."""
+
     model_config = ConfigDict(extra="allow", frozen=True)
 
-    id: str
     title: str
+    title_fr: str | None = Field(default=None, min_length=1)
+
+    @property
+    def local_title(self) -> str:
+        """The title in the page's language."""
+        return (self.title_fr if current_language() == "fr" else None) or self.title
+
+
+class Pillar(_Titled):
+    id: str
     weight: float = Field(gt=0)
 
 
-class Indicator(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
-
+class Indicator(_Titled):
     id: str
     pillar: str
     scope: Literal["national", "organisation"]
-    title: str
     weight: float = Field(gt=0, description="weight within its pillar")
     target: dict[str, int] = Field(description="target level per entity type")
     # scheme -> the codes of that scheme the indicator maps to (many-to-many; a single
@@ -101,11 +126,8 @@ class Indicator(BaseModel):
         return self
 
 
-class Framework(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
-
+class Framework(_Titled):
     id: str
-    title: str
     pillars: list[Pillar]
     indicators: list[Indicator]
     sources: list[str] = Field(default_factory=list)
@@ -131,15 +153,16 @@ class Framework(BaseModel):
         return self
 
     def pillars_frame(self) -> pd.DataFrame:
-        """One row per pillar: pillar_id, title, weight."""
+        """One row per pillar: pillar_id, title (in the page's language), weight."""
         return pd.DataFrame(
-            [{"pillar_id": p.id, "title": p.title, "weight": p.weight} for p in self.pillars]
+            [{"pillar_id": p.id, "title": p.local_title, "weight": p.weight}
+             for p in self.pillars]
         )
 
     def indicators_frame(self) -> pd.DataFrame:
         """One row per indicator with its pillar weight, targets and crosswalk columns.
 
-        Columns: indicator_id, pillar_id, scope, title, weight, pillar_weight,
+        Columns: indicator_id, pillar_id, scope, title (in the page's language), weight, pillar_weight,
         target_<entity_type> for each entity type named in any target, and
         crosswalk_<scheme> for each crosswalk scheme (its codes joined by "; ").
         """
@@ -150,7 +173,7 @@ class Framework(BaseModel):
                 "indicator_id": ind.id,
                 "pillar_id": ind.pillar,
                 "scope": ind.scope,
-                "title": ind.title,
+                "title": ind.local_title,
                 "weight": ind.weight,
                 "pillar_weight": pillar_weight[ind.pillar],
             }

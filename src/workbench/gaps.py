@@ -35,7 +35,9 @@ import numpy as np
 import pandas as pd
 
 from workbench import paths, vocab
+from workbench.formatting import format_date, format_number, format_pct, format_range
 from workbench.framework import DEFAULT_LEVELS, Framework, Levels
+from workbench.i18n import N_, _, ngettext
 from workbench.score_value import pair_values
 from workbench.summary_types import GapsSummary, GroupScore, PeerBenchmark
 
@@ -74,24 +76,24 @@ SCORE_DECIMALS = 2
 
 # Names of the crosswalk groups the shipped framework uses (other codes are shown as they are).
 CROSSWALK_SCHEMES: dict[str, str] = {
-    "cmm": "Oxford CMM 2021 dimension",
-    "nist_csf": "NIST CSF 2.0 function",
+    "cmm": N_("Oxford CMM 2021 dimension"),
+    "nist_csf": N_("NIST CSF 2.0 function"),
 }
 CROSSWALK_GROUP_TITLES: dict[str, dict[str, str]] = {
     "cmm": {
-        "D1": "Cybersecurity policy and strategy",
-        "D2": "Cybersecurity culture and society",
-        "D3": "Building cybersecurity knowledge and capabilities",
-        "D4": "Legal and regulatory frameworks",
-        "D5": "Standards and technologies",
+        "D1": N_("Cybersecurity policy and strategy"),
+        "D2": N_("Cybersecurity culture and society"),
+        "D3": N_("Building cybersecurity knowledge and capabilities"),
+        "D4": N_("Legal and regulatory frameworks"),
+        "D5": N_("Standards and technologies"),
     },
     "nist_csf": {
-        "GV": "Govern",
-        "ID": "Identify",
-        "PR": "Protect",
-        "DE": "Detect",
-        "RS": "Respond",
-        "RC": "Recover",
+        "GV": N_("Govern"),
+        "ID": N_("Identify"),
+        "PR": N_("Protect"),
+        "DE": N_("Detect"),
+        "RS": N_("Respond"),
+        "RC": N_("Recover"),
     },
 }
 
@@ -595,15 +597,16 @@ def _num(value: Any, decimals: int = SCORE_DECIMALS) -> float | None:
 def _assessed_period(pairs: pd.DataFrame, assessment: pd.DataFrame) -> tuple[str, str | None, str | None]:
     """The span of ``assessed_on`` over the assessed pairs, in words and ISO dates."""
     if "assessed_on" not in assessment.columns:
-        return "assessment dates not recorded", None, None
+        return _("assessment dates not recorded"), None, None
     done = pairs.loc[pairs["assessed"], ["entity_id", "indicator_id"]]
     dates = done.merge(assessment[["entity_id", "indicator_id", "assessed_on"]],
                        on=["entity_id", "indicator_id"], how="left")["assessed_on"]
     dates = pd.to_datetime(dates, errors="coerce").dropna()
     if dates.empty:
-        return "assessment dates not recorded", None, None
+        return _("assessment dates not recorded"), None, None
     first, last = dates.min(), dates.max()
-    words = f"assessed {first:%-d %b %Y} to {last:%-d %b %Y}"
+    words = _("assessed {start} to {end}").format(start=format_date(first.date()),
+                                                  end=format_date(last.date()))
     return words, first.date().isoformat(), last.date().isoformat()
 
 
@@ -725,7 +728,7 @@ def analyse_gaps(
         crosswalk=crosswalk,
         peers=peers,
         assessed_period=period_words,
-        framework_title=framework.title,
+        framework_title=framework.local_title,
         levels=levels,
     )
 
@@ -770,7 +773,7 @@ def _group_block(view: pd.DataFrame, key: str) -> dict[str, GroupScore]:
             "open_gaps": int(r["gaps_open"]), "overall_score": _num(r["overall_score"]),
             "target_score": _num(r["target_score"]),
         }
-        for _, r in view.iterrows()
+        for _index, r in view.iterrows()
     }
 
 
@@ -782,8 +785,8 @@ def level_label(values: pd.Series, levels: Levels = DEFAULT_LEVELS) -> pd.Series
     number alone when it has none); missing -> ``"not assessed"``."""
     def words(value: Any) -> str:
         if pd.isna(value):
-            return "not assessed"
-        name = levels.names.get(int(value))
+            return _("not assessed")
+        name = levels.local_names.get(int(value))
         return f"{int(value)} {name}" if name else str(int(value))
 
     return values.map(words).astype("str")
@@ -816,18 +819,18 @@ def evidence_view(pairs: pd.DataFrame, entity_id: str | None = None, *,
     scale = f"({levels.min}-{levels.max})"
     rows = pairs if entity_id is None else pairs.loc[pairs["entity_id"] == entity_id]
     view = pd.DataFrame({
-        "Entity": rows["entity_name"].astype("str"),
-        "Indicator": _indicator_words(rows["indicator_id"], rows["indicator_title"]),
-        f"Level {scale}": level_label(rows["level"], levels),
+        _("Entity"): rows["entity_name"].astype("str"),
+        _("Indicator"): _indicator_words(rows["indicator_id"], rows["indicator_title"]),
+        _("Level {scale}").format(scale=scale): level_label(rows["level"], levels),
         # Whole numbers as text: a missing one (no target, not assessed) shows blank,
         # where an Int64 column would print "<NA>".
-        f"Target {scale}": _whole_or_blank(rows["target"]),
-        "Gap (levels)": _whole_or_blank(rows["gap"]),
-        "Evidence": rows["evidence"].astype("str"),
+        _("Target {scale}").format(scale=scale): _whole_or_blank(rows["target"]),
+        _("Gap (levels)"): _whole_or_blank(rows["gap"]),
+        _("Evidence"): rows["evidence"].astype("str"),
     })
     if "rank" in rows.columns:
-        view.insert(0, "Rank", rows["rank"].to_numpy())
-        view.insert(5, "Closing it adds (score points)", rows["priority"].round(2).to_numpy())
+        view.insert(0, _("Rank"), rows["rank"].to_numpy())
+        view.insert(5, _("Closing it adds (score points)"), rows["priority"].round(2).to_numpy())
     return view.reset_index(drop=True)
 
 
@@ -837,20 +840,24 @@ def framework_description(result: GapResult) -> str:
     levels = result.levels
     pillars = result.pillar_scores["pillar_title"].astype(str).tolist()
     indicators = len(result.indicator_scores)
-    named = ", ".join(pillars[:8]) + (f" and {len(pillars) - 8} more" if len(pillars) > 8 else "")
+    named = ", ".join(pillars[:8]) + (
+        _(" and {count} more").format(count=len(pillars) - 8) if len(pillars) > 8 else "")
 
     def level(value: int) -> str:
-        name = levels.names.get(value)
+        name = levels.local_names.get(value)
         return f"{value} ({name})" if name else str(value)
 
-    return (
-        f"Assessed on {result.framework_title}: {indicators} indicator"
-        f"{'' if indicators == 1 else 's'} in {len(pillars)} pillar{'' if len(pillars) == 1 else 's'} "
-        f"({named}). Each indicator gets a level from {level(levels.min)} to {level(levels.max)} "
-        "and has a target level; a gap is how many levels an organisation is below its target. "
-        f"Scores run from 0 to 100: 100 means every assessed indicator is at the top level, "
-        f"{level(levels.max)}; 0 that every one is at {level(levels.min)}."
-    )
+    counted = (ngettext("{count} indicator", "{count} indicators", indicators)
+               .format(count=indicators) + " "
+               + ngettext("in {count} pillar", "in {count} pillars", len(pillars))
+               .format(count=len(pillars)))
+    return _(
+        "Assessed on {framework}: {counted} ({named}). Each indicator gets a level from "
+        "{lowest} to {highest} and has a target level; a gap is how many levels an "
+        "organisation is below its target. Scores run from 0 to 100: 100 means every "
+        "assessed indicator is at the top level, {highest}; 0 that every one is at {lowest}."
+    ).format(framework=result.framework_title, counted=counted, named=named,
+             lowest=level(levels.min), highest=level(levels.max))
 
 
 def withheld_notes(result: GapResult) -> list[str]:
@@ -859,16 +866,19 @@ def withheld_notes(result: GapResult) -> list[str]:
     titles = dict(zip(result.pillar_scores["pillar_id"].astype(str),
                       result.pillar_scores["pillar_title"].astype(str)))
     notes = [
-        f"The {titles.get(pillar, pillar)} score is withheld: {100 * (entry['coverage'] or 0):.0f}% "
-        f"of its expected checks were assessed, and a score needs at least {100 * entry['needed']:.0f}%."
+        _("The {pillar} score is withheld: {share} of its expected checks were assessed, "
+          "and a score needs at least {needed}.").format(
+            pillar=titles.get(pillar, pillar), share=format_pct(entry["coverage"] or 0, 0),
+            needed=format_pct(entry["needed"], 0))
         for pillar, entry in withheld.items() if pillar != "overall"
     ]
     if "overall" in withheld:
         entry = withheld["overall"]
         notes.append(
-            f"The overall score is withheld: the pillars with a published score carry "
-            f"{100 * (entry['published_pillar_weight'] or 0):.0f}% of the pillar weight, and it "
-            f"needs at least {100 * entry['needed']:.0f}%.")
+            _("The overall score is withheld: the pillars with a published score carry "
+              "{share} of the pillar weight, and it needs at least {needed}.").format(
+                share=format_pct(entry["published_pillar_weight"] or 0, 0),
+                needed=format_pct(entry["needed"], 0)))
     return notes
 
 
@@ -880,31 +890,40 @@ def headline_table(result: GapResult) -> pd.DataFrame:
 
     def score(value: float | None) -> str:
         if value is None and "overall" in withheld:
-            return "withheld (too little assessed)"
-        return "not assessed" if value is None else f"{value:.1f} of 100"
+            return _("withheld (too little assessed)")
+        if value is None:
+            return _("not assessed")
+        return _("{score} of 100").format(score=format_number(value, 1))
 
-    coverage = "none expected" if s["coverage"] is None else (
-        f"{100 * s['coverage']:.0f}% ({s['assessed_pairs']} of {s['expected_pairs']} checks)")
+    coverage = _("none expected") if s["coverage"] is None else (
+        _("{share} ({assessed} of {expected} checks)").format(
+            share=format_pct(s["coverage"], 0), assessed=s["assessed_pairs"],
+            expected=s["expected_pairs"]))
+    lowest, highest = result.levels.min, result.levels.max
+    level_range = format_range(lowest, highest, str)
+    if result.levels.names:
+        level_range += " ({})".format(format_range(
+            lowest, highest, lambda v: result.levels.name(int(v or 0))))
     rows = [
-        ("Overall capability score now", score(s["overall_score"])),
-        ("Score if every assessed check met its target", score(s["target_overall_score"])),
-        ("Share of expected checks assessed", coverage),
-        ("Checks below target", str(s["open_gaps"])),
-        ("Framework", result.framework_title),
-        ("Levels", f"{result.levels.min} to {result.levels.max}"
-                   + (f" ({result.levels.name(result.levels.min)} to "
-                      f"{result.levels.name(result.levels.max)})" if result.levels.names else "")),
+        (_("Overall capability score now"), score(s["overall_score"])),
+        (_("Score if every assessed check met its target"), score(s["target_overall_score"])),
+        (_("Share of expected checks assessed"), coverage),
+        (_("Checks below target"), str(s["open_gaps"])),
+        (_("Framework"), result.framework_title),
+        (_("Levels"), level_range),
     ]
-    return pd.DataFrame(rows, columns=["Measure", "Value"], dtype="str")
+    return pd.DataFrame(rows, columns=[_("Measure"), _("Value")], dtype="str")
 
 
-# Group keys as a reader writes them (entity types and sectors with acronyms).
-GROUP_WORDS = {
-    "national": "National (the country as a whole)",
-    "government": "Government departments",
-    "cni_operator": "CNI operators",
-    "ict": "ICT",
-}
+def group_words(value: str) -> str:
+    """An entity type or sector code as a reader writes it, in the page's language."""
+    words = {  # spelled out so that the catalogue's extraction finds each one
+        "national": _("National (the country as a whole)"),
+        "government": _("Government departments"),
+        "cni_operator": _("CNI operators"),
+        "ict": _("ICT"),
+    }
+    return words.get(value) or vocab.sector_words(value)
 
 
 def group_display(view: pd.DataFrame, key: str, label: str) -> pd.DataFrame:
@@ -912,21 +931,19 @@ def group_display(view: pd.DataFrame, key: str, label: str) -> pd.DataFrame:
     if view.empty:
         return pd.DataFrame(columns=[label])
 
-    def words(value: str) -> str:
-        return GROUP_WORDS.get(value, value.replace("_", " ").capitalize())
-
     def score(value: float) -> str:
-        return "not assessed" if pd.isna(value) else f"{value:.1f}"
+        return _("not assessed") if pd.isna(value) else format_number(value, 1)
 
+    label = {"Entity type": _("Entity type"), "Sector": _("Sector")}.get(label, label)
     return pd.DataFrame({
-        label: view[key].astype("str").map(words),
-        "Entities": view["entities"],
-        "Checks expected": view["expected"],
-        "Checks assessed": view["assessed"],
-        "Coverage": view["coverage"].map(lambda v: "" if pd.isna(v) else f"{100 * v:.0f}%"),
-        "Open gaps": view["gaps_open"],
-        "Score now (0-100)": view["overall_score"].map(score),
-        "Target score (0-100)": view["target_score"].map(score),
+        label: view[key].astype("str").map(group_words),
+        _("Entities"): view["entities"],
+        _("Checks expected"): view["expected"],
+        _("Checks assessed"): view["assessed"],
+        _("Coverage"): view["coverage"].map(lambda v: "" if pd.isna(v) else format_pct(v, 0)),
+        _("Open gaps"): view["gaps_open"],
+        _("Score now (0-100)"): view["overall_score"].map(score),
+        _("Target score (0-100)"): view["target_score"].map(score),
     })
 
 
@@ -960,7 +977,7 @@ def markdown_table(frame: pd.DataFrame) -> str:
         return str(value).replace("|", "\\|").replace("\n", "<br>")
 
     lines = ["| " + " | ".join(cell(c) for c in frame.columns) + " |",
-             "| " + " | ".join("---" for _ in frame.columns) + " |"]
+             "| " + " | ".join("---" for _column in frame.columns) + " |"]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
     return "\n".join(lines)
 

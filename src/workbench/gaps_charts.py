@@ -14,6 +14,8 @@ import plotly.graph_objects as go
 
 from workbench import chart_style, gaps
 from workbench.chart_style import BLUE, ORANGE, PURPLE, SKY, VERMILLION, plotly_text, plotly_texts
+from workbench.formatting import format_pct
+from workbench.i18n import N_, _
 
 GREY = "#BBBBBB"
 DARK_GREY = "#555555"
@@ -21,7 +23,7 @@ GAP_SCALE = "YlOrRd"
 FONT = dict(family="Arial, sans-serif", size=13)
 TEMPLATE = chart_style.TEMPLATE
 ENTITY_TYPE_WORDS = {
-    "national": "national", "government": "government", "cni_operator": "CNI operator",
+    "national": N_("national"), "government": N_("government"), "cni_operator": N_("CNI operator"),
 }
 # NIST CSF 2.0 lists its functions in this order (govern first); alphabetical order
 # would scatter them.
@@ -61,20 +63,20 @@ def pillar_radar(result: gaps.GapResult) -> go.Figure:
         return vals + vals[:1]
 
     unscored = table.loc[table["score"].isna(), "pillar_title"].tolist()
-    note = ("not yet assessed: " + ", ".join(unscored)) if unscored else ""
+    note = (_("not yet assessed: ") + ", ".join(unscored)) if unscored else ""
     fig = go.Figure()
     fig.add_trace(go.Scatterpolar(
-        r=loop(table["target_score"]), theta=closed, name="Target score", mode="lines+markers",
+        r=loop(table["target_score"]), theta=closed, name=_("Target score"), mode="lines+markers",
         line=dict(color=ORANGE, dash="dash", width=2), marker=dict(symbol="diamond", size=8),
-        hovertemplate="%{theta}<br>target %{r:.1f} of 100<extra></extra>",
+        hovertemplate=_("%{theta}<br>target %{r:.1f} of 100<extra></extra>"),
     ))
     fig.add_trace(go.Scatterpolar(
-        r=loop(table["score"]), theta=closed, name="Current score", mode="lines+markers",
+        r=loop(table["score"]), theta=closed, name=_("Current score"), mode="lines+markers",
         fill="toself", fillcolor="rgba(0,114,178,0.25)", line=dict(color=BLUE, width=3),
         marker=dict(size=8), connectgaps=False,
-        hovertemplate="%{theta}<br>current %{r:.1f} of 100<extra></extra>",
+        hovertemplate=_("%{theta}<br>current %{r:.1f} of 100<extra></extra>"),
     ))
-    title = "Capability by pillar:\nwhere we are and where we aim to be (score 0-100)"
+    title = _("Capability by pillar:\nwhere we are and where we aim to be (score 0-100)")
     spokes = max(len(labels), 1)
     fig.update_layout(
         title=_title(title, _subtitle(result, note)),
@@ -115,13 +117,14 @@ def gap_heatmap(result: gaps.GapResult) -> go.Figure:
     names = entity_order["entity_name"].tolist()
     # The national row's name already says "national level"; others carry their type.
     row_labels = plotly_texts([
-        n if t == "national" else f"{n} ({ENTITY_TYPE_WORDS.get(t, t.replace('_', ' '))})"
+        n if t == "national" else f"{n} ({_(ENTITY_TYPE_WORDS.get(t, t.replace('_', ' ')))})"
         for n, t in zip(names, entity_order["entity_type"])
     ])
-    hover_level = cell_text("level", lambda v: "not assessed" if v is None or pd.isna(v) else str(int(v)))
+    hover_level = cell_text("level", lambda v: _("not assessed") if v is None or pd.isna(v)
+                            else str(int(v)))
     hover_target = cell_text("target", lambda v: "" if v is None or pd.isna(v) else str(int(v)))
     hover_evidence = cell_text(
-        "evidence", lambda v: plotly_text(str(v)[:160]) if isinstance(v, str) and v else "none recorded")
+        "evidence", lambda v: plotly_text(str(v)[:160]) if isinstance(v, str) and v else _("none recorded"))
     titles = dict(zip(pairs["indicator_id"], pairs["indicator_title"]))
     hover_title = np.tile(np.array([plotly_text(titles[i]) for i in indicator_order], dtype=object),
                           (len(row_labels), 1))
@@ -130,18 +133,19 @@ def gap_heatmap(result: gaps.GapResult) -> go.Figure:
     fig = go.Figure()
     fig.add_trace(go.Heatmap(
         z=z, x=col_labels, y=row_labels, zmin=0, zmax=5, colorscale=GAP_SCALE, xgap=1, ygap=1,
-        colorbar=dict(title=dict(text="gap<br>(levels)"),
+        colorbar=dict(title=dict(text=_("gap<br>(levels)")),
                       tickvals=list(range(result.levels.max - result.levels.min + 1))),
-        customdata=custom, name="gap", hoverongaps=False,
-        hovertemplate=("%{y}<br>%{x} %{customdata[3]}<br>level %{customdata[0]} of 5, target %{customdata[1]}"
-                       "<br>gap %{z} levels<br>evidence: %{customdata[2]}<extra></extra>"),
+        customdata=custom, name=_("gap"), hoverongaps=False,
+        hovertemplate=_("%{y}<br>%{x} %{customdata[3]}<br>level %{customdata[0]} of 5, "
+                        "target %{customdata[1]}<br>gap %{z} levels<br>evidence: %{customdata[2]}"
+                        "<extra></extra>"),
     ))
     grey = np.where(unassessed, 1.0, np.nan)
     fig.add_trace(go.Heatmap(
         z=grey, x=col_labels, y=row_labels, colorscale=[[0, GREY], [1, GREY]], showscale=False,
         xgap=1, ygap=1, text=np.where(unassessed, "?", ""), texttemplate="%{text}",
-        textfont=dict(color=DARK_GREY), name="not assessed", customdata=custom, hoverongaps=False,
-        hovertemplate="%{y}<br>%{x} %{customdata[3]}<br>not assessed (target %{customdata[1]})<extra></extra>",
+        textfont=dict(color=DARK_GREY), name=_("not assessed"), customdata=custom, hoverongaps=False,
+        hovertemplate=_("%{y}<br>%{x} %{customdata[3]}<br>not assessed (target %{customdata[1]})<extra></extra>"),
     ))
     # Indicator codes start with their pillar; say which, since the codes alone mean
     # nothing to a reader (indicator titles ride in the hover label).
@@ -153,11 +157,12 @@ def gap_heatmap(result: gaps.GapResult) -> go.Figure:
     codes = "; ".join(
         f"{p} = {pillar_title.get(pillar_of.get(p), pillar_of.get(p, p))}" for p in prefixes)
     widest = result.levels.max - result.levels.min
-    title = f"Capability gaps by organisation and indicator\n(gap = levels below target, 0-{widest})"
-    subtitle = _subtitle(result, "grey ? = not assessed; blank = does not apply; " + codes)
+    title = _("Capability gaps by organisation and indicator\n(gap = levels below target, "
+              "0-{widest})").format(widest=widest)
+    subtitle = _subtitle(result, _("grey ? = not assessed; blank = does not apply; ") + codes)
     fig.update_layout(
         title=_title(title, subtitle),
-        xaxis=dict(title=dict(text="indicator (hover over a cell for its name)"), side="bottom",
+        xaxis=dict(title=dict(text=_("indicator (hover over a cell for its name)")), side="bottom",
                    tickangle=-45),
         yaxis=dict(autorange="reversed", title=dict(text="")),
         font=FONT, height=max(360, 150 + 26 * len(row_labels)),
@@ -174,31 +179,34 @@ def coverage_chart(result: gaps.GapResult) -> go.Figure:
     pct = (100 * table["coverage"]).round(0)
     fig = go.Figure()
     fig.add_trace(go.Bar(
-        y=labels, x=table["assessed"], orientation="h", name="assessed", marker_color=BLUE,
-        hovertemplate="%{y}: %{x} checks assessed<extra></extra>",
+        y=labels, x=table["assessed"], orientation="h", name=_("assessed"), marker_color=BLUE,
+        hovertemplate=_("%{y}: %{x} checks assessed<extra></extra>"),
     ))
     fig.add_trace(go.Bar(
-        y=labels, x=missing, orientation="h", name="not assessed", marker_color=GREY,
-        marker_pattern_shape="/", hovertemplate="%{y}: %{x} checks not assessed<extra></extra>",
+        y=labels, x=missing, orientation="h", name=_("not assessed"), marker_color=GREY,
+        marker_pattern_shape="/", hovertemplate=_("%{y}: %{x} checks not assessed<extra></extra>"),
     ))
     # The share assessed goes past the end of each bar: inside, a short bar (a pillar
     # with few checks) would squeeze it into an unreadable sliver.
     fig.add_trace(go.Scatter(
         y=labels, x=table["expected"], mode="text", showlegend=False, hoverinfo="skip",
-        text=[f"  {int(p)}% assessed ({a} of {e})" if pd.notna(p) else "  nothing expected"
+        text=["  " + _("{share} assessed ({assessed} of {expected})").format(
+                  share=format_pct(p / 100, 0), assessed=a, expected=e)
+              if pd.notna(p) else "  " + _("nothing expected")
               for p, a, e in zip(pct, table["assessed"], table["expected"])],
         textposition="middle right", cliponaxis=False,
     ))
     total = result.summary["expected_pairs"]
     share = result.summary["coverage"]
-    headline = f"{100 * share:.0f}% of {total} expected checks" if share is not None else "no checks expected"
-    title = f"How much has been assessed: {headline}"
-    subtitle = _subtitle(result, "a check = one organisation on one indicator")
+    headline = (_("{share} of {total} expected checks").format(
+        share=format_pct(share, 0), total=total) if share is not None else _("no checks expected"))
+    title = _("How much has been assessed: {headline}").format(headline=headline)
+    subtitle = _subtitle(result, _("a check = one organisation on one indicator"))
     most = float(table["expected"].max()) if len(table) else 1.0
     fig.update_layout(
         barmode="stack", template=TEMPLATE,
         title=_title(title, subtitle),
-        xaxis=dict(title=dict(text="number of checks (organisation x indicator)"),
+        xaxis=dict(title=dict(text=_("number of checks (organisation x indicator)")),
                    range=[0, 1.3 * max(most, 1.0)]),
         yaxis=dict(autorange="reversed"),
         legend=dict(orientation="h", y=-0.25, traceorder="normal"),
@@ -214,27 +222,30 @@ def crosswalk_chart(result: gaps.GapResult, scheme: str = "cmm") -> go.Figure:
         rank = {code: i for i, code in enumerate(NIST_ORDER)}
         table = table.sort_values("group", key=lambda g: g.map(lambda c: rank.get(c, len(rank))),
                                   kind="stable")
-    labels = plotly_texts([f"{g} {t}" if t != g else g for g, t in zip(table["group"], table["group_title"])])
+    labels = plotly_texts([f"{g} {_(t)}" if t != g else g
+                           for g, t in zip(table["group"], table["group_title"])])
     scored = table["score"].notna()
     fig = go.Figure()
     fig.add_trace(go.Bar(
-        y=labels, x=table["score"].fillna(0), orientation="h", name="current score", marker_color=BLUE,
-        text=[f"{v:.0f}" if ok else "not assessed" for v, ok in zip(table["score"].fillna(0), scored)],
-        textposition="outside", hovertemplate="%{y}: %{x:.1f} of 100<extra></extra>",
+        y=labels, x=table["score"].fillna(0), orientation="h", name=_("current score"), marker_color=BLUE,
+        text=[f"{v:.0f}" if ok else _("not assessed")
+              for v, ok in zip(table["score"].fillna(0), scored)],
+        textposition="outside", hovertemplate=_("%{y}: %{x:.1f} of 100<extra></extra>"),
     ))
     fig.add_trace(go.Scatter(
-        y=labels, x=table["target_score"], mode="markers", name="target score",
+        y=labels, x=table["target_score"], mode="markers", name=_("target score"),
         marker=dict(symbol="line-ns-open", size=22, color=ORANGE, line=dict(width=3, color=ORANGE)),
-        hovertemplate="%{y}: target %{x:.1f} of 100<extra></extra>",
+        hovertemplate=_("%{y}: target %{x:.1f} of 100<extra></extra>"),
     ))
     scheme_title = (table["scheme_title"].iloc[0] if len(table)
                     else gaps.CROSSWALK_SCHEMES.get(scheme, scheme))
-    title = f"The same scores by {scheme_title} (score 0-100)"
-    subtitle = _subtitle(result, "re-expressed through the framework's crosswalk" if len(table) else
-                         f"{result.framework_title} maps none of its indicators to it: nothing to show")
+    title = _("The same scores by {scheme} (score 0-100)").format(scheme=_(scheme_title))
+    subtitle = _subtitle(result, _("re-expressed through the framework's crosswalk") if len(table)
+                         else _("{framework} maps none of its indicators to it: nothing to show")
+                         .format(framework=result.framework_title))
     fig.update_layout(
         title=_title(title, subtitle), template=TEMPLATE,
-        xaxis=dict(range=[0, 110], title=dict(text="score 0-100")),
+        xaxis=dict(range=[0, 110], title=dict(text=_("score 0-100"))),
         yaxis=dict(autorange="reversed"), legend=dict(orientation="h", y=-0.2),
         font=FONT, height=220 + 40 * max(len(table), 1), margin=dict(t=_top(title, subtitle)),
     )
@@ -252,9 +263,9 @@ def peer_chart(peers: pd.DataFrame, subtitle: str = "") -> go.Figure:
     group = np.select(
         [is_workbench, ordered["is_country"], ordered["same_region"] & ordered["similar_income"],
          ordered["same_region"]],
-        ["this assessment", "ITU GCI 2020: this country", "ITU GCI 2020: same region and similar income",
-         "ITU GCI 2020: same region"],
-        default="ITU GCI 2020: similar income",
+        [N_("this assessment"), N_("ITU GCI 2020: this country"),
+         N_("ITU GCI 2020: same region and similar income"), N_("ITU GCI 2020: same region")],
+        default=N_("ITU GCI 2020: similar income"),
     )
     colours = {
         "this assessment": VERMILLION,
@@ -263,7 +274,8 @@ def peer_chart(peers: pd.DataFrame, subtitle: str = "") -> go.Figure:
         "ITU GCI 2020: same region": SKY,
         "ITU GCI 2020: similar income": PURPLE,
     }
-    labels = [f"{plotly_text(n)} - this assessment" if w else plotly_text(n)
+    this_assessment = _("this assessment")
+    labels = [f"{plotly_text(n)} - {this_assessment}" if w else plotly_text(n)
               for n, w in zip(ordered["name"], is_workbench)]
     fig = go.Figure()
     for name, colour in colours.items():
@@ -272,17 +284,18 @@ def peer_chart(peers: pd.DataFrame, subtitle: str = "") -> go.Figure:
             continue
         fig.add_trace(go.Bar(
             y=[label for label, m in zip(labels, mask) if m], x=ordered.loc[mask, "score"], orientation="h",
-            name=name, marker_color=colour,
+            name=_(name), marker_color=colour,
             marker_pattern_shape="x" if name == "this assessment" else "",
-            text=[f"{v:.0f}" if pd.notna(v) else "no score" for v in ordered.loc[mask, "score"]],
-            textposition="outside", hovertemplate="%{y}: %{x:.1f} of 100<extra></extra>",
+            text=[f"{v:.0f}" if pd.notna(v) else _("no score") for v in ordered.loc[mask, "score"]],
+            textposition="outside", hovertemplate=_("%{y}: %{x:.1f} of 100<extra></extra>"),
         ))
-    title = ("Different instruments, not the same scale:\nthis assessment's score "
-             "beside Commonwealth peers' ITU GCI 2020 scores (0-100)")
-    subtitle = subtitle or "similar income = GDP per capita between half and twice this country's"
+    title = _("Different instruments, not the same scale:\nthis assessment's score "
+              "beside Commonwealth peers' ITU GCI 2020 scores (0-100)")
+    subtitle = subtitle or _("similar income = GDP per capita between half and twice this "
+                             "country's")
     fig.update_layout(
         title=_title(title, subtitle), template=TEMPLATE,
-        xaxis=dict(range=[0, 110], title=dict(text="score 0-100 (each on its own instrument)")),
+        xaxis=dict(range=[0, 110], title=dict(text=_("score 0-100 (each on its own instrument)"))),
         yaxis=dict(categoryorder="array", categoryarray=labels),
         legend=dict(orientation="h", y=-0.15), font=FONT, barmode="overlay",
         height=240 + 24 * len(labels), margin=dict(t=_top(title, subtitle)),

@@ -116,6 +116,13 @@ def _(message: str) -> str:
     return text if isinstance(text, str) else message
 
 
+def N_(message: str) -> str:
+    """Marks ``message`` for the catalogue without translating it: for English text
+    kept in a table or a summary (a reason, a label) and translated by :func:`_` where
+    it is shown."""
+    return message
+
+
 def ngettext(singular: str, plural: str, count: int | float) -> str:
     """The form of singular/plural (English) that ``count`` takes in the current
     language (French takes the singular for 0 and 1, English for 1 only)."""
@@ -125,3 +132,36 @@ def ngettext(singular: str, plural: str, count: int | float) -> str:
     if isinstance(forms, tuple):
         return forms[min(index, len(forms) - 1)]
     return singular if index == 0 else plural
+
+
+def markdown_messages(text: str) -> list[str]:
+    """The pieces of a notebook's markdown cell that are translated one by one: each
+    paragraph or heading (blocks between blank lines), and each item of a list on its
+    own (an item runs from its '- ' to the next), so that one edited sentence of a
+    method section leaves the rest of its translation in place."""
+    pieces: list[str] = []
+    for block in text.strip().split("\n\n"):
+        lines = block.strip("\n").split("\n")
+        if lines and lines[0].startswith("- "):
+            item: list[str] = []
+            for line in lines:
+                if line.startswith("- ") and item:
+                    pieces.append("\n".join(item))
+                    item = []
+                item.append(line)
+            pieces.append("\n".join(item))
+        elif block.strip():
+            pieces.append(block.strip("\n"))
+    return pieces
+
+
+def translate_markdown(text: str) -> str:
+    """A notebook's markdown cell in the current language, piece by piece
+    (:func:`markdown_messages`); English returns it unchanged."""
+    if current_language() == DEFAULT_LANGUAGE:
+        return text
+    blocks = []
+    for block in text.strip().split("\n\n"):
+        pieces = markdown_messages(block)
+        blocks.append("\n".join(_(piece) for piece in pieces))
+    return "\n\n".join(blocks)

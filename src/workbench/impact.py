@@ -44,18 +44,22 @@ from workbench.disclosure import (
 )
 from workbench.errors import DataFileError
 from workbench.formatting import (
-    NOT_AVAILABLE,
     format_count,
+    format_number,
     format_pct,
+    format_percent,
     format_range,
     format_usd,
+    not_available,
 )
+from workbench.i18n import _, ngettext
 from workbench.incidents import (
     COUNTED_VICTIM_TYPES,  # noqa: F401 - part of this module's interface
     IncidentSummary,
     incidents_block,
     summarise_incidents,
     underreporting_ratio,
+    withheld_words,
 )
 from workbench.profile import Profile
 from workbench.summary_types import ImpactSummary
@@ -231,7 +235,7 @@ def _proportions(
     rows = []
     for group in range(size):
         inside = known & (codes == group)
-        estimate, _ = design.ratio(np.where(inside, values, 0.0), inside.astype("float64"))
+        estimate, _variance = design.ratio(np.where(inside, values, 0.0), inside.astype("float64"))
         rows.append(_precision_row(estimate, sd.proportion_interval(estimate), proportion=True)
                     if not suppressed[group] else _precision_row(None, (math.nan, math.nan)))
     out = pd.DataFrame(rows, index=index)
@@ -288,7 +292,7 @@ def _precision_entry(row: Mapping[str, Any], *, proportion: bool = True) -> dict
 def _nested(frame: pd.DataFrame, outer: str, inner: str) -> dict[str, dict[str, Any]]:
     """{outer: {inner: group entry}} from a long group table (a few dozen rows)."""
     nested: dict[str, dict[str, Any]] = {}
-    for _, row in frame.iterrows():
+    for _index, row in frame.iterrows():
         nested.setdefault(str(row[outer]), {})[str(row[inner])] = _group_entry(row)
     return nested
 
@@ -603,10 +607,10 @@ def _headline_precision(prep: _Prepared, design: _SurveyDesign, covered_entities
     ratio on its own domain; the annual cost the product N x prevalence x mean cost."""
     prevalence = design.ratio(*_known(prep.y))
     cost = design.ratio(*_known(prep.cost_usd))
-    breaches, _ = design.ratio(*_known(prep.b))
+    breaches, _variance = design.ratio(*_known(prep.b))
     breaches = sd.Estimate(covered_entities * breaches.estimate, covered_entities * breaches.se,
                            breaches.df, breaches.n, breaches.deff)
-    reporting, _ = design.ratio(*_known(prep.r))
+    reporting, _variance = design.ratio(*_known(prep.r))
     annual = sd.product(design.design, covered_entities, prevalence, cost,
                         ~np.isnan(prep.y[design.keep]))
     published = {
@@ -824,7 +828,7 @@ CAUTION_WORDS = "use with caution: too few respondents behind it to be precise"
 
 def _note(text: str, figure: Mapping[str, Any]) -> str:
     """A headline row's note, with the caution when the figure is flagged."""
-    return f"{text}; {CAUTION_WORDS}" if figure.get("reliability") == sd.CAUTION else text
+    return f"{text}; {_(CAUTION_WORDS)}" if figure.get("reliability") == sd.CAUTION else text
 
 
 def headline_figures(result: ImpactResult) -> pd.DataFrame:
@@ -841,33 +845,36 @@ def headline_figures(result: ImpactResult) -> pd.DataFrame:
     ratio = s["underreporting_ratio"]
     reported = s["reported_incidents"]
     withheld = s["incidents"].get("dark_figure_withheld") if s["incidents"] else None
+    gdp_share, n_resp = s["cost_pct_gdp"], format_count(s["respondents"])
     rows = [
-        ("Organisations breached in the period", format_pct(prev["estimate"]),
+        (_("Organisations breached in the period"), format_pct(prev["estimate"]),
          format_range(prev["ci_low"], prev["ci_high"], format_pct),
-         _note("share of organisations (weighted survey); range = 95% interval", prev)),
-        ("Breached organisations", format_count(s["breached_entities"]), "",
-         f"of {format_count(s['entities'])} organisations covered"),
-        ("Breaches and attacks", format_count(s["estimated_breaches"]),
+         _note(_("share of organisations (weighted survey); range = 95% interval"), prev)),
+        (_("Breached organisations"), format_count(s["breached_entities"]), "",
+         _("of {count} organisations covered").format(count=format_count(s["entities"]))),
+        (_("Breaches and attacks"), format_count(s["estimated_breaches"]),
          format_range(breaches["ci_low"], breaches["ci_high"], format_count),
-         _note("estimated from the survey; range = 95% interval", breaches)),
-        ("Mean cost of the most disruptive breach", format_usd(s["mean_cost_usd"]),
+         _note(_("estimated from the survey; range = 95% interval"), breaches)),
+        (_("Mean cost of the most disruptive breach"), format_usd(s["mean_cost_usd"]),
          format_range(cost_mean["ci_low"], cost_mean["ci_high"], format_usd),
-         _note("per breached organisation; range = 95% interval", cost_mean)),
-        ("Annual cost to the country", format_usd(cost["estimate"]),
+         _note(_("per breached organisation; range = 95% interval"), cost_mean)),
+        (_("Annual cost to the country"), format_usd(cost["estimate"]),
          format_range(cost["ci_low"], cost["ci_high"], format_usd),
-         _note("a floor: only the most disruptive breach is costed; range = 95% interval", cost)),
-        ("Annual cost as share of GDP",
-         NOT_AVAILABLE if s["cost_pct_gdp"] is None else f"{s['cost_pct_gdp']:.3f}%", "", ""),
-        ("Breaches reported to CERT or police", format_pct(s["reporting_rate"]),
+         _note(_("a floor: only the most disruptive breach is costed; range = 95% interval"), cost)),
+        (_("Annual cost as share of GDP"),
+         not_available() if gdp_share is None else format_percent(gdp_share, 3), "", ""),
+        (_("Breaches reported to CERT or police"), format_pct(s["reporting_rate"]),
          format_range(reporting["ci_low"], reporting["ci_high"], format_pct),
-         _note("share of breached organisations (survey); range = 95% interval", reporting)),
-        ("Incidents reported by businesses and public bodies",
-         "no incidents file" if reported is None else format_count(reported), "",
-         "national CERT or police records in the period (news and other sources left out)"),
-        ("Estimated breaches per reported incident",
-         NOT_AVAILABLE if ratio is None else f"{ratio:,.1f}", "",
-         f"the dark figure, withheld: {withheld}" if withheld else "the dark figure"),
-        ("Survey coverage of organisations", format_pct(s["coverage"]), "",
-         f"{s['respondents']:,} respondents"),
+         _note(_("share of breached organisations (survey); range = 95% interval"), reporting)),
+        (_("Incidents reported by businesses and public bodies"),
+         _("no incidents file") if reported is None else format_count(reported), "",
+         _("national CERT or police records in the period (news and other sources left out)")),
+        (_("Estimated breaches per reported incident"),
+         not_available() if ratio is None else format_number(ratio, 1), "",
+         _("the dark figure, withheld: {why}").format(
+             why=withheld_words(s["incidents"]["rows"], s["incidents"]["left_out"]))
+         if withheld else _("the dark figure")),
+        (_("Survey coverage of organisations"), format_pct(s["coverage"]), "", ngettext(
+            "{count} respondent", "{count} respondents", s["respondents"]).format(count=n_resp)),
     ]
-    return pd.DataFrame(rows, columns=["Figure", "Value", "Range", "Note"])
+    return pd.DataFrame(rows, columns=[_("Figure"), _("Value"), _("Range"), _("Note")])

@@ -17,7 +17,14 @@ from scipy import stats
 from workbench import chart_style, vocab
 from workbench.chart_style import BLUE, GREEN, ORANGE, SKY, VERMILLION
 from workbench.disclosure import SUPPRESSED_TEXT
-from workbench.formatting import format_usd
+from workbench.formatting import (
+    format_month,
+    format_number,
+    format_pct,
+    format_percent,
+    format_usd,
+)
+from workbench.i18n import N_, _
 from workbench.impact import ImpactResult
 
 BLACK = "#000000"
@@ -25,59 +32,59 @@ SUPPRESSED_GREY = "#BBBBBB"
 BAND_COLOURS = {"micro": SKY, "small": BLUE, "medium": ORANGE, "large": VERMILLION, "all": BLACK}
 
 CONTROL_LABELS = {
-    "incident_plan": "Incident response plan",
-    "backups": "Backups",
-    "staff_training": "Staff training",
-    "mfa": "Multi-factor authentication",
-    "cyber_insurance": "Cyber insurance",
+    "incident_plan": N_("Incident response plan"),
+    "backups": N_("Backups"),
+    "staff_training": N_("Staff training"),
+    "mfa": N_("Multi-factor authentication"),
+    "cyber_insurance": N_("Cyber insurance"),
 }
 ATTACK_LABELS = {
-    "phishing": "Phishing",
-    "impersonation": "Impersonation of the organisation",
-    "malware": "Malware",
-    "ransomware": "Ransomware",
-    "ddos": "Denial of service",
-    "account_takeover": "Account takeover",
-    "unauthorised_access": "Unauthorised access",
-    "online_fraud": "Online fraud",
+    "phishing": N_("Phishing"),
+    "impersonation": N_("Impersonation of the organisation"),
+    "malware": N_("Malware"),
+    "ransomware": N_("Ransomware"),
+    "ddos": N_("Denial of service"),
+    "account_takeover": N_("Account takeover"),
+    "unauthorised_access": N_("Unauthorised access"),
+    "online_fraud": N_("Online fraud"),
 }
 CATEGORY_LABELS = {
-    "abusive-content": "Abusive content",
-    "malicious-code": "Malicious code",
-    "information-gathering": "Information gathering",
-    "intrusion-attempts": "Intrusion attempts",
-    "intrusions": "Intrusions",
-    "availability": "Availability (e.g. denial of service)",
-    "information-content-security": "Information content security",
-    "fraud": "Fraud",
-    "vulnerable": "Vulnerable systems",
-    "other": "Other",
+    "abusive-content": N_("Abusive content"),
+    "malicious-code": N_("Malicious code"),
+    "information-gathering": N_("Information gathering"),
+    "intrusion-attempts": N_("Intrusion attempts"),
+    "intrusions": N_("Intrusions"),
+    "availability": N_("Availability (e.g. denial of service)"),
+    "information-content-security": N_("Information content security"),
+    "fraud": N_("Fraud"),
+    "vulnerable": N_("Vulnerable systems"),
+    "other": N_("Other"),
 }
 
 
-SECTOR_LABELS = {"ict": "ICT", "public_administration": "Public administration"}
 # A bar shorter than this (per cent of the axis) cannot hold its value inside; the
 # value is written just past the end of its interval instead.
 INSIDE_LABEL_MIN = 12.0
-INTERVAL_WORDS = "black lines = 95% interval"
+INTERVAL_WORDS = N_("black lines = 95% interval")
 CAUTION_MARK = "*"
-CAUTION_WORDS = f"{CAUTION_MARK} = imprecise, use with caution"
+CAUTION_WORDS = N_("* = imprecise, use with caution")
 
 
 def _interval_words(frame: pd.DataFrame) -> str:
     """The interval legend, with the caution mark's meaning when a bar carries it."""
     cautious = "reliability" in frame and (frame["reliability"] == "caution").any()
-    return f"{INTERVAL_WORDS}; {CAUTION_WORDS}" if cautious else INTERVAL_WORDS
+    return f"{_(INTERVAL_WORDS)}; {_(CAUTION_WORDS)}" if cautious else _(INTERVAL_WORDS)
 
 
 def _group_label(dimension: str, group: str) -> str:
     if group == "all":
-        return "All sizes"
-    if dimension == "sector" and group in SECTOR_LABELS:
-        return SECTOR_LABELS[group]
+        return _("All sizes")
+    if dimension == "sector":
+        return vocab.sector_words(group)
     if dimension == "size_band":
         staff = vocab.SIZE_BAND_STAFF.get(group)
-        return f"{group.capitalize()} ({staff})" if staff else group
+        words = _(vocab.SIZE_BAND_WORDS.get(group, group.capitalize()))
+        return f"{words} ({_(staff)})" if staff else group
     return group.replace("_", " ").capitalize()
 
 
@@ -148,7 +155,7 @@ def _share_bar(
     cautious = (frame["reliability"] == "caution").to_numpy(dtype=bool) if "reliability" in frame \
         else np.zeros(len(frame), dtype=bool)
     value_text = np.array(
-        [f"{v:.0f}%{CAUTION_MARK if c else ''}" if np.isfinite(v) else "no answers"
+        [f"{format_percent(v, 0)}{CAUTION_MARK if c else ''}" if np.isfinite(v) else _("no answers")
          for v, c in zip(estimate, cautious)], dtype=object
     )
     inside = suppressed | (np.isfinite(estimate) & (estimate >= INSIDE_LABEL_MIN))
@@ -157,10 +164,11 @@ def _share_bar(
         suppressed,
         suppressed_text,
         [
-            f"{e:.1f}% (95% interval {e - m:.1f}% to {e + p:.1f}%)"
-            + ("; imprecise, use with caution" if c else "")
+            _("{estimate} (95% interval {low} to {high})").format(
+                estimate=format_percent(e), low=format_percent(e - m), high=format_percent(e + p))
+            + (_("; imprecise, use with caution") if c else "")
             if np.isfinite(e)
-            else "no answers"
+            else _("no answers")
             for e, m, p, c in zip(estimate, minus, plus, cautious)
         ],
     )
@@ -228,7 +236,7 @@ def _suppressed_legend(result: ImpactResult, horizontal: bool, group: str) -> go
     takes no room among grouped bars; plotly lists a bar trace only if it has a point)."""
     return go.Bar(
         x=[None], y=[None], orientation="h" if horizontal else "v", offsetgroup=group,
-        name=SUPPRESSED_TEXT[0].upper() + SUPPRESSED_TEXT[1:],
+        name=_(SUPPRESSED_TEXT[0].upper() + SUPPRESSED_TEXT[1:]),
         marker={"color": SUPPRESSED_GREY, "opacity": 0.45, "pattern": {"shape": "/"}},
         showlegend=True, hoverinfo="skip",
     )
@@ -243,22 +251,22 @@ def prevalence_by_group_chart(result: ImpactResult, dimension: str = "sector") -
     """
     if dimension not in ("sector", "size_band"):
         raise ValueError("dimension must be 'sector' or 'size_band'")
-    words = "sector" if dimension == "sector" else "size of organisation"
-    title = f"Share of organisations breached, by {words}"
+    title = (_("Share of organisations breached, by sector") if dimension == "sector"
+             else _("Share of organisations breached, by size of organisation"))
     frame = result.groups[result.groups["dimension"] == dimension]
     if frame.empty:
-        return _message(result, title, "No survey groups to show.")
+        return _message(result, title, _("No survey groups to show."))
     if dimension == "sector":
         # Largest first, suppressed groups last: the eye goes to the worst-hit sectors.
         frame = frame.assign(_key=frame["estimate"].fillna(-1)).sort_values("_key", kind="stable")
     else:
         frame = frame.iloc[::-1]
     labels = [f"{_group_label(dimension, g)} (n={n})" for g, n in zip(frame["group"], frame["n"])]
-    name = "Breached in the period"
+    name = _("Breached in the period")
     fig = go.Figure(
         _share_bar(
             frame, labels, name=name, colour=BLUE, horizontal=True,
-            suppressed_text=SUPPRESSED_TEXT,
+            suppressed_text=_(SUPPRESSED_TEXT),
         )
     )
     if frame["suppressed"].any():
@@ -269,32 +277,34 @@ def prevalence_by_group_chart(result: ImpactResult, dimension: str = "sector") -
         fig.add_vline(x=100 * national, line_dash="dash", line_color=VERMILLION)
         fig.add_trace(go.Scatter(
             x=[None], y=[None], mode="lines", line={"color": VERMILLION, "dash": "dash"},
-            name=f"All organisations: {100 * national:.0f}%", hoverinfo="skip",
+            name=_("All organisations: {share}").format(share=format_pct(national, 0)),
+            hoverinfo="skip",
         ))
     fig.update_xaxes(range=[0, 100], ticksuffix="%")
     fig.update_layout(showlegend=True)
     return _layout(
         fig, result, title,
-        f"Weighted survey estimate, {_interval_words(frame)}, n = respondents",
-        x_title="Organisations that identified a breach or attack (%)", y_title="",
+        _("Weighted survey estimate, {intervals}, n = respondents").format(
+            intervals=_interval_words(frame)),
+        x_title=_("Organisations that identified a breach or attack (%)"), y_title="",
         height=max(380, 34 * len(frame) + 210),
     )
 
 
 def attack_mix_chart(result: ImpactResult) -> go.Figure:
     """Share of breached organisations that experienced each kind of attack."""
-    title = "What kinds of attack breached organisations faced"
+    title = _("What kinds of attack breached organisations faced")
     frame = result.attack_mix.assign(_key=result.attack_mix["estimate"].fillna(-1)).sort_values(
         "_key", kind="stable"
     )
     if int(frame["n"].max() if len(frame) else 0) == 0:
-        return _message(result, title, "No breached respondents answered about kinds of attack.")
-    labels = [ATTACK_LABELS.get(k, k) for k in frame["attack"]]
-    name = "Experienced it"
+        return _message(result, title, _("No breached respondents answered about kinds of attack."))
+    labels = [_(ATTACK_LABELS.get(k, k)) for k in frame["attack"]]
+    name = _("Experienced it")
     fig = go.Figure(
         _share_bar(
             frame, labels, name=name, colour=ORANGE, horizontal=True,
-            suppressed_text=SUPPRESSED_TEXT,
+            suppressed_text=_(SUPPRESSED_TEXT),
         )
     )
     if frame["suppressed"].any():
@@ -302,9 +312,9 @@ def attack_mix_chart(result: ImpactResult) -> go.Figure:
     fig.update_xaxes(range=[0, 100], ticksuffix="%")
     return _layout(
         fig, result, title,
-        f"Share of breached organisations (weighted), {_interval_words(frame)}; "
-        "one breach can involve several kinds",
-        x_title="Breached organisations that experienced it (%)", y_title="",
+        _("Share of breached organisations (weighted), {intervals}; "
+          "one breach can involve several kinds").format(intervals=_interval_words(frame)),
+        x_title=_("Breached organisations that experienced it (%)"), y_title="",
     )
 
 
@@ -315,7 +325,7 @@ def annual_cost_exceedance_chart(result: ImpactResult) -> go.Figure:
     """How sure we are about the annual cost: the chance it is at least each amount,
     from its design-based estimate, standard error and degrees of freedom (the t
     distribution its 95% interval rests on)."""
-    title = "Annual cost of cybercrime to organisations: how sure are we?"
+    title = _("Annual cost of cybercrime to organisations: how sure are we?")
     cost = result.summary["annual_cost_usd"]
     df = result.summary.get("degrees_of_freedom")
     if cost["estimate"] is None or cost["se"] is None or not df:
@@ -331,13 +341,13 @@ def annual_cost_exceedance_chart(result: ImpactResult) -> go.Figure:
     fig = go.Figure(
         go.Scatter(
             x=amounts, y=exceed, mode="lines", line={"color": BLUE, "width": 3},
-            name="Chance the annual cost is at least this amount",
-            hovertemplate="USD %{x:,.0f}<br>chance at least this: %{y:.0f}%<extra></extra>",
+            name=_("Chance the annual cost is at least this amount"),
+            hovertemplate=_("USD %{x:,.0f}<br>chance at least this: %{y:.0f}%<extra></extra>"),
         )
     )
     marks = [
-        ("ci_low", "95% interval, low end", SKY, "dot", "right"),
-        ("ci_high", "95% interval, high end", VERMILLION, "dot", "left"),
+        ("ci_low", _("95% interval, low end"), SKY, "dot", "right"),
+        ("ci_high", _("95% interval, high end"), VERMILLION, "dot", "left"),
     ]
     for key, words, colour, dash, anchor in marks:
         if cost[key] is not None:
@@ -355,8 +365,8 @@ def annual_cost_exceedance_chart(result: ImpactResult) -> go.Figure:
                 "symbol": "diamond", "size": 12, "color": ORANGE,
                 "line": {"color": BLACK, "width": 1},
             },
-            name=f"Estimate: {format_usd(estimate)}",
-            hovertemplate="estimate USD %{x:,.0f}<extra></extra>",
+            name=_("Estimate: {amount}").format(amount=format_usd(estimate)),
+            hovertemplate=_("estimate USD %{x:,.0f}<extra></extra>"),
         )
     )
     # Headroom above 100% keeps the interval labels off the top of the curve.
@@ -365,12 +375,12 @@ def annual_cost_exceedance_chart(result: ImpactResult) -> go.Figure:
     # Own money ticks: plotly's SI suffixes would write a billion as "G".
     tickvals, ticktext = chart_style.usd_ticks(float(amounts[0]), float(amounts[-1]), count=4)
     fig.update_xaxes(tickvals=tickvals, ticktext=ticktext)
-    caution = "; use with caution (imprecise)" if cost.get("reliability") == "caution" else ""
+    caution = _("; use with caution (imprecise)") if cost.get("reliability") == "caution" else ""
     return _layout(
         fig, result, title,
-        "Chance that the annual cost is at least each amount, from the survey's design-based "
-        f"standard error; a floor (only the most disruptive breach is costed){caution}",
-        x_title="Annual cost (USD)", y_title="Chance the cost is at least this (%)",
+        _("Chance that the annual cost is at least each amount, from the survey's design-based "
+          "standard error; a floor (only the most disruptive breach is costed)") + caution,
+        x_title=_("Annual cost (USD)"), y_title=_("Chance the cost is at least this (%)"),
     )
 
 
@@ -380,115 +390,117 @@ def dark_figure_chart(result: ImpactResult) -> go.Figure:
     estimated = result.summary["estimated_breaches"]
     ratio = result.summary["underreporting_ratio"]
     title = (
-        f"About {ratio:,.0f} breaches for every incident reported to the CERT or police"
+        _("About {ratio} breaches for every incident reported to the CERT or police").format(
+            ratio=format_number(ratio))
         if ratio is not None and ratio >= 1.5
-        else "Breaches reported to the CERT or police against breaches that happened"
+        else _("Breaches reported to the CERT or police against breaches that happened")
     )
     if reported is None:
-        return _message(result, title, "No incidents file: reported incidents are not known.")
+        return _message(result, title, _("No incidents file: reported incidents are not known."))
     withheld = result.summary["incidents"].get("dark_figure_withheld") if result.summary["incidents"] else None
     if withheld:
-        return _message(result, title, "Withheld: no incident is a national CERT or police record "
-                        "of an organisation in the period (see the incidents left out).")
+        return _message(result, title, _("Withheld: no incident is a national CERT or police record "
+                                         "of an organisation in the period (see the incidents left out)."))
     if estimated is None:
-        return _message(result, title, "Breaches cannot be estimated from the survey.")
+        return _message(result, title, _("Breaches cannot be estimated from the survey."))
     row = result.dark_figure.set_index("measure").loc["estimated_breaches"]
     plus = row["ci_high"] - estimated if np.isfinite(row["ci_high"]) else 0.0
     minus = estimated - row["ci_low"] if np.isfinite(row["ci_low"]) else 0.0
     fig = go.Figure(
         [
             go.Bar(
-                x=["Reported to the CERT or police"], y=[reported],
-                name="Reported incidents (records)",
-                marker_color=SKY, text=[f"{reported:,}"], textposition="outside",
+                x=[_("Reported to the CERT or police")], y=[reported],
+                name=_("Reported incidents (records)"),
+                marker_color=SKY, text=[format_number(reported)], textposition="outside",
                 cliponaxis=False,
-                hovertemplate="%{y:,.0f} incidents reported<extra></extra>",
+                hovertemplate=_("%{y:,.0f} incidents reported<extra></extra>"),
             ),
             go.Bar(
-                x=["Estimated from the survey"], y=[estimated],
-                name="Breaches estimated from the survey (black line = 95% interval)",
+                x=[_("Estimated from the survey")], y=[estimated],
+                name=_("Breaches estimated from the survey (black line = 95% interval)"),
                 # Inside the bar: above it, the number would sit on the interval line.
-                marker_color=VERMILLION, text=[f"{estimated:,.0f}"], textposition="inside",
+                marker_color=VERMILLION, text=[format_number(estimated)], textposition="inside",
                 insidetextanchor="middle", textfont={"color": "white", "size": 15},
                 error_y={
                     "type": "data", "array": [plus], "arrayminus": [minus], "color": "#333333",
                 },
-                hovertemplate="%{y:,.0f} breaches estimated<extra></extra>",
+                hovertemplate=_("%{y:,.0f} breaches estimated<extra></extra>"),
             ),
         ]
     )
     fig.update_yaxes(tickformat=",.0f", rangemode="tozero")
     return _layout(
         fig, result, title,
-        "Businesses and public bodies; reported = national CERT or police records in the period "
-        "(news and other sources left out), estimated = weighted survey",
-        x_title="", y_title="Number in the period",
+        _("Businesses and public bodies; reported = national CERT or police records in the period "
+          "(news and other sources left out), estimated = weighted survey"),
+        x_title="", y_title=_("Number in the period"),
     )
 
 
 def _month_label(month: str) -> str:
-    return pd.Period(month, freq="M").strftime("%b %Y")
+    return format_month(pd.Period(month, freq="M").start_time.date())
 
 
 def incidents_by_month_chart(result: ImpactResult) -> go.Figure:
     """Incidents reported by businesses and public bodies in each month of the period."""
-    title = "Incidents reported by businesses and public bodies, by month"
+    title = _("Incidents reported by businesses and public bodies, by month")
     if result.incidents is None:
-        return _message(result, title, "No incidents file.")
+        return _message(result, title, _("No incidents file."))
     frame = result.incidents.by_month
     fig = go.Figure(
         go.Bar(
             x=[_month_label(m) for m in frame["month"]], y=frame["incidents"], marker_color=BLUE,
-            name="Incidents reported", hovertemplate="%{x}: %{y:,} incidents<extra></extra>",
+            name=_("Incidents reported"), hovertemplate=_("%{x}: %{y:,} incidents<extra></extra>"),
         )
     )
     fig.update_yaxes(rangemode="tozero")
     return _layout(
         fig, result, title,
-        f"Records of the national CERT or police, {result.incidents.reported:,} in total",
-        x_title="Month reported", y_title="Incidents (number)",
+        _("Records of the national CERT or police, {count} in total").format(
+            count=format_number(result.incidents.reported)),
+        x_title=_("Month reported"), y_title=_("Incidents (number)"),
     )
 
 
 def incidents_by_category_chart(result: ImpactResult) -> go.Figure:
     """Incidents reported by businesses and public bodies, by incident category."""
-    title = "What was reported: incidents by category"
+    title = _("What was reported: incidents by category")
     if result.incidents is None:
-        return _message(result, title, "No incidents file.")
+        return _message(result, title, _("No incidents file."))
     frame = result.incidents.by_category
     frame = frame[frame["incidents"] > 0].sort_values("incidents", kind="stable")
     if frame.empty:
-        return _message(result, title, "No incidents of businesses or public bodies in the period.")
+        return _message(result, title, _("No incidents of businesses or public bodies in the period."))
     fig = go.Figure(
         go.Bar(
-            x=frame["incidents"], y=[CATEGORY_LABELS.get(c, c) for c in frame["category"]],
-            orientation="h", marker_color=GREEN, name="Incidents reported",
+            x=frame["incidents"], y=[_(CATEGORY_LABELS.get(c, c)) for c in frame["category"]],
+            orientation="h", marker_color=GREEN, name=_("Incidents reported"),
             text=frame["incidents"], textposition="auto",
-            hovertemplate="%{y}: %{x:,} incidents<extra></extra>",
+            hovertemplate=_("%{y}: %{x:,} incidents<extra></extra>"),
         )
     )
     return _layout(
         fig, result, title,
-        "Businesses and public bodies; categories of the Reference Security Incident Taxonomy",
-        x_title="Incidents (number)", y_title="",
+        _("Businesses and public bodies; categories of the Reference Security Incident Taxonomy"),
+        x_title=_("Incidents (number)"), y_title="",
     )
 
 
 def controls_prevalence_chart(result: ImpactResult) -> go.Figure:
     """Breach prevalence among organisations with and without each control."""
-    title = "Share breached, with and without each security control"
+    title = _("Share breached, with and without each security control")
     frame = result.controls_prevalence
     fig = go.Figure()
     # Horizontal grouped bars stack the first trace at the bottom of each group, so
     # "without" goes first: "has the control" is then on top and first in the legend.
-    series = (("without", ORANGE, "Does not have it"), ("with", GREEN, "Has the control"))
+    series = (("without", ORANGE, _("Does not have it")), ("with", GREEN, _("Has the control")))
     for status, colour, words in series:
         part = frame[frame["status"] == status].iloc[::-1]
-        labels = [CONTROL_LABELS.get(c, c) for c in part["control"]]
+        labels = [_(CONTROL_LABELS.get(c, c)) for c in part["control"]]
         fig.add_traces(
             _share_bar(
                 part, labels, name=words, colour=colour, horizontal=True,
-                suppressed_text=SUPPRESSED_TEXT,
+                suppressed_text=_(SUPPRESSED_TEXT),
             )
         )
     if frame["suppressed"].any():
@@ -497,9 +509,10 @@ def controls_prevalence_chart(result: ImpactResult) -> go.Figure:
     fig.update_xaxes(range=[0, 100], ticksuffix="%")
     return _layout(
         fig, result, title,
-        f"Weighted survey, {_interval_words(frame)}; an association, not proof the control works "
-        "(larger organisations have more controls and also detect more breaches)",
-        x_title="Organisations that identified a breach or attack (%)", y_title="", height=540,
+        _("Weighted survey, {intervals}; an association, not proof the control works "
+          "(larger organisations have more controls and also detect more breaches)").format(
+            intervals=_interval_words(frame)),
+        x_title=_("Organisations that identified a breach or attack (%)"), y_title="", height=540,
     )
 
 
@@ -509,7 +522,7 @@ def controls_in_place_chart(result: ImpactResult) -> go.Figure:
     Drawn horizontally: five sizes side by side under each control leave vertical bars
     too narrow for their values.
     """
-    title = "Which security controls organisations have, by size"
+    title = _("Which security controls organisations have, by size")
     frame = result.controls_by_band
     fig = go.Figure()
     bands = [b for b in (*vocab.SIZE_BANDS, "all") if b in set(frame["size_band"])]
@@ -517,12 +530,12 @@ def controls_in_place_chart(result: ImpactResult) -> go.Figure:
     # bands largest first so that each group reads micro to large, then all sizes.
     for band in reversed(bands):
         part = frame[frame["size_band"] == band].iloc[::-1]
-        labels = [CONTROL_LABELS.get(c, c) for c in part["control"]]
+        labels = [_(CONTROL_LABELS.get(c, c)) for c in part["control"]]
         fig.add_traces(
             _share_bar(
                 part, labels, name=_group_label("size_band", band),
                 colour=BAND_COLOURS.get(band, BLUE),
-                horizontal=True, suppressed_text="suppressed",
+                horizontal=True, suppressed_text=_("suppressed"),
             )
         )
     if frame["suppressed"].any():
@@ -534,7 +547,8 @@ def controls_in_place_chart(result: ImpactResult) -> go.Figure:
     rows = len(set(frame["control"])) * max(len(bands), 1)
     return _layout(
         fig, result, title,
-        f"Share of organisations with the control (weighted), {_interval_words(frame)}",
-        x_title="Organisations with the control (%)", y_title="",
+        _("Share of organisations with the control (weighted), {intervals}").format(
+            intervals=_interval_words(frame)),
+        x_title=_("Organisations with the control (%)"), y_title="",
         height=max(520, 22 * rows + 260),
     )

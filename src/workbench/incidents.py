@@ -32,24 +32,28 @@ import pandas as pd
 
 from workbench import vocab
 from workbench.disclosure import MIN_CELL_SIZE
+from workbench.formatting import format_count
+from workbench.i18n import N_, _, use_language
 from workbench.profile import Profile
 from workbench.summary_types import IncidentsBlock
 
 # Victims whose incidents count against the survey's population.
 COUNTED_VICTIM_TYPES: tuple[str, ...] = ("business", "public_body")
 
-OUTSIDE_PERIOD = "outside the period"
-IMPRECISE_DATE = "date too imprecise for the period"
-NOT_OFFICIAL = "not an official record"
-NOT_ORGANISATION = "not an organisation"
+# Reasons are kept in English in summary.json and translated where they are shown.
+OUTSIDE_PERIOD = N_("outside the period")
+IMPRECISE_DATE = N_("date too imprecise for the period")
+NOT_OFFICIAL = N_("not an official record")
+NOT_ORGANISATION = N_("not an organisation")
 # The reasons a row is left out, in the order they are checked.
 LEFT_OUT_REASONS: tuple[str, ...] = (OUTSIDE_PERIOD, IMPRECISE_DATE, NOT_OFFICIAL, NOT_ORGANISATION)
 LEFT_OUT_EXPLAINED: dict[str, str] = {
-    OUTSIDE_PERIOD: "dated before or after the period",
-    IMPRECISE_DATE: "known only to the month or year, which straddles the period's start or end",
-    NOT_OFFICIAL: "from the press, a public breach database or another unofficial source, "
-                  "not a national CERT or police record",
-    NOT_ORGANISATION: "the victim is an individual; the survey speaks for organisations",
+    OUTSIDE_PERIOD: N_("dated before or after the period"),
+    IMPRECISE_DATE: N_("known only to the month or year, which straddles the period's start "
+                       "or end"),
+    NOT_OFFICIAL: N_("from the press, a public breach database or another unofficial source, "
+                     "not a national CERT or police record"),
+    NOT_ORGANISATION: N_("the victim is an individual; the survey speaks for organisations"),
 }
 
 
@@ -244,25 +248,35 @@ def summarise_incidents(
     )
 
 
-def _left_out_words(summary: IncidentSummary) -> str:
-    parts = [f"{n:,} {why}" for why, n in summary.left_out.items() if n]
+def left_out_words(left_out: dict[str, int]) -> str:
+    """The rows left out, by reason, in the page's language ('3 outside the period;
+    2 not an official record')."""
+    parts = [f"{format_count(n)} {_(why)}" for why, n in left_out.items() if n]
     return "; ".join(parts)
 
 
+def withheld_words(rows: int, left_out: dict[str, int]) -> str:
+    """Why the dark figure is withheld, in the page's language, from the incidents
+    file's row count and its rows left out by reason."""
+    if rows == 0:
+        return _("the incidents file holds no incident")
+    return _(
+        "no incident in the file is an official record (national CERT or police) of a "
+        "business or public body dated inside the period; left out: {left_out}"
+    ).format(left_out=left_out_words(left_out))
+
+
 def dark_figure_withheld(summary: IncidentSummary | None) -> str | None:
-    """Why there is no dark figure to publish for lack of reported incidents, or None.
+    """Why there is no dark figure to publish for lack of reported incidents, or None,
+    in English (summary.json's words; pages write it with :func:`withheld_words`).
 
     None without an incidents file (the figure is then simply unknown) and when at
     least one incident counts.
     """
     if summary is None or summary.reported > 0:
         return None
-    if summary.rows == 0:
-        return "the incidents file holds no incident"
-    return (
-        "no incident in the file is an official record (national CERT or police) of a "
-        f"business or public body dated inside the period; left out: {_left_out_words(summary)}"
-    )
+    with use_language("en"):
+        return withheld_words(summary.rows, summary.left_out)
 
 
 def underreporting_ratio(estimated_breaches: float, reported: int | None) -> float:
@@ -303,14 +317,15 @@ def incidents_block(summary: IncidentSummary) -> IncidentsBlock:
 
 def left_out_table(summary: IncidentSummary | None) -> pd.DataFrame:
     """The incidents file's rows: counted, and left out by reason (with what it means)."""
-    columns = ["Incidents", "Rows", "What it means"]
+    columns = [_("Incidents"), _("Rows"), _("What it means")]
     if summary is None:
-        return pd.DataFrame([("No incidents file", 0, "reported incidents are not known")],
+        return pd.DataFrame([(_("No incidents file"), 0, _("reported incidents are not known"))],
                             columns=columns)
-    rows = [("Counted as reported", summary.reported,
-             "national CERT or police records of businesses and public bodies in the period")]
-    rows += [(f"Left out: {why}", n, LEFT_OUT_EXPLAINED[why]) for why, n in summary.left_out.items()]
-    rows.append(("All rows of the file", summary.rows, ""))
+    rows = [(_("Counted as reported"), summary.reported,
+             _("national CERT or police records of businesses and public bodies in the period"))]
+    rows += [(_("Left out: {reason}").format(reason=_(why)), n, _(LEFT_OUT_EXPLAINED[why]))
+             for why, n in summary.left_out.items()]
+    rows.append((_("All rows of the file"), summary.rows, ""))
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -319,19 +334,23 @@ def incident_notes(summary: IncidentSummary | None) -> list[str]:
     if summary is None:
         return []
     notes = []
-    withheld = dark_figure_withheld(summary)
+    withheld = summary.reported == 0
     if withheld:
-        notes.append(f"The dark figure is withheld: {withheld}.")
-    left = _left_out_words(summary)
+        notes.append(_("The dark figure is withheld: {why}.").format(
+            why=withheld_words(summary.rows, summary.left_out)))
+    left = left_out_words(summary.left_out)
     if left and not withheld:
-        notes.append(f"Of the {summary.rows:,} rows of the incidents file, {summary.reported:,} "
-                     f"count as reported incidents; left out: {left}.")
+        notes.append(_("Of the {rows} rows of the incidents file, {reported} count as reported "
+                       "incidents; left out: {left_out}.").format(
+            rows=format_count(summary.rows), reported=format_count(summary.reported),
+            left_out=left))
     month, year = summary.counted_by_precision["month"], summary.counted_by_precision["year"]
     if month or year:
-        notes.append(
-            f"Of the {summary.reported:,} incidents counted, {month:,} are dated only by month "
-            f"and {year:,} only by year; they count because all of their month or year lies "
-            "inside the period, but their place in the monthly chart is the first month "
-            "their date allows, not necessarily when they happened."
-        )
+        notes.append(_(
+            "Of the {reported} incidents counted, {month} are dated only by month and {year} "
+            "only by year; they count because all of their month or year lies inside the "
+            "period, but their place in the monthly chart is the first month their date "
+            "allows, not necessarily when they happened."
+        ).format(reported=format_count(summary.reported), month=format_count(month),
+                 year=format_count(year)))
     return notes

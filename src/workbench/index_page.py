@@ -6,6 +6,7 @@ is the batch's shared copy next to the page (or embedded), nothing is fetched.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -18,9 +19,17 @@ from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
 from workbench import __version__
-from workbench.chart_style import plotly_text, plotly_texts
-from workbench.formatting import DASH, format_pct, format_usd_millions
-from workbench.i18n import _
+from workbench.chart_style import number_separators, plotly_text, plotly_texts
+from workbench.formatting import (
+    DASH,
+    format_number,
+    format_pct,
+    format_period,
+    format_timestamp,
+    format_usd_millions,
+)
+from workbench.framework import Framework, load_framework
+from workbench.i18n import N_, _, current_language, ngettext
 from workbench.page_html import synthetic_banner_html
 from workbench.summary_types import Summary
 
@@ -31,13 +40,13 @@ ERROR_BAR_COLOUR = "#333333"
 
 # How each status reads to a minister, and its badge colours (text, background).
 STATUS_LABELS = {
-    "ok": ("up to date", "#0b5d1e", "#dff3e4"),
-    "skipped-unchanged": ("up to date (unchanged)", "#0b5d1e", "#dff3e4"),
-    "partial": ("PARTIAL", "#5c4300", "#fff3cd"),
-    "stale": ("STALE", "#7a4a00", "#fff0c2"),
-    "failed": ("FAILED", "#8a1c14", "#fbe3e1"),
-    "running": ("running", "#0b3954", "#e3edf5"),
-    "queued": ("queued", "#0b3954", "#e3edf5"),
+    "ok": (N_("up to date"), "#0b5d1e", "#dff3e4"),
+    "skipped-unchanged": (N_("up to date (unchanged)"), "#0b5d1e", "#dff3e4"),
+    "partial": (N_("PARTIAL"), "#5c4300", "#fff3cd"),
+    "stale": (N_("STALE"), "#7a4a00", "#fff0c2"),
+    "failed": (N_("FAILED"), "#8a1c14", "#fbe3e1"),
+    "running": (N_("running"), "#0b3954", "#e3edf5"),
+    "queued": (N_("queued"), "#0b3954", "#e3edf5"),
 }
 
 
@@ -112,7 +121,7 @@ def period_label(summary: Summary | None) -> str | None:
         end = dt.date.fromisoformat(str(period.get("end")))
     except ValueError:
         return None
-    return f"{start:%-d %b %Y} to {end:%-d %b %Y}"
+    return format_period(start, end)
 
 
 def _share(value: float | None) -> str:
@@ -132,7 +141,7 @@ def prevalence_text(figures: Mapping[str, float | None]) -> str:
     """'40% (36–45%)': the estimate and its 95% interval."""
     return _with_range(figures.get("prevalence"), figures.get("prevalence_low"),
                        figures.get("prevalence_high"), _share,
-                       lambda low, high: f"{100 * low:.0f}–{100 * high:.0f}%")
+                       lambda low, high: f"{format_number(100 * low)}–{format_pct(high, 0)}")
 
 
 def cautions(summary: Summary | None) -> tuple[str, ...]:
@@ -150,12 +159,20 @@ def framework_title(summary: Summary | None) -> str | None:
     if not isinstance(gaps, Mapping) or "skipped" in gaps:
         return None
     title = gaps.get("framework_title") or gaps.get("framework")
+    if current_language() != "en" and gaps.get("framework") == _shipped_framework().id \
+            and title == _shipped_framework().title:
+        return _shipped_framework().local_title  # summary.json keeps the English title
     return str(title) if title else None
 
 
+@functools.cache
+def _shipped_framework() -> Framework:
+    return load_framework(None)
+
+
 CAUTION_MARK = "*"
-CAUTION_NOTE = ("* imprecise: too few respondents behind the figure for a firm estimate; "
-                "use with caution")
+CAUTION_NOTE = N_("* imprecise: too few respondents behind the figure for a firm estimate; "
+                  "use with caution")
 
 
 def annual_cost_text(figures: Mapping[str, float | None]) -> str:
@@ -166,7 +183,7 @@ def annual_cost_text(figures: Mapping[str, float | None]) -> str:
 
 
 def score_text(value: float | None) -> str:
-    return DASH if value is None else f"{value:.0f} / 100"
+    return DASH if value is None else f"{format_number(value)} / 100"
 
 
 def _bar_trace(rows: Sequence[IndexRow], key: str, stale: bool, *, low: str | None = None,
@@ -187,7 +204,7 @@ def _bar_trace(rows: Sequence[IndexRow], key: str, stale: bool, *, low: str | No
         x=x, y=plotly_texts(r.name for r in chosen), orientation="h", error_x=error,
         marker=dict(color=STALE_COLOUR if stale else CURRENT_COLOUR,
                     pattern=dict(shape="/" if stale else "")),
-        name="stale: figures of the last good report" if stale else "up to date",
+        name=_("stale: figures of the last good report") if stale else _("up to date"),
         legendgroup="stale" if stale else "current", showlegend=show_legend,
         hovertemplate=f"%{{y}}: %{{x:,.1f}}{hover_unit}<extra></extra>",
     )
@@ -205,15 +222,15 @@ def comparison_chart(rows: Sequence[IndexRow]) -> go.Figure | None:
         return None
     panels = [
         ("prevalence", "prevalence_low", "prevalence_high", 100.0,
-         "Businesses breached (%)", "%"),
+         _("Businesses breached (%)"), "%"),
         ("annual_cost_usd", "annual_cost_low_usd", "annual_cost_high_usd", 1e-6,
-         "Annual cost (USD million)", " USD m"),
-        ("overall_score", None, None, 1.0, "Overall maturity score (0–100)", " / 100"),
-        ("plan_cost_usd", None, None, 1e-6, "Roadmap cost (USD million)", " USD m"),
+         _("Annual cost (USD million)"), " " + _("USD m")),
+        ("overall_score", None, None, 1.0, _("Overall maturity score (0–100)"), " / 100"),
+        ("plan_cost_usd", None, None, 1e-6, _("Roadmap cost (USD million)"), " " + _("USD m")),
     ]
     figure = make_subplots(rows=1, cols=len(panels), shared_yaxes=True,
                            horizontal_spacing=0.04,
-                           subplot_titles=[title for *_, title, _ in panels])
+                           subplot_titles=[title for *_rest, title, _unit in panels])
     any_stale = any(r.status == "stale" for r in shown)
     for column, (key, low, high, scale, title, unit) in enumerate(panels, start=1):
         for stale in (False, True):
@@ -224,20 +241,23 @@ def comparison_chart(rows: Sequence[IndexRow]) -> go.Figure | None:
                              row=1, col=column)
         for row in shown:
             if row.figures.get(key) is None:
-                figure.add_annotation(x=0, y=plotly_text(row.name), text="not available", showarrow=False,
+                figure.add_annotation(x=0, y=plotly_text(row.name), text=_("not available"), showarrow=False,
                                       xanchor="left", font=dict(color="#555555", size=11),
                                       row=1, col=column)
         figure.update_xaxes(title_text=title, rangemode="tozero", row=1, col=column)
     periods = sorted({r.period for r in shown if r.period})
-    period_text = (f"data period {plotly_text(periods[0])}" if len(periods) == 1
-                   else "data periods differ by country (see the table)" if periods
-                   else "data period unknown")
+    period_text = (_("data period {period}").format(period=plotly_text(periods[0]))
+                   if len(periods) == 1
+                   else _("data periods differ by country (see the table)") if periods
+                   else _("data period unknown"))
     synthetic = any(r.synthetic for r in shown)
-    title = ("SYNTHETIC DATA – " if synthetic else "") + "Commonwealth comparison: headline figures"
+    title = ((_("SYNTHETIC DATA") + " – ") if synthetic else "") + _(
+        "Commonwealth comparison: headline figures")
+    subtitle = _("Latest good report of each country, {period}. Bars: estimate; whiskers: 95% "
+                 "interval (breached) or 5th–95th percentile (cost).").format(period=period_text)
     figure.update_layout(
-        title=dict(text=f"{title}<br><sup>Latest good report of each country, {period_text}. "
-                        "Bars: estimate; whiskers: 95% interval (breached) or 5th–95th "
-                        "percentile (cost).</sup>"),
+        title=dict(text=f"{title}<br><sup>{subtitle}</sup>"),
+        **number_separators(),
         barmode="overlay", height=max(340, 150 + 36 * len(shown)) + (40 if any_stale else 0),
         margin=dict(l=10, r=10, t=110, b=110 if any_stale else 60),
         showlegend=any_stale,
@@ -274,30 +294,32 @@ def _when(stamp: str | None) -> str:
         return stamp
     if moment.tzinfo is not None:
         moment = moment.astimezone(dt.UTC)
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
+    return moment.strftime("%Y-%m-%d %H:%M UTC")  # ISO-like: read the same in every language
 
 
 def _status_badge(status: str) -> str:
     label, colour, background = STATUS_LABELS.get(status, (status, "#333333", "#eeeeee"))
     return (f"<span class='wb-status wb-status-{html.escape(status)}' "
-            f"style='color:{colour};background:{background}'>{html.escape(label)}</span>")
+            f"style='color:{colour};background:{background}'>{html.escape(_(label))}</span>")
 
 
 def _row_html(row: IndexRow) -> str:
     name = html.escape(row.name)
     link = (f"<a href='{html.escape(row.report_href)}'>{name}</a>" if row.report_href
-            else f"{name} <span class='wb-why'>(no report yet)</span>")
+            else "{} <span class='wb-why'>{}</span>".format(name, html.escape(_("(no report yet)"))))
     if row.brief_href:
+        brief_words = html.escape(_("brief (PDF)"))
         link += (f" <span class='wb-why'>&middot; <a class='wb-brief' "
-                 f"href='{html.escape(row.brief_href)}'>{html.escape(_('brief (PDF)'))}</a></span>")
-    synthetic = " <em>(synthetic data)</em>" if row.synthetic else ""
+                 f"href='{html.escape(row.brief_href)}'>{brief_words}</a></span>")
+    synthetic = " <em>{}</em>".format(html.escape(_("(synthetic data)"))) if row.synthetic else ""
     why = ""
     if row.status in ("stale", "failed") and row.error:
         why = f"<div class='wb-why'>{html.escape(row.error)}</div>"
     why += "".join(f"<div class='wb-why'>{html.escape(reason)}</div>" for reason in row.reasons)
     if row.status == "stale":
-        why += ("<div class='wb-why'>The figures shown are from the last good report; they do "
-                "not reflect the latest data.</div>")
+        why += "<div class='wb-why'>{}</div>".format(html.escape(_(
+            "The figures shown are from the last good report; they do not reflect the latest "
+            "data.")))
     figures = row.figures
     return (
         f"<tr id='{html.escape(row.country)}'><td>{link}{synthetic}<br>"
@@ -324,18 +346,25 @@ def _framework_line(row: IndexRow) -> str:
 
 
 def render_index(rows: Sequence[IndexRow], *, plotly_js: str = "embed",
-                 generated_at: dt.datetime | None = None, batch_note: str = "") -> str:
-    """The whole index page as HTML.
+                 generated_at: dt.datetime | None = None, batch_note: str = "",
+                 other_languages: Mapping[str, str] | None = None) -> str:
+    """The whole index page as HTML, in the page's language.
 
     ``plotly_js``: "embed" puts plotly.js inside the page; any other value is the
     relative path of the batch's shared copy (e.g. "plotly.min.js").
+    ``other_languages``: the same index in other languages, name -> relative link
+    (e.g. {"Français": "index.fr.html"}), linked from the header.
     """
-    generated = (generated_at or dt.datetime.now(dt.UTC)).strftime("%d %b %Y %H:%M UTC")
+    languages_html = "".join(
+        f" &middot; <a style='color:#fff' href='{html.escape(href)}'>{html.escape(name)}</a>"
+        for name, href in (other_languages or {}).items())
+    generated = format_timestamp(generated_at or dt.datetime.now(dt.UTC))
     figure = comparison_chart(rows)
-    caution_note = (f"<p class='wb-why'>{html.escape(CAUTION_NOTE)}</p>"
+    caution_note = (f"<p class='wb-why'>{html.escape(_(CAUTION_NOTE))}</p>"
                     if any(r.cautions for r in rows) else "")
     if figure is None:
-        chart, script = "<p>No country has published figures yet.</p>", ""
+        chart = "<p>{}</p>".format(html.escape(_("No country has published figures yet.")))
+        script = ""
     else:
         chart = pio.to_html(figure, include_plotlyjs=False, full_html=False,
                             config={"displaylogo": False, "responsive": True},
@@ -348,32 +377,47 @@ def render_index(rows: Sequence[IndexRow], *, plotly_js: str = "embed",
     counts: dict[str, int] = {}
     for row in rows:
         counts[row.status] = counts.get(row.status, 0) + 1
-    tally = ", ".join(f"{n} {STATUS_LABELS.get(s, (s,))[0]}" for s, n in sorted(counts.items()))
+    tally = ", ".join(f"{n} {_(STATUS_LABELS.get(s, (s,))[0])}" for s, n in sorted(counts.items()))
+    title = html.escape(_("Cybercrime impact and capability gap reports"))
+    countries = html.escape(
+        ngettext("{count} country: {tally}. Money in US dollars (USD).",
+                 "{count} countries: {tally}. Money in US dollars (USD).", len(rows))
+        .format(count=len(rows), tally=tally))
+    made = html.escape(_("Generated {generated} · workbench {version}").format(
+        generated=generated, version=__version__) + batch_note)
+    headings = "".join(f"<th>{html.escape(h)}</th>" for h in (
+        _("Country"), _("Status"), _("Last good run"),
+        _("Businesses breached in the period (95% interval)"), _("Annual cost (95% interval)"),
+        _("Overall maturity score (framework)"), _("Roadmap cost")))
+    statuses = html.escape(_(
+        "PARTIAL: some parts of the report were not run because input files they need are "
+        "absent; the report says which. STALE: the latest run failed or was interrupted; the "
+        "report linked is the last good one and does not reflect the latest data. FAILED: no "
+        "report could be produced yet."))
+    countries_heading = html.escape(_("Countries"))
+    comparison_heading = html.escape(_("Commonwealth comparison"))
+    footer = html.escape(_("Each country's figures come from its summary.json, next to its "
+                           "report."))
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="{current_language()}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Cybercrime impact and capability gap reports</title>
+<title>{title}</title>
 <style>{_CSS}</style>
 {script}
 </head><body>
-<header><h1>Cybercrime impact and capability gap reports</h1>
-<p>{len(rows)} countries: {html.escape(tally)}. Money in US dollars (USD).</p>
-<p>Generated {generated} &middot; workbench {__version__}{html.escape(batch_note)}</p></header>
+<header><h1>{title}</h1>
+<p>{countries}</p>
+<p>{made}{languages_html}</p></header>
 {banner}
 <main>
-<section><h2>Countries</h2>
-<table><thead><tr><th>Country</th><th>Status</th><th>Last good run</th>
-<th>Businesses breached in the period (95% interval)</th><th>Annual cost (95% interval)</th>
-<th>Overall maturity score (framework)</th><th>Roadmap cost</th></tr></thead>
+<section><h2>{countries_heading}</h2>
+<table><thead><tr>{headings}</tr></thead>
 <tbody>{''.join(_row_html(r) for r in rows)}</tbody></table>
-<p class='wb-why'>PARTIAL: some parts of the report were not run because input files they
-need are absent; the report says which. STALE: the latest run failed or was interrupted; the
-report linked is the last good one and does not reflect the latest data. FAILED: no report
-could be produced yet.</p>
+<p class='wb-why'>{statuses}</p>
 {caution_note}
 </section>
-<section><h2>Commonwealth comparison</h2>{chart}</section>
+<section><h2>{comparison_heading}</h2>{chart}</section>
 </main>
-<footer>Each country's figures come from its summary.json, next to its report.</footer>
+<footer>{footer}</footer>
 </body></html>
 """

@@ -24,6 +24,7 @@ from plotly.offline import get_plotlyjs
 from workbench import __version__, brief, index_page, runner
 from workbench.countries import validate_country_code
 from workbench.errors import InvalidCountryCode
+from workbench.i18n import DEFAULT_LANGUAGE, LANGUAGES, _, use_language
 from workbench.outcome import (
     BRIEF_NAME,
     DONE,
@@ -322,11 +323,12 @@ def index_row(outcome: CountryOutcome, summary: Summary | None) -> index_page.In
     status, error = outcome.status, outcome.error
     reasons: list[str] = []
     if outcome.state in (QUEUED, RUNNING):
-        error = ("being rebuilt when this page was written; if no batch is running now, "
-                 "the batch was interrupted")
+        error = _("being rebuilt when this page was written; if no batch is running now, "
+                  "the batch was interrupted")
     elif status in (STALE, FAILED):
-        where = f" at stage {outcome.failed_stage}" if outcome.failed_stage else ""
-        error = f"failed{where}: {error}"
+        error = (_("failed at stage {stage}: {error}").format(stage=outcome.failed_stage,
+                                                              error=error)
+                 if outcome.failed_stage else _("failed: {error}").format(error=error))
         reasons = list(outcome.reasons[1:])
     elif (summary or {}).get("status") == PARTIAL:
         # The report shown is partial (built now, or unchanged since): say what it lacks.
@@ -365,26 +367,53 @@ def index_rows(out_root: Path, manifest: dict[str, Any]) -> list[index_page.Inde
             for code in sorted(outcomes)]
 
 
+# Each language's name in itself, as the index links to its other languages.
+LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
+
+
+def index_name(language: str) -> str:
+    """``index.html`` in English, ``index.<language>.html`` in any other language."""
+    return INDEX_NAME if language == DEFAULT_LANGUAGE else f"index.{language}.html"
+
+
+def index_languages(out_root: Path) -> list[str]:
+    """English, then every other language a country's report on disk is written in."""
+    found = {str((read_summary(folder) or {}).get("language") or DEFAULT_LANGUAGE)
+             for folder in Path(out_root).iterdir() if (folder / SUMMARY_NAME).is_file()}
+    return [DEFAULT_LANGUAGE] + sorted(found & set(LANGUAGES) - {DEFAULT_LANGUAGE})
+
+
 def write_index(out_root: Path, manifest: dict[str, Any] | None = None, *,
                 plotly_js: str = PLOTLY_JS_NAME) -> Path:
-    """``<out_root>/index.html`` from the manifest and the reports on disk.
+    """``<out_root>/index.html`` from the manifest and the reports on disk, and the same
+    page in each other language a country's report is written in
+    (``index.fr.html``), each linking to the others; returns ``index.html``.
 
     ``plotly_js``: the shared copy's path relative to the index, or "embed".
     """
     out_root = Path(out_root)
     manifest = manifest if manifest is not None else read_manifest(out_root)
-    rows = index_rows(out_root, manifest)
     batch = manifest.get("batch") or {}
-    note = ""
-    if batch.get("started_at"):
-        note = (f" · batch started {batch['started_at']}"
-                + (f", finished {batch['finished_at']}" if batch.get("finished_at")
-                   else ", still running or interrupted"))
     if plotly_js != "embed" and not (out_root / plotly_js).is_file():
         write_shared_plotly_js(out_root)
-    target = out_root / INDEX_NAME
-    write_text_atomic(target, index_page.render_index(rows, plotly_js=plotly_js, batch_note=note))
-    return target
+    languages = index_languages(out_root)
+    for language in languages:
+        with use_language(language):
+            rows = index_rows(out_root, manifest)
+            note = ""
+            if batch.get("started_at"):
+                note = " · " + (
+                    _("batch started {started}, finished {finished}").format(
+                        started=batch["started_at"], finished=batch["finished_at"])
+                    if batch.get("finished_at")
+                    else _("batch started {started}, still running or interrupted").format(
+                        started=batch["started_at"]))
+            others = {LANGUAGE_NAMES.get(other, other): index_name(other)
+                      for other in languages if other != language}
+            page = index_page.render_index(rows, plotly_js=plotly_js, batch_note=note,
+                                           other_languages=others)
+        write_text_atomic(out_root / index_name(language), page)
+    return out_root / INDEX_NAME
 
 
 def write_shared_plotly_js(out_root: Path) -> Path:

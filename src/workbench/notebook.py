@@ -14,6 +14,7 @@ import plotly.io as pio
 
 from workbench import paths, stages
 from workbench.countries import country_folder
+from workbench.i18n import N_, _, ngettext, set_language
 from workbench.loading import CountryData, load_country, set_aside_table
 from workbench.page_html import synthetic_banner_html
 from workbench.summary_types import StageBlock
@@ -26,12 +27,20 @@ def setup_display() -> None:
     pio.renderers.default = "plotly_mimetype"
 
 
-def open_country(country: str, data_root: str, stage: str | None = None) -> CountryData:
+def open_country(country: str, data_root: str, stage: str | None = None,
+                 language: str = "") -> CountryData:
     """Validate the code, then load ``<data_root>/<country>`` (relative roots are
-    taken from the project root): the tables ``stage`` reads, or every table."""
+    taken from the project root): the tables ``stage`` reads, or every table.
+
+    The rest of the notebook is written in ``language``, or when it is empty in the
+    language of the country's profile (English without a usable profile)."""
     setup_display()
+    set_language(language or None)  # the profile is read in the language asked for
     tables = None if stage is None else stages.tables_for(stage)
-    return load_country(country_folder(paths.resolve(data_root), country), tables=tables)
+    data = load_country(country_folder(paths.resolve(data_root), country), tables=tables)
+    if not language and data.profile is not None:
+        set_language(data.profile.language)
+    return data
 
 
 def publish(out_dir: str, stage: str, block: StageBlock) -> None:
@@ -77,21 +86,31 @@ def country_header(country: CountryData, stage_title: str) -> HTML:
     synthetic-data banner when the profile says so."""
     profile = country.profile
     name = html.escape(profile.name if profile else country.code)
-    period = html.escape(profile.period_label) if profile else "period unknown"
-    parts = [f"<h2>{name}: {html.escape(stage_title)}</h2>",
-             f"<p>Data period: {period}. Money in US dollars (USD).</p>"]
+    period = profile.period_label if profile else _("period unknown")
+    parts = [f"<h2>{name}: {html.escape(_(stage_title))}</h2>",
+             "<p>{}</p>".format(html.escape(
+                 _("Data period: {period}. Money in US dollars (USD).").format(period=period)))]
     if profile is not None and profile.synthetic:
         parts.insert(0, synthetic_banner_html())
     return HTML("\n".join(parts), metadata=PAGE_HEADER_ROLE)
 
 
+# Column titles of the data-quality tables (workbench.loading), written in English
+# there and translated here, where a page shows them.
+TABLE_WORDS = (N_("file"), N_("status"), N_("rows"), N_("valid"), N_("quarantined"),
+               N_("problem"), N_("column"), N_("rule"))
+
+
 def table_html(frame: pd.DataFrame, *, caption: str = "", max_rows: int = 50) -> HTML:
-    """A table with every cell escaped (free text may hold markup)."""
-    shown = frame.head(max_rows)
+    """A table with every cell escaped (free text may hold markup); column titles in
+    the page's language where the catalogue has them."""
+    shown = frame.head(max_rows).rename(columns=lambda c: _(c) if isinstance(c, str) else c)
     more = len(frame) - len(shown)
     body = shown.to_html(index=False, escape=True, na_rep="", border=0, classes="wb-table")
-    cap = f"<p><strong>{html.escape(caption)}</strong></p>" if caption else ""
-    tail = f"<p>... and {more} more rows.</p>" if more > 0 else ""
+    cap = f"<p><strong>{html.escape(_(caption))}</strong></p>" if caption else ""
+    tail = ("<p>{}</p>".format(html.escape(
+        ngettext("... and {count} more row.", "... and {count} more rows.", more)
+        .format(count=more))) if more > 0 else "")
     return HTML(cap + body + tail)
 
 
@@ -110,8 +129,9 @@ def set_aside_html(country: CountryData) -> HTML:
     """
     counts = set_aside_table(country)
     if counts.empty:
-        return HTML("<p>No rows were set aside: every row of every file passed its checks.</p>")
+        return HTML("<p>{}</p>".format(html.escape(
+            _("No rows were set aside: every row of every file passed its checks."))))
     return table_html(
-        counts, caption="Rows set aside, by file, column and rule",
+        counts, caption=N_("Rows set aside, by file, column and rule"),
         max_rows=len(counts),
     )

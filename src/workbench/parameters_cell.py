@@ -14,4 +14,5 @@ country: str = "KE"  # ISO 3166-1 alpha-2 code of the country folder
 data_root: str = "data/samples"  # folder with one sub-folder per country (relative: from the project root)
 out_dir: str = ""  # folder where workbench run collects outputs (empty: display only, write nothing)
 budget_usd_per_year: "Optional[float]" = None  # yearly roadmap budget in USD (None: the budget in profile.yaml)
-horizon_years: "Optional[int]" = None  # roadmap horizon in years (None: the horizon in profile.yaml)'''
+horizon_years: "Optional[int]" = None  # roadmap horizon in years (None: the horizon in profile.yaml)
+language: str = ""  # language of the pages, en or fr (empty: the language in profile.yaml)'''

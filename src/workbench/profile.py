@@ -10,6 +10,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from workbench.errors import DataFileError
+from workbench.formatting import format_period
+from workbench.i18n import Language, parse_language
 from workbench.input_files import checked_file
 from workbench.schemas import BEYOND_LIMIT, NUMBER_LIMIT
 
@@ -33,6 +35,8 @@ class Profile(BaseModel):
     budget_usd_per_year: float = Field(ge=0, le=NUMBER_LIMIT)
     horizon_years: int = Field(ge=1, le=30)
     synthetic: bool = False
+    language: Language = Field(
+        default="en", description="the language of the country's pages: en or fr")
     min_coverage: float = Field(
         default=0.5, gt=0, le=1,
         description="share of a pillar's expected checks that must be assessed for its score "
@@ -44,6 +48,13 @@ class Profile(BaseModel):
         if pycountry.countries.get(alpha_2=value) is None or value != value.upper():
             raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 code")
         return value
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _language(cls, value: object) -> str:
+        if not isinstance(value, str):
+            raise ValueError(f"{value!r} is not a language code; use en or fr")
+        return parse_language(value)
 
     @field_validator("currency")
     @classmethod
@@ -60,8 +71,8 @@ class Profile(BaseModel):
 
     @property
     def period_label(self) -> str:
-        """The period in words, e.g. '1 Jan 2025 to 31 Dec 2025'."""
-        return f"{self.period_start:%-d %b %Y} to {self.period_end:%-d %b %Y}"
+        """The period in words, in the page's language: '1 Jan 2025 to 31 Dec 2025'."""
+        return format_period(self.period_start, self.period_end)
 
 
 def _problem(error: dict) -> str:

@@ -22,7 +22,9 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from workbench import __version__
-from workbench.i18n import _
+from workbench.chart_style import number_separators
+from workbench.formatting import format_timestamp
+from workbench.i18n import _, current_language, translate_markdown
 from workbench.key_findings import KEY_FINDINGS_CSS, key_findings, key_findings_html
 from workbench.page_html import synthetic_banner_html
 
@@ -49,12 +51,16 @@ class Section:
 # the findings, their working, and the data quality and method notes at the end.
 REPORT_ORDER = ("impact", "gaps", "business_case", "data_quality")
 
-STAGE_TITLES = {
-    "data_quality": "Data quality",
-    "impact": "Impact of cybercrime",
-    "gaps": "Capability gaps",
-    "business_case": "Business case and roadmap",
-}
+
+def stage_title(stage: str) -> str:
+    """A stage's heading in the page's language."""
+    titles = {  # spelled out so that the catalogue's extraction finds each one
+        "data_quality": _("Data quality"),
+        "impact": _("Impact of cybercrime"),
+        "gaps": _("Capability gaps"),
+        "business_case": _("Business case and roadmap"),
+    }
+    return titles.get(stage, stage)
 
 
 def _output_html(output: dict) -> str:
@@ -65,7 +71,8 @@ def _output_html(output: dict) -> str:
             return ""  # warnings belong to the executed notebook, not the minister's page
         return f"<pre class='wb-stream'>{html.escape(output.get('text', ''))}</pre>"
     if kind == "error":
-        return (f"<div class='wb-error'>This part could not be computed: "
+        words = html.escape(_("This part could not be computed:"))
+        return (f"<div class='wb-error'>{words} "
                 f"{html.escape(output.get('ename', 'error'))}</div>")
     data = output.get("data", {})
     if output.get("metadata", {}).get("text/html", {}).get("workbench", {}).get("role") == "page-header":
@@ -74,6 +81,7 @@ def _output_html(output: dict) -> str:
         figure = data[PLOTLY_MIME]
         if isinstance(figure, str):
             figure = json.loads(figure)
+        figure = {**figure, "layout": {**figure.get("layout", {}), **number_separators()}}
         return "<div class='wb-chart'>" + pio.to_html(
             figure, include_plotlyjs=False, full_html=False, config=_PLOTLY_CONFIG,
             default_width="100%",
@@ -84,7 +92,8 @@ def _output_html(output: dict) -> str:
     if "text/markdown" in data:
         return _markdown(data["text/markdown"])
     if "image/png" in data:
-        return f"<img alt='chart' src='data:image/png;base64,{data['image/png']}'>"
+        alt = html.escape(_("chart"))
+        return f"<img alt='{alt}' src='data:image/png;base64,{data['image/png']}'>"
     if "text/plain" in data:
         return f"<pre>{html.escape(data['text/plain'])}</pre>"
     return ""
@@ -104,7 +113,7 @@ def notebook_body(path: Path) -> str:
         if _is_parameters(cell):
             continue
         if cell.cell_type == "markdown":
-            source = cell.source
+            source = translate_markdown(cell.source)
             if not title_dropped and source.lstrip().startswith("# "):
                 # The notebook's own title; the report's section heading says it.
                 source = source.lstrip().split("\n", 1)[1] if "\n" in source.strip() else ""
@@ -117,10 +126,12 @@ def notebook_body(path: Path) -> str:
 
 def _skip_html(section: Section) -> str:
     if section.failed:
-        return (f"<div class='wb-skip wb-failed'><strong>This stage failed.</strong> "
-                f"{html.escape(section.failed)}</div>")
-    return (f"<div class='wb-skip'><strong>This stage was not run.</strong> "
-            f"{html.escape(section.skipped or '')}</div>")
+        failed = html.escape(_("This stage failed."))
+        return (f"<div class='wb-skip wb-failed'><strong>{failed}"
+                f"</strong> {html.escape(section.failed)}</div>")
+    not_run = html.escape(_("This stage was not run."))
+    return (f"<div class='wb-skip'><strong>{not_run}"
+            f"</strong> {html.escape(section.skipped or '')}</div>")
 
 
 def partial_notice_html(sections: Sequence[Section]) -> str:
@@ -130,9 +141,11 @@ def partial_notice_html(sections: Sequence[Section]) -> str:
         return ""
     items = "".join(f"<li><a href='#{html.escape(s.stage)}'>{html.escape(s.title)}</a>: "
                     f"{html.escape(s.skipped or '')}</li>" for s in skipped)
-    return ("<div class='wb-partial' role='note'><strong>Partial report.</strong> "
-            "These parts were not run, each for the reason given; the rest of the "
-            f"report is complete.<ul>{items}</ul></div>")
+    heading = html.escape(_("Partial report."))
+    text = html.escape(_("These parts were not run, each for the reason given; the rest of "
+                         "the report is complete."))
+    return (f"<div class='wb-partial' role='note'><strong>{heading}</strong> "
+            f"{text}<ul>{items}</ul></div>")
 
 
 _CSS = """
@@ -158,7 +171,7 @@ footer{padding:16px 28px;color:#555;font-size:.85em}
 pre{white-space:pre-wrap}
 /* On a page of synthetic data every section heading says so too, so that no part of
    the page (a screenshot of one chart, a printed page) reads as real figures. */
-body:has(.wb-synthetic) section.wb-section>h2::after{content:"synthetic data";
+body:has(.wb-synthetic) section.wb-section>h2::after{content:"__SYNTHETIC_DATA__";
 font-size:.55em;font-weight:600;vertical-align:middle;margin-left:12px;padding:2px 8px;
 background:#fff3cd;border:1px solid #b58105;color:#5c4300;border-radius:3px}
 /* A long table (every check with its evidence) scrolls inside its own box, headings in
@@ -201,7 +214,7 @@ def render_report(
     """
     sections = in_report_order(sections)
     findings = "" if summary is None else key_findings_html(key_findings(summary))
-    generated = (generated_at or dt.datetime.now(dt.UTC)).strftime("%d %b %Y %H:%M UTC")
+    generated = format_timestamp(generated_at or dt.datetime.now(dt.UTC))
     if plotly_js == "embed":
         script = f"<script type='text/javascript'>{get_plotlyjs()}</script>"
     else:
@@ -219,17 +232,27 @@ def render_report(
                     f"<h2>{html.escape(section.title)}</h2>{inner}</section>")
     banner = synthetic_banner_html() if synthetic else ""
     partial = partial_notice_html(sections)
-    name = html.escape(country_name)
+    title = html.escape(_("{country}: cybercrime impact and capability gap report")
+                        .format(country=country_name))
+    period_line = html.escape(_("Data period: {period}. Money in US dollars (USD).")
+                              .format(period=period))
+    made = html.escape(_("Country code {code} · generated {generated} · workbench {version}")
+                       .format(code=country_code, generated=generated, version=__version__))
+    css = _CSS.replace("__SYNTHETIC_DATA__", _("synthetic data").replace('"', "'"))
+    footer = html.escape(_(
+        "Every figure on this page is reproducible by hand from the input files and the "
+        "methods in the workbench's documentation (docs/methods.md); the published figures "
+        "are in summary.json next to this page."))
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="{current_language()}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{name}: cybercrime impact and capability gap report</title>
-<style>{_CSS}{KEY_FINDINGS_CSS}</style>
+<title>{title}</title>
+<style>{css}{KEY_FINDINGS_CSS}</style>
 {script}
 </head><body>
-<header class="wb-head"><h1>{name}: cybercrime impact and capability gap report</h1>
-<p>Data period: {html.escape(period)}. Money in US dollars (USD).</p>
-<p>Country code {html.escape(country_code)} &middot; generated {generated} &middot; workbench {__version__}</p>
+<header class="wb-head"><h1>{title}</h1>
+<p>{period_line}</p>
+<p>{made}</p>
 </header>
 {banner}
 {partial}
@@ -238,9 +261,7 @@ def render_report(
 {findings}
 {''.join(body)}
 </main>
-<footer>Every figure on this page is reproducible by hand from the input files and the
-methods in the workbench's documentation (docs/methods.md); the published figures are
-in summary.json next to this page.</footer>
+<footer>{footer}</footer>
 </body></html>
 """
 
@@ -268,6 +289,6 @@ def external_references(page: str) -> list[str]:
 def section_list(stage_states: Iterable[tuple[str, Path | None, str | None, str | None]]) -> list[Section]:
     """Sections from (stage, executed notebook, skipped reason, failure) tuples."""
     return [
-        Section(stage, STAGE_TITLES.get(stage, stage), notebook, skipped, failed)
+        Section(stage, stage_title(stage), notebook, skipped, failed)
         for stage, notebook, skipped, failed in stage_states
     ]

@@ -53,6 +53,7 @@ from workbench import __version__, brief, lifetime, out_guard, paths, report
 from workbench.countries import country_folder
 from workbench.errors import WorkbenchError
 from workbench.hashing import named_files_sha256
+from workbench.i18n import DEFAULT_LANGUAGE, Language, _, parse_language, use_language
 from workbench.loading import CountryData, load_country, write_quarantine
 from workbench.outcome import BRIEF_NAME, FAILED, OK, PARTIAL, REPORT_NAME, CountryOutcome
 from workbench.output_files import (
@@ -86,6 +87,7 @@ def notebook_parameters(
     out_dir: Path,
     budget_usd_per_year: float | None,
     horizon_years: int | None,
+    language: str = "",
 ) -> dict[str, Any]:
     """The values injected into every notebook's ``parameters`` cell."""
     return {
@@ -94,11 +96,21 @@ def notebook_parameters(
         "out_dir": str(out_dir),
         "budget_usd_per_year": budget_usd_per_year,
         "horizon_years": horizon_years,
+        "language": language,
     }
 
 
+def report_language(data: CountryData, override: str | None) -> Language:
+    """The language the country's pages are written in: the run's ``--lang`` when
+    given, else the profile's ``language`` (English without a usable profile)."""
+    if override:
+        return parse_language(override)
+    return data.profile.language if data.profile is not None else DEFAULT_LANGUAGE
+
+
 def run_parameters(
-    budget_usd_per_year: float | None, horizon_years: int | None, plotly_js: str
+    budget_usd_per_year: float | None, horizon_years: int | None, plotly_js: str,
+    language: str | None = None,
 ) -> dict[str, Any]:
     """The run's settings that change its outputs, as recorded in summary.json.
 
@@ -109,6 +121,7 @@ def run_parameters(
         "budget_usd_per_year": None if budget_usd_per_year is None else float(budget_usd_per_year),
         "horizon_years": None if horizon_years is None else int(horizon_years),
         "plotly_js": plotly_js,
+        "language": language,
     }
 
 
@@ -244,6 +257,7 @@ def run_country(
     keep_failed_in: Path | str | None = None,
     kernel_per_stage: bool = False,
     batch_holds_lock: bool = False,
+    language: str | None = None,
 ) -> CountryOutcome:
     """Run every stage notebook for ``country`` and publish ``<out_root>/<CC>/``.
 
@@ -263,6 +277,7 @@ def run_country(
             notebook that needs a pristine process).
         batch_holds_lock: this is a batch's country run, and the batch holds the
             output folder's lock; otherwise the run takes the lock itself.
+        language: the language of the pages (en or fr); None: the profile's.
 
     Raises WorkbenchError for a bad country code, a missing folder, an output
     folder that overlaps a data country folder, or one another run or batch is
@@ -271,6 +286,11 @@ def run_country(
     the returned outcome (status ``failed``, the last good report left in place).
     """
     given_out = out_root
+    if language is not None:
+        try:  # a bad --lang fails before anything is written
+            language = parse_language(language)
+        except ValueError as exc:
+            raise WorkbenchError(f"--lang: {exc}") from None
     data_root = Path(data_root).resolve()
     out_root = Path(out_root).resolve()
     folder = country_folder(data_root, country)  # refuses a bad code before any path use
@@ -288,7 +308,8 @@ def run_country(
             country, data_root=data_root, out_root=out_root,
             budget_usd_per_year=budget_usd_per_year, horizon_years=horizon_years,
             plotly_js=plotly_js, on_stage=on_stage, cell_timeout=cell_timeout,
-            keep_failed_in=keep_failed_in, kernel_per_stage=kernel_per_stage)
+            keep_failed_in=keep_failed_in, kernel_per_stage=kernel_per_stage,
+            language=language)
 
 
 def _run_country_locked(
@@ -303,6 +324,7 @@ def _run_country_locked(
     cell_timeout: float | None,
     keep_failed_in: Path | str | None,
     kernel_per_stage: bool,
+    language: str | None = None,
 ) -> CountryOutcome:
     """:func:`run_country` once its paths are checked and the output folder is locked."""
     started = time.perf_counter()
@@ -322,7 +344,8 @@ def _run_country_locked(
                     out_root=out_root, staging=staging, private_staging=private_staging,
                     budget_usd_per_year=budget_usd_per_year, horizon_years=horizon_years,
                     plotly_js=plotly_js, on_stage=on_stage, cell_timeout=cell_timeout,
-                    keep_failed_in=keep_failed_in, kernel_per_stage=kernel_per_stage)
+                    keep_failed_in=keep_failed_in, kernel_per_stage=kernel_per_stage,
+                    language=language)
     except WorkbenchError as exc:  # an output that could not be written (a full disk)
         record.fail(str(exc).replace(str(staging), str(final)))
     except Exception as exc:  # the kernel would not start, a disk filled up ...
@@ -351,6 +374,7 @@ def _run_stages(
     cell_timeout: float | None,
     keep_failed_in: Path | str | None,
     kernel_per_stage: bool,
+    language: str | None = None,
 ) -> None:
     """Load the country, execute its stage notebooks into ``staging`` and swap the
     report in; what happens goes into ``record`` (a failure that has a reason to give
@@ -364,7 +388,9 @@ def _run_stages(
         record.fail(unusable[0].reason, [problem.reason for problem in unusable])
         return
     write_quarantine(data, private_staging / QUARANTINE_SUBDIR)
-    params = notebook_parameters(country, data_root, staging, budget_usd_per_year, horizon_years)
+    written_in = report_language(data, language)
+    params = notebook_parameters(country, data_root, staging, budget_usd_per_year,
+                                 horizon_years, written_in)
     states = []
     for stage, notebook_name in paths.STAGE_NOTEBOOKS:
         problems = data.problems_for(stage) if stage != "data_quality" else []
@@ -397,23 +423,26 @@ def _run_stages(
         record.stages[stage] = "ok"
         states.append((stage, executed, None, None))
     status = PARTIAL if record.reasons else OK
-    summary = assemble_summary(data, staging, status=status, reasons=record.reasons)
+    summary = assemble_summary(data, staging, status=status, reasons=record.reasons,
+                               language=written_in)
     summary["generated"]["parameters"] = run_parameters(
-        budget_usd_per_year, horizon_years, plotly_js)
+        budget_usd_per_year, horizon_years, plotly_js, language)
     summary["generated"]["method_sha256"] = method_sha256()
     write_text_atomic(staging / SUMMARY_NAME, json.dumps(summary, indent=2, allow_nan=False))
     profile = data.profile
-    page = report.render_report(
-        country_name=profile.name if profile else country,
-        country_code=country,
-        period=profile.period_label if profile else "unknown",
-        synthetic=bool(profile and profile.synthetic),
-        sections=report.section_list(states),
-        plotly_js=plotly_js,
-        summary=summary,
-    )
+    with use_language(written_in):
+        page = report.render_report(
+            country_name=profile.name if profile else country,
+            country_code=country,
+            period=profile.period_label if profile else _("unknown"),
+            synthetic=bool(profile and profile.synthetic),
+            sections=report.section_list(states),
+            plotly_js=plotly_js,
+            summary=summary,
+        )
     write_text_atomic(staging / REPORT_NAME, page)
-    record.brief_missing = _print_brief(summary, staging / BRIEF_NAME)
+    with use_language(written_in):
+        record.brief_missing = _print_brief(summary, staging / BRIEF_NAME)
     _swap_in(private_staging, paths.private_root(out_root) / country)
     _swap_in(staging, final)
     record.status = status
@@ -527,11 +556,14 @@ def _published_block(staging: Path, stage: str) -> Any:
 
 
 def assemble_summary(data: CountryData, staging: Path, *, status: str = OK,
-                     reasons: list[str] | None = None) -> Summary:
+                     reasons: list[str] | None = None,
+                     language: Language = DEFAULT_LANGUAGE) -> Summary:
     """summary.json from the stage blocks the notebooks published.
 
     ``status`` is ``ok`` or ``partial`` (a failed run publishes no summary);
-    ``reasons`` (one line per skipped stage, naming the file) is kept unless ok.
+    ``reasons`` (one line per skipped stage, naming the file) is kept unless ok;
+    ``language`` is the language the report was written in (the summary's own
+    words stay English).
     """
     profile = data.profile
     summary: Summary = {
@@ -541,6 +573,7 @@ def assemble_summary(data: CountryData, staging: Path, *, status: str = OK,
         "name": profile.name if profile else None,
         "framework": data.framework.id if data.framework else None,
         "synthetic": bool(profile and profile.synthetic),
+        "language": language,
         "period": {"start": str(profile.period_start), "end": str(profile.period_end)}
         if profile else None,
         "data_quality": data.data_quality(),
@@ -641,6 +674,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cell-timeout", type=float, default=None)
     parser.add_argument("--keep-failed-in", type=Path, default=None)
     parser.add_argument("--kernel-per-stage", action="store_true")
+    parser.add_argument("--lang", default=None, help="language of the pages (default: profile)")
     # Set by a batch for its country runs (workbench.batch.run_in_subprocess).
     parser.add_argument("--batch-holds-lock", action="store_true",
                         help="the batch that started this run holds the output folder's lock")
@@ -659,7 +693,7 @@ def main(argv: list[str] | None = None) -> int:
             budget_usd_per_year=args.budget_usd_per_year, horizon_years=args.horizon_years,
             plotly_js=args.plotly_js, on_stage=stage_started, cell_timeout=args.cell_timeout,
             keep_failed_in=args.keep_failed_in, kernel_per_stage=args.kernel_per_stage,
-            batch_holds_lock=args.batch_holds_lock,
+            batch_holds_lock=args.batch_holds_lock, language=args.lang,
         )
     except WorkbenchError as exc:
         _emit({"event": "outcome", "outcome": CountryOutcome(

@@ -44,7 +44,12 @@ from workbench.sample_assessment import clip_round
 # --------------------------------------------------------------------------- general
 
 DEFAULT_SEED = 20250101
-DEFAULT_CODES: tuple[str, ...] = ("KE", "JM", "FJ", "MY", "GH", "GB", "CA")
+DEFAULT_CODES: tuple[str, ...] = ("KE", "JM", "FJ", "MY", "GH", "GB", "CA", "CM")
+
+# The language of a sample country's pages where it is not English, and the country's
+# name as that language writes it (the profile's ``name`` is shown on every page).
+LANGUAGES: dict[str, str] = {"CM": "fr"}
+LOCAL_NAMES: dict[str, str] = {"CM": "Cameroun"}
 
 # Countries assessed on a framework other than the shipped one: the framework.yaml
 # (shipped with the package, so that nothing outside it is read) is copied into the
@@ -73,6 +78,7 @@ CURRENCY: dict[str, tuple[str, float]] = {
     "GH": ("GHS", 0.0970),  # about GHS 10.3 per USD
     "GB": ("GBP", 1.37),  # about USD 1.37 per GBP
     "CA": ("CAD", 0.733),  # about CAD 1.36 per USD
+    "CM": ("XAF", 0.00178),  # about XAF 562 per USD (XAF 655.957 per EUR, fixed)
 }
 USD_PER_GBP = CURRENCY["GB"][1]
 
@@ -122,6 +128,11 @@ BUSINESSES_BY_BAND: dict[str, dict[str, int]] = {
     # 21,926 with 100-499 and 2,939 with 500 or more; about 73% of employers have 1-9
     # employees (1-4: 54%). Split into the bands 10-49, 50-249 and 250+ assumed.
     "CA": {"micro": 860_000, "small": 255_000, "medium": 52_000, "large": 8_000},
+    # Cameroon: Institut national de la statistique, second Recensement général des
+    # entreprises (RGE-2, 2016): about 200,000 enterprises and establishments, the
+    # great majority very small (TPE). The split by staff band is an assumption of
+    # the right order.
+    "CM": {"micro": 170_000, "small": 26_000, "medium": 3_000, "large": 700},
 }
 
 # Share of each sector within a size band (an assumption of the usual pattern: trade
@@ -152,6 +163,7 @@ SECTOR_EMPHASIS: dict[str, dict[str, float]] = {
     "MY": {"manufacturing": 1.4},
     "GB": {"professional": 1.4, "ict": 1.3},
     "CA": {"mining": 1.8, "energy": 1.5, "professional": 1.2},
+    "CM": {"agriculture": 2.0, "trade": 1.2},
 }
 
 # --------------------------------------------------------------------------- survey
@@ -336,7 +348,7 @@ def _profile(code: str) -> dict[str, object]:
     budget = max(BUDGET_FLOOR_USD, _round_sig(facts["gdp_usd"] * BUDGET_SHARE_OF_GDP, 2))
     return {
         "country": code,
-        "name": facts["name"],
+        "name": LOCAL_NAMES.get(code, facts["name"]),
         "currency": currency,
         "usd_per_unit": usd_per_unit,
         "gdp_usd": facts["gdp_usd"],
@@ -346,6 +358,7 @@ def _profile(code: str) -> dict[str, object]:
         "budget_usd_per_year": budget,
         "horizon_years": HORIZON_YEARS,
         "synthetic": True,
+        "language": LANGUAGES.get(code, "en"),
     }
 
 
@@ -369,6 +382,8 @@ def profile_yaml(profile: Mapping[str, object]) -> str:
         "  # 0.004% of GDP, at least USD 1 million (sample rule)\n"
         f"horizon_years: {profile['horizon_years']}\n"
         f"synthetic: {'true' if profile['synthetic'] else 'false'}\n"
+        + (f"language: {profile['language']}  # the language of the country's pages\n"
+           if profile.get("language", "en") != "en" else "")
     )
 
 
@@ -649,7 +664,7 @@ def generate_country(
 
     Args:
         code: ISO 3166-1 alpha-2 code of a country this module has assumptions for
-            (``CURRENCY`` keys: KE, JM, FJ, MY, GH, GB, CA).
+            (``CURRENCY`` keys: KE, JM, FJ, MY, GH, GB, CA, CM).
         seed: Random seed; the same seed gives identical output.
         scale: Multiplies the number of survey respondents and incidents (the frame,
             entities and assessment do not change), e.g. 0.1 for quick tests or 20 for

@@ -269,6 +269,10 @@ class Interventions(pa.DataFrameModel):
 
     intervention_id: Series[str] = _field("id", "unique in the file")
     name: Series[str] = _field("text", "name of the intervention")
+    # Optional column: the name in French, shown on French pages (blank: the name).
+    name_fr: Series[str] = _field(
+        "text", "optional name in French, shown on French pages (blank: name)",
+        nullable=True, required=False)
     pillar: Series[str] = _field("ref", "a pillar id of the framework")
     indicators: Series[str] = _field("idlist", "`;`-separated indicator ids it lifts")
     applies_to: Series[str] = _field(

@@ -134,7 +134,7 @@ def roadmap_inputs(data: CountryData, impact_result: ImpactResult | None = None)
         default_budget_usd_per_year=float(profile.budget_usd_per_year),
         default_horizon_years=int(profile.horizon_years),
         period_label=profile.period_label,
-        pillar_titles={p.id: p.title for p in data.framework.pillars},
+        pillar_titles={p.id: p.local_title for p in data.framework.pillars},
         levels=data.framework.levels,
     )
 

@@ -325,6 +325,8 @@ class Summary(TypedDict):
     name: str | None
     framework: str | None
     synthetic: bool
+    language: str  # the language the report was written in: en or fr (the summary's own
+    # words and codes stay English)
     period: Period | None
     data_quality: DataQuality
     impact: ImpactBlock

@@ -5,6 +5,8 @@ Declared once here; the schemas, the sample generator and the docs all read them
 
 from __future__ import annotations
 
+from workbench.i18n import N_, _
+
 SECTORS: tuple[str, ...] = (
     "agriculture",
     "mining",
@@ -25,12 +27,44 @@ SECTORS: tuple[str, ...] = (
     "other",
 )
 
+# Sectors as a reader writes them (English; translated where shown).
+SECTOR_WORDS: dict[str, str] = {
+    "agriculture": N_("Agriculture"),
+    "mining": N_("Mining"),
+    "manufacturing": N_("Manufacturing"),
+    "energy": N_("Energy"),
+    "water": N_("Water"),
+    "construction": N_("Construction"),
+    "trade": N_("Trade"),
+    "transport": N_("Transport"),
+    "hospitality": N_("Hospitality"),
+    "ict": N_("ICT"),
+    "finance": N_("Finance"),
+    "real_estate": N_("Real estate"),
+    "professional": N_("Professional"),
+    "public_administration": N_("Public administration"),
+    "education": N_("Education"),
+    "health": N_("Health"),
+    "other": N_("Other"),
+}
+
+
+def sector_words(code: str) -> str:
+    """A sector code in words, in the page's language ('Real estate'); a code outside
+    the vocabulary as it is, capitalised."""
+    words = SECTOR_WORDS.get(code)
+    return _(words) if words else code.replace("_", " ").capitalize()
+
+
 SIZE_BANDS: tuple[str, ...] = ("micro", "small", "medium", "large")
 SIZE_BAND_STAFF: dict[str, str] = {
-    "micro": "1-9 staff",
-    "small": "10-49 staff",
-    "medium": "50-249 staff",
-    "large": "250+ staff",
+    "micro": N_("1-9 staff"),
+    "small": N_("10-49 staff"),
+    "medium": N_("50-249 staff"),
+    "large": N_("250+ staff"),
+}
+SIZE_BAND_WORDS: dict[str, str] = {
+    "micro": N_("Micro"), "small": N_("Small"), "medium": N_("Medium"), "large": N_("Large"),
 }
 
 OWNERSHIP: tuple[str, ...] = ("public", "private")
@@ -99,6 +133,15 @@ LEVELS: dict[int, str] = {
     3: "established",
     4: "strategic",
     5: "dynamic",
+}
+# The same levels as the French translation of the Oxford CMM names them.
+LEVELS_FR: dict[int, str] = {
+    0: "absent",
+    1: "démarrage",
+    2: "formatif",
+    3: "établi",
+    4: "stratégique",
+    5: "dynamique",
 }
 
 # Accepted spellings of yes/no answers (compared case-insensitively).

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -25,8 +26,9 @@ from workbench.dashboard.charts import (
 )
 from workbench.dashboard.downloads import downloads_html, published_tables
 from workbench.dashboard.plans import PlanFolder, Position
-from workbench.dashboard.settings import data_root_for, list_countries
+from workbench.dashboard.settings import data_root_for, list_countries, profile_language
 from workbench.dashboard.view import CountryView, load_view
+from workbench.i18n import current_language, use_language
 
 # Room for every budget-slider position (about 60) of a country and a few horizons.
 PLANS_KEPT = 128
@@ -44,12 +46,14 @@ class PageCache:
         self.plans = plans
         self.plans_read = 0
         self.plans_solved = 0
-        # Bound to this object: a page's cache goes with the page.
-        self.view = lru_cache(maxsize=8)(self._view)
-        self.impact_specs = lru_cache(maxsize=8)(self._impact_specs)
-        self.roadmap = lru_cache(maxsize=PLANS_KEPT)(self._roadmap)
-        self.roadmap_chart = lru_cache(maxsize=PLANS_KEPT * ROADMAP_CHARTS)(self._roadmap_chart)
-        self.downloads = lru_cache(maxsize=64)(self._downloads)
+        # Bound to this object: a page's cache goes with the page. Each entry is kept
+        # per language: what a page shows (titles, words, the period) is written in
+        # the page's language, and a preheated kernel works ahead before it knows it.
+        self.view = _per_language(self._view, 8)
+        self.impact_specs = _per_language(self._impact_specs, 8)
+        self.roadmap = _per_language(self._roadmap, PLANS_KEPT)
+        self.roadmap_chart = _per_language(self._roadmap_chart, PLANS_KEPT * ROADMAP_CHARTS)
+        self.downloads = _per_language(self._downloads, 64)
 
     @classmethod
     def of_server(cls, data_root: Path) -> PageCache:
@@ -97,7 +101,8 @@ class PageCache:
         """Chart ``index`` of the Roadmap tab (``charts.roadmap_chart_builders``) as
         figure JSON text: read from the grid when it holds the position, else drawn
         from its plan; None when there is no such chart."""
-        if self.in_grid(code, budget_usd_per_year, horizon_years):
+        # The grid's charts are drawn in English: a page in another language draws its own.
+        if current_language() == "en" and self.in_grid(code, budget_usd_per_year, horizon_years):
             found = self.plans.read_chart(
                 self.position(code, budget_usd_per_year, horizon_years), index)
             if found is not None:
@@ -113,6 +118,20 @@ class PageCache:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return downloads_html(code, published_tables(self.view(code), roadmap))
+
+
+def _per_language(method: Callable[..., Any], maxsize: int) -> Callable[..., Any]:
+    """``method`` remembered for its last ``maxsize`` calls, per page language."""
+    @lru_cache(maxsize=maxsize)
+    def in_language(language: str, *args: Any) -> Any:
+        with use_language(language):
+            return method(*args)
+
+    def call(*args: Any) -> Any:
+        return in_language(current_language(), *args)
+
+    call.cache_info = in_language.cache_info  # type: ignore[attr-defined]
+    return call
 
 
 def prepare(country: str, data_root: str) -> PageCache:
@@ -142,6 +161,11 @@ def head_start(cache: PageCache, country: str) -> None:
     if not codes:
         return
     code = country if country in codes else codes[0]
+    with use_language(profile_language(cache.root, code)):
+        _head_start_in_language(cache, code)
+
+
+def _head_start_in_language(cache: PageCache, code: str) -> None:
     view = cache.view(code)
     if not view.usable:
         return

@@ -13,7 +13,18 @@ from workbench import business_case_money, disclosure
 from workbench.business_case import Roadmap
 from workbench.business_case_tables import score_path_words
 from workbench.dashboard.view import NOT_AVAILABLE, CountryView
-from workbench.formatting import format_pct, format_usd
+from workbench.formatting import (
+    format_count,
+    format_number,
+    format_pct,
+    format_percent,
+    format_range,
+    format_usd,
+    format_years,
+    not_available,
+)
+from workbench.i18n import N_, _
+from workbench.incidents import withheld_words
 from workbench.key_findings import KEY_FINDINGS_CSS, key_findings, key_findings_html
 from workbench.notebook import synthetic_banner_html
 
@@ -66,45 +77,57 @@ class Card:
         return self.numbers.get("value") is not None
 
 
-CAUTION_WORDS = "imprecise: use with caution (too few respondents behind it for a firm figure)"
+CAUTION_WORDS = N_("imprecise: use with caution (too few respondents behind it for a firm figure)")
 
 
 def _caution(figure: Mapping[str, object]) -> str:
     """The words a flagged figure carries beside its range (none when it is ok)."""
-    return f"; {CAUTION_WORDS}" if figure.get("reliability") == "caution" else ""
+    return f"; {_(CAUTION_WORDS)}" if figure.get("reliability") == "caution" else ""
+
+
+def _interval(low: float | None, high: float | None, fmt) -> str:
+    return _("95% interval {range}").format(range=format_range(low, high, fmt))
+
+
+def _problem(view: CountryView, stage: str) -> str:
+    """Why a stage could not run, in the page's language where the reason is a known one."""
+    return _(view.problems.get(stage, NOT_AVAILABLE))
 
 
 def _unavailable(key: str, title: str, why: str, unit: str) -> Card:
-    return Card(key, title, NOT_AVAILABLE, "", why, unit, {"value": None})
+    return Card(key, title, not_available(), "", why, unit, {"value": None})
 
 
 def impact_cards(view: CountryView) -> list[Card]:
     """Prevalence, annual cost (and share of GDP) and the under-reporting ratio."""
     titles = {
-        "prevalence": ("Organisations hit by cybercrime", "share of organisations"),
-        "annual_cost": ("Annual cost of cybercrime to organisations", "USD per year"),
-        "underreporting": ("Breaches for every incident reported", "breaches per reported incident"),
+        "prevalence": (_("Organisations hit by cybercrime"), _("share of organisations")),
+        "annual_cost": (_("Annual cost of cybercrime to organisations"), _("USD per year")),
+        "underreporting": (_("Breaches for every incident reported"),
+                           _("breaches per reported incident")),
     }
     if view.impact is None:
-        why = "The impact assessment could not run: " + view.problems.get("impact", NOT_AVAILABLE)
+        why = _("The impact assessment could not run: ") + _problem(view, "impact")
         return [_unavailable(k, t, why, u) for k, (t, u) in titles.items()]
     s = view.impact.summary
     period = view.period_label
     suppressed = set(s.get("suppressed", []))
     threshold = s.get("min_cell_size", disclosure.MIN_CELL_SIZE)
-    withheld = f"not published: fewer than {threshold} respondents are behind it"
+    withheld = _("not published: fewer than {count} respondents are behind it").format(
+        count=threshold)
     cards = []
 
     prev = s["prevalence"]
     title, unit = titles["prevalence"]
     if prev["estimate"] is None:
-        why = withheld if "prevalence" in suppressed else "no survey answers to estimate it"
+        why = withheld if "prevalence" in suppressed else _("no survey answers to estimate it")
         cards.append(_unavailable("prevalence", title, why, unit))
     else:
         cards.append(Card(
             "prevalence", title, format_pct(prev["estimate"]),
-            f"95% interval {format_pct(prev['ci_low'])} to {format_pct(prev['ci_high'])}{_caution(prev)}",
-            f"of businesses and public bodies identified a breach or attack, {period}",
+            _interval(prev["ci_low"], prev["ci_high"], format_pct) + _caution(prev),
+            _("of businesses and public bodies identified a breach or attack, {period}").format(
+                period=period),
             unit, {"value": prev["estimate"], "low": prev["ci_low"], "high": prev["ci_high"]},
         ))
 
@@ -112,17 +135,17 @@ def impact_cards(view: CountryView) -> list[Card]:
     title, unit = titles["annual_cost"]
     if cost["estimate"] is None:
         why = withheld if suppressed & {"prevalence", "mean_cost_usd"} else (
-            "too few breached organisations reported a cost")
+            _("too few breached organisations reported a cost"))
         cards.append(_unavailable("annual_cost", title, why, unit))
     else:
         share = s["cost_pct_gdp"]
-        share_text = "" if share is None else f"{share:.3f}% of GDP; "
+        share_text = "" if share is None else _("{share} of GDP; ").format(
+            share=format_percent(share, 3))
         cards.append(Card(
-            "annual_cost", title, f"{format_usd(cost['estimate'])} a year",
-            f"95% interval {format_usd(cost['ci_low'])} to {format_usd(cost['ci_high'])}"
-            f"{_caution(cost)}",
-            f"{share_text}a floor: only each organisation's most disruptive breach is costed; "
-            f"{period}",
+            "annual_cost", title, _("{amount} a year").format(amount=format_usd(cost["estimate"])),
+            _interval(cost["ci_low"], cost["ci_high"], format_usd) + _caution(cost),
+            share_text + _("a floor: only each organisation's most disruptive breach is costed; "
+                           "{period}").format(period=period),
             unit, {"value": cost["estimate"], "low": cost["ci_low"], "high": cost["ci_high"],
                    "pct-gdp": share},
         ))
@@ -132,14 +155,17 @@ def impact_cards(view: CountryView) -> list[Card]:
     reported = s["reported_incidents"]
     if ratio is None:
         withheld = s["incidents"].get("dark_figure_withheld") if s["incidents"] else None
-        why = ("no file of reported incidents" if reported is None
-               else withheld or "too few respondents to estimate breaches")
+        why = (_("no file of reported incidents") if reported is None
+               else withheld_words(s["incidents"]["rows"], s["incidents"]["left_out"]) if withheld
+               else _("too few respondents to estimate breaches"))
         cards.append(_unavailable("underreporting", title, why, unit))
     else:
         cards.append(Card(
-            "underreporting", title, f"{ratio:,.1f}",
-            f"estimated breaches and attacks for each of the {reported:,} incidents reported",
-            f"reported to the national CERT or police, {period}: most cybercrime is never reported",
+            "underreporting", title, format_number(ratio, 1),
+            _("estimated breaches and attacks for each of the {count} incidents reported").format(
+                count=format_count(reported)),
+            _("reported to the national CERT or police, {period}: most cybercrime is never "
+              "reported").format(period=period),
             unit, {"value": ratio},
         ))
     return cards
@@ -147,66 +173,75 @@ def impact_cards(view: CountryView) -> list[Card]:
 
 def gaps_card(view: CountryView) -> Card:
     """The overall capability (maturity) score."""
-    title, unit = "Overall capability score", "score 0-100"
+    title, unit = _("Overall capability score"), _("score 0-100")
     if view.gaps is None:
-        return _unavailable("maturity", title, "The gap analysis could not run: "
-                            + view.problems.get("gaps", NOT_AVAILABLE), unit)
+        return _unavailable("maturity", title, _("The gap analysis could not run: ")
+                            + _problem(view, "gaps"), unit)
     s = view.gaps.summary
     score = s["overall_score"]
     if score is None:
-        why = ("withheld: too little has been assessed to publish it"
-               if "overall" in s.get("withheld", {}) else "no indicator has been assessed yet")
+        why = (_("withheld: too little has been assessed to publish it")
+               if "overall" in s.get("withheld", {}) else _("no indicator has been assessed yet"))
         return _unavailable("maturity", title, why, unit)
     target = s["target_overall_score"]
-    target_text = "" if target is None else f"; the targets would give {target:.1f} of 100"
+    target_text = "" if target is None else _("; the targets would give {score} of 100").format(
+        score=format_number(target, 1))
     levels = view.gaps.levels
-    top = f"{levels.max} {levels.names[levels.max]}" if levels.max in levels.names else str(levels.max)
+    top = f"{levels.max} {levels.name(levels.max)}" if levels.max in levels.names else str(levels.max)
     return Card(
-        "maturity", title, f"{score:.1f} of 100",
-        f"100 = every assessed indicator at the top level ({top}){target_text}",
-        f"framework: {view.gaps.framework_title} ({len(view.gaps.pillar_scores)} pillars); "
-        f"{view.gaps.assessed_period}",
+        "maturity", title, _("{score} of 100").format(score=format_number(score, 1)),
+        _("100 = every assessed indicator at the top level ({top})").format(top=top) + target_text,
+        _("framework: {framework} ({count} pillars); {period}").format(
+            framework=view.gaps.framework_title, count=len(view.gaps.pillar_scores),
+            period=view.gaps.assessed_period),
         unit, {"value": score, "target": target},
     )
 
 
 def roadmap_cards(view: CountryView, roadmap: Roadmap | None) -> list[Card]:
     """What the roadmap costs over the horizon, and its return (ROSI)."""
-    cost_title, rosi_title = "Cost of the roadmap", "Return on security investment (ROSI)"
+    cost_title, rosi_title = _("Cost of the roadmap"), _("Return on security investment (ROSI)")
+    rosi_unit = _("USD net per USD spent")
     if roadmap is None:
-        why = "The business case could not run: " + view.problems.get("business_case", NOT_AVAILABLE)
+        why = _("The business case could not run: ") + _problem(view, "business_case")
         return [_unavailable("roadmap_cost", cost_title, why, "USD"),
-                _unavailable("rosi", rosi_title, why, "USD net per USD spent")]
+                _unavailable("rosi", rosi_title, why, rosi_unit)]
     s = roadmap.summary
     years = roadmap.horizon_years
     path = s["score_by_year"]
     cost = Card(
-        "roadmap_cost", cost_title, f"{format_usd(s['total_cost_usd'])} over {years} years",
-        f"{len(s['plan'])} of {len(roadmap.interventions)} interventions, within "
-        f"{format_usd(s['budget_usd_per_year'])} a year",
-        f"raises the overall capability score {score_path_words(roadmap)}",
-        "USD over the horizon",
+        "roadmap_cost", cost_title, _("{amount} over {years}").format(
+            amount=format_usd(s["total_cost_usd"]), years=format_years(years)),
+        _("{chosen} of {total} interventions, within {budget} a year").format(
+            chosen=len(s["plan"]), total=len(roadmap.interventions),
+            budget=format_usd(s["budget_usd_per_year"])),
+        _("raises the overall capability score {path}").format(path=score_path_words(roadmap)),
+        _("USD over the horizon"),
         {"value": s["total_cost_usd"], "budget": s["budget_usd_per_year"], "horizon": years,
          "score-today": None if path is None else path[0],
          "score-final": None if path is None else path[-1]},
     )
     if s["rosi"] is None:
-        why = ("no estimate of the annual cost of cybercrime, so losses avoided are not known"
-               if s["avoided_loss_usd"] is None else "nothing is spent")
-        rosi = _unavailable("rosi", rosi_title, why, "USD net per USD spent")
+        why = (_("no estimate of the annual cost of cybercrime, so losses avoided are not known")
+               if s["avoided_loss_usd"] is None else _("nothing is spent"))
+        rosi = _unavailable("rosi", rosi_title, why, rosi_unit)
     else:
         interval = s["rosi_interval"] or {}
-        ranged = (f"{business_case_money.RANGE_WORDS} {interval['p05']:.2f} to {interval['p95']:.2f}; "
-                  f"chance it pays for itself: {business_case_money.chance_words(interval['p_positive'])} "
-                  f"({100 * interval['p_positive']:.0f}%)" if interval else "")
+        ranged = (_("{range_words} {low} to {high}; chance it pays for itself: {chance} "
+                    "({share})").format(
+            range_words=_(business_case_money.RANGE_WORDS), low=format_number(interval["p05"], 2),
+            high=format_number(interval["p95"], 2),
+            chance=business_case_money.chance_words(interval["p_positive"]),
+            share=format_pct(interval["p_positive"], 0)) if interval else "")
         rosi = Card(
-            "rosi", rosi_title, f"{s['rosi']:.2f}", ranged,
-            f"each USD 1 spent avoids USD {1 + s['rosi']:.2f} of losses over {years} years: "
-            f"losses avoided {format_usd(s['avoided_loss_usd'])} against a cost of "
-            f"{format_usd(s['total_cost_usd'])}; ROSI = (losses avoided - cost) / cost",
-            "USD net per USD spent", {"value": s["rosi"], "avoided": s["avoided_loss_usd"],
-                                      "low": interval.get("p05"), "high": interval.get("p95"),
-                                      "p-positive": interval.get("p_positive")},
+            "rosi", rosi_title, format_number(s["rosi"], 2), ranged,
+            _("each USD 1 spent avoids USD {amount} of losses over {years}: losses avoided "
+              "{avoided} against a cost of {cost}; ROSI = (losses avoided - cost) / cost").format(
+                amount=format_number(1 + s["rosi"], 2), years=format_years(years),
+                avoided=format_usd(s["avoided_loss_usd"]), cost=format_usd(s["total_cost_usd"])),
+            rosi_unit, {"value": s["rosi"], "avoided": s["avoided_loss_usd"],
+                        "low": interval.get("p05"), "high": interval.get("p95"),
+                        "p-positive": interval.get("p_positive")},
         )
     return [cost, rosi]
 
@@ -267,11 +302,13 @@ def header_html(view: CountryView | None, notes: Sequence[str] = ()) -> str:
     parts = [DASHBOARD_CSS, '<div class="wb-dash">']
     if view is not None and view.synthetic:
         parts.append(synthetic_banner_html())
-    name = html.escape(view.name) if view is not None else "No country"
-    parts.append(f"<h1>{name}: cybercrime impact, capability gaps and roadmap</h1>")
+    name = view.name if view is not None else _("No country")
+    parts.append("<h1>{}</h1>".format(html.escape(
+        _("{country}: cybercrime impact, capability gaps and roadmap").format(country=name))))
     if view is not None and view.period_label:
-        parts.append(f'<p class="wb-sub">Data period: {html.escape(view.period_label)}. '
-                     "Money in US dollars (USD). Ranges are 95% intervals unless stated.</p>")
+        parts.append('<p class="wb-sub">{}</p>'.format(html.escape(
+            _("Data period: {period}. Money in US dollars (USD). Ranges are 95% intervals "
+              "unless stated.").format(period=view.period_label))))
     for note in notes:
         parts.append(f'<div class="wb-note">{html.escape(note)}</div>')
     parts.append("</div>")
@@ -280,12 +317,13 @@ def header_html(view: CountryView | None, notes: Sequence[str] = ()) -> str:
 
 def problem_html(country: str, reason: str) -> str:
     """A plain message in place of figures that cannot be shown (escaped)."""
+    heading = _("The figures for {country} cannot be shown.").format(country=country)
     return (f'<div class="wb-dash"><div class="wb-problem" role="alert"><strong>'
-            f"The figures for {html.escape(country)} cannot be shown.</strong> "
-            f"{html.escape(reason)}</div></div>")
+            f"{html.escape(heading)}</strong> {html.escape(reason)}</div></div>")
 
 
 def stage_note_html(stage_words: str, reason: str) -> str:
-    return (f'<div class="wb-dash"><div class="wb-note"><strong>{html.escape(stage_words)} '
-            f"is not available for this country.</strong> {html.escape(reason)}</div></div>")
+    heading = _("{stage} is not available for this country.").format(stage=_(stage_words))
+    return (f'<div class="wb-dash"><div class="wb-note"><strong>{html.escape(heading)}'
+            f"</strong> {html.escape(_(reason))}</div></div>")
 

@@ -14,10 +14,11 @@ from typing import Any
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from workbench import gaps, impact_charts, roadmap_charts
+from workbench import chart_style, gaps, impact_charts, roadmap_charts
 from workbench.business_case import Roadmap
 from workbench.dashboard.view import CountryView
 from workbench.gaps import GapResult
+from workbench.i18n import _
 
 # Not "responsive": that makes a chart fill its container, which has no height here.
 CHART_CONFIG = {"displaylogo": False}
@@ -76,7 +77,7 @@ def figure_spec(figure: go.Figure) -> dict[str, Any]:
     """The figure as plain JSON (data, layout, config) for a ``LiveChart``: drawn by
     the page's own plotly.js, nothing fetched online."""
     spec = json.loads(pio.to_json(figure, validate=False))
-    spec["layout"] = tidy_layout(spec.get("layout", {}))
+    spec["layout"] = {**tidy_layout(spec.get("layout", {})), **chart_style.number_separators()}
     spec["config"] = CHART_CONFIG
     return spec
 
@@ -112,7 +113,7 @@ def filter_pillar(result: GapResult, pillar_id: str) -> GapResult:
 
 def pillar_options(result: GapResult | None) -> list[tuple[str, str]]:
     """The pillar filter's choices: (label, pillar id), all pillars first."""
-    options = [("All pillars", ALL_PILLARS)]
+    options = [(_("All pillars"), ALL_PILLARS)]
     if result is not None:
         options += [(str(t), str(p)) for p, t in
                     zip(result.pillar_scores["pillar_id"], result.pillar_scores["pillar_title"])]

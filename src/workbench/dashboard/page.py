@@ -35,12 +35,18 @@ from workbench.dashboard.charts import (
     pillar_options,
 )
 from workbench.dashboard.live_chart import LiveChart
-from workbench.dashboard.settings import MAX_HORIZON_YEARS, DashboardSettings, list_countries
+from workbench.dashboard.settings import (
+    MAX_HORIZON_YEARS,
+    DashboardSettings,
+    list_countries,
+    profile_language,
+)
 from workbench.dashboard.slider import SliderRange, budget_slider_range
 from workbench.dashboard.view import GENERIC_PROBLEM, NOT_AVAILABLE, CountryView, reason
+from workbench.i18n import N_, _, set_language
 from workbench.notebook import table_html
 
-TAB_TITLES = ("Impact of cybercrime", "Capability gaps", "Roadmap and business case")
+TAB_TITLES = (N_("Impact of cybercrime"), N_("Capability gaps"), N_("Roadmap and business case"))
 IMPACT_TAB, GAPS_TAB, ROADMAP_TAB = range(3)
 
 
@@ -56,6 +62,9 @@ class CountryDashboard:
 
         self._w = widgets
         self.settings = settings
+        # A page is written in one language: its kernel serves this page only.
+        set_language(settings.language
+                     or profile_language(Path(settings.data_root), settings.country))
         # What ``prepare`` worked out ahead, when it is for this data folder.
         usable = prepared is not None and prepared.root == Path(settings.data_root)
         self.cache = prepared if usable else PageCache.of_server(Path(settings.data_root))
@@ -76,13 +85,13 @@ class CountryDashboard:
         self.header = widgets.HTML(layout=full())
         self.status = widgets.HTML(layout=full())
         self.country = widgets.Dropdown(
-            options=[(c.label, c.code) for c in self.choices], description="Country",
+            options=[(c.label, c.code) for c in self.choices], description=_("Country"),
             layout=widgets.Layout(width="300px"))
         self.budget = widgets.FloatSlider(
-            description="Yearly budget (USD million)", continuous_update=False,
+            description=_("Yearly budget (USD million)"), continuous_update=False,
             style={"description_width": "initial"}, layout=widgets.Layout(width="460px"))
         self.horizon_control = widgets.IntSlider(
-            min=1, max=MAX_HORIZON_YEARS, description="Roadmap horizon (years)",
+            min=1, max=MAX_HORIZON_YEARS, description=_("Roadmap horizon (years)"),
             continuous_update=False, style={"description_width": "initial"},
             layout=widgets.Layout(width="360px"))
         self.controls = widgets.HBox(
@@ -98,7 +107,8 @@ class CountryDashboard:
         self.gaps_note = widgets.HTML(layout=full())
         self.gaps_table = widgets.HTML(layout=full())
         self.gaps_overview = [LiveChart(layout=full()) for _ in range(2)]
-        self.pillar = widgets.Dropdown(description="Show pillar", layout=widgets.Layout(width="420px"),
+        self.pillar = widgets.Dropdown(description=_("Show pillar"),
+                                       layout=widgets.Layout(width="420px"),
                                        style={"description_width": "initial"})
         self.gaps_filtered = LiveChart(layout=full())
         self.gaps_top = widgets.HTML(layout=full())
@@ -110,14 +120,15 @@ class CountryDashboard:
         self.tabs = widgets.Tab(children=[
             widgets.VBox([self.impact_note, self.impact_table, *self.impact_charts], layout=full()),
             widgets.VBox([self.gaps_note, self.gaps_table, *self.gaps_overview,
-                          widgets.HTML("<p><strong>Gaps in detail.</strong> Choose a pillar to "
-                                       "see only its indicators.</p>"),
+                          widgets.HTML("<p><strong>{}</strong> {}</p>".format(
+                              html.escape(_("Gaps in detail.")),
+                              html.escape(_("Choose a pillar to see only its indicators.")))),
                           self.pillar, self.gaps_filtered, self.gaps_top], layout=full()),
             widgets.VBox([self.roadmap_note, self.roadmap_table, *self.roadmap_charts,
                           self.plan_table], layout=full()),
         ], layout=full())
         for index, title in enumerate(TAB_TITLES):
-            self.tabs.set_title(index, title)
+            self.tabs.set_title(index, _(title))
         self.body = widgets.VBox([self.cards, self.downloads, self.tabs], layout=full())
         self.widget = widgets.VBox(
             [self.header, self.controls, self.status, self.problem, self.body],
@@ -145,8 +156,8 @@ class CountryDashboard:
         if settings.country is None:
             self.header.value = header_html(None, self._notes)
             self.problem.value = problem_html(
-                "this page", "There is no country folder (named by its two-letter code) in the "
-                "data folder the server was given.")
+                _("this page"), _("There is no country folder (named by its two-letter code) in "
+                                  "the data folder the server was given."))
             self.controls.layout.display = "none"
             self.body.layout.display = "none"
             return
@@ -285,18 +296,17 @@ class CountryDashboard:
         figures = list(self.cache.impact_specs(view.code))
         if view.impact is None:
             self.impact_note.value = stage_note_html(
-                "The impact assessment", view.problems.get("impact", NOT_AVAILABLE))
+                N_("The impact assessment"), view.problems.get("impact", NOT_AVAILABLE))
             self.impact_table.value = ""
         else:
-            self.impact_note.value = (
-                '<div class="wb-dash"><p>How many organisations were hit in the period, what it '
-                "cost them and how much of it the authorities hear about. Bars show 95% "
-                "intervals; grey hatched bars are groups with too few respondents to publish."
-                "</p></div>")
+            self.impact_note.value = '<div class="wb-dash"><p>{}</p></div>'.format(html.escape(_(
+                "How many organisations were hit in the period, what it cost them and how much "
+                "of it the authorities hear about. Bars show 95% intervals; grey hatched bars "
+                "are groups with too few respondents to publish.")))
             self.impact_table.value = (
                 '<div class="wb-dash">' + table_html(
                     impact.headline_figures(view.impact),
-                    caption="Impact of cybercrime: headline figures").markup + "</div>")
+                    caption=N_("Impact of cybercrime: headline figures")).markup + "</div>")
         for slot, spec in zip(self.impact_charts, figures + [None] * len(self.impact_charts)):
             slot.show(spec)
 
@@ -304,7 +314,7 @@ class CountryDashboard:
         view = self.view
         if view.gaps is None:
             self.gaps_note.value = stage_note_html(
-                "The gap analysis", view.problems.get("gaps", NOT_AVAILABLE))
+                N_("The gap analysis"), view.problems.get("gaps", NOT_AVAILABLE))
             self.gaps_table.value = ""
             for slot in self.gaps_overview:
                 slot.show(None)
@@ -315,11 +325,13 @@ class CountryDashboard:
         self.pillar.layout.display = None
         notes = [gaps.framework_description(view.gaps), *gaps.withheld_notes(view.gaps)]
         self.gaps_note.value = (
-            '<div class="wb-dash"><p>How ready the country, its government bodies and its '
-            "critical-infrastructure operators are.</p>"
+            '<div class="wb-dash"><p>{}</p>'.format(html.escape(_(
+                "How ready the country, its government bodies and its critical-infrastructure "
+                "operators are.")))
             + "".join(f"<p>{html.escape(note)}</p>" for note in notes) + "</div>")
-        self.gaps_table.value = '<div class="wb-dash">' + table_html(
-            gaps.headline_table(view.gaps), caption="Capability gaps at a glance").markup + "</div>"
+        self.gaps_table.value = ('<div class="wb-dash">' + table_html(
+            gaps.headline_table(view.gaps), caption=N_("Capability gaps at a glance")).markup
+            + "</div>")
         self.gaps_overview[0].show(figure_spec(gaps_charts.pillar_radar(view.gaps)))
         self.gaps_overview[1].show(figure_spec(gaps_charts.coverage_chart(view.gaps)))
         self._draw_gap_detail()
@@ -331,7 +343,8 @@ class CountryDashboard:
         label = dict((v, k) for k, v in pillar_options(view.gaps)).get(self.pillar.value or ALL_PILLARS)
         self.gaps_top.value = '<div class="wb-dash">' + table_html(
             gaps.evidence_view(chosen.top_gaps, levels=view.gaps.levels),
-            caption=f"Largest gaps, by the score points closing each would add ({label.lower() if label == 'All pillars' else label})",
+            caption=_("Largest gaps, by the score points closing each would add ({pillar})").format(
+                pillar=label.lower() if self.pillar.value in (None, ALL_PILLARS) else label),
         ).markup + "</div>"
 
     def _draw_roadmap(self) -> None:
@@ -346,16 +359,16 @@ class CountryDashboard:
             slot.show(None if text is None else json.loads(text))
         if roadmap is None:
             self.roadmap_note.value = stage_note_html(
-                "The business case", view.problems.get("business_case", NOT_AVAILABLE))
+                N_("The business case"), view.problems.get("business_case", NOT_AVAILABLE))
             self.roadmap_table.value = ""
             self.plan_table.value = ""
         else:
-            self.roadmap_note.value = (
-                '<div class="wb-dash"><p>The best plan the yearly budget allows over the horizon. '
-                "Move the budget or the horizon above to work it out again.</p></div>")
+            self.roadmap_note.value = '<div class="wb-dash"><p>{}</p></div>'.format(html.escape(_(
+                "The best plan the yearly budget allows over the horizon. Move the budget or the "
+                "horizon above to work it out again.")))
             self.roadmap_table.value = '<div class="wb-dash">' + table_html(
                 business_case_tables.headline_figures(roadmap, catalogue_source=view.catalogue_source),
-                caption="The plan in brief").markup + "</div>"
+                caption=N_("The plan in brief")).markup + "</div>"
             self.plan_table.value = '<div class="wb-dash">' + table_html(
                 business_case_tables.plan_table(roadmap, view.pillar_titles),
-                caption="Interventions in the plan").markup + "</div>"
+                caption=N_("Interventions in the plan")).markup + "</div>"

@@ -15,13 +15,15 @@ from urllib.parse import parse_qs
 from workbench import paths
 from workbench.countries import validate_country_code
 from workbench.errors import WorkbenchError
+from workbench.i18n import DEFAULT_LANGUAGE, N_, Language, _, parse_language, use_language
 from workbench.profile import load_profile
 
 # The server passes the data folder to the page's kernel in this variable; the page
 # address can never name a folder.
 DATA_ROOT_ENV = "WORKBENCH_DASHBOARD_DATA"
-# Page-address parameters a visitor may set: the notebook's own parameter names.
-URL_PARAMETERS = ("country", "budget_usd_per_year", "horizon_years")
+# Page-address parameters a visitor may set: the notebook's own parameter names, and
+# ``lang`` for the page's language (the usual short form of ``language``).
+URL_PARAMETERS = ("country", "budget_usd_per_year", "horizon_years", "lang")
 MAX_HORIZON_YEARS = 15
 MAX_BUDGET_USD_PER_YEAR = 1e12
 
@@ -47,6 +49,9 @@ class DashboardSettings:
     budget_usd_per_year: float | None = None
     horizon_years: int | None = None
     notes: tuple[str, ...] = ()
+    # The page's language: the address's ``lang``, else the notebook's ``language``,
+    # else (None) the country's profile's.
+    language: str | None = None
 
 
 def list_countries(data_root: Path) -> list[CountryChoice]:
@@ -68,7 +73,7 @@ def list_countries(data_root: Path) -> list[CountryChoice]:
             name = load_profile(folder / "profile.yaml", expected_country=code).name
             label = f"{name} ({code})"
         except WorkbenchError:
-            label = f"{code} (data problem)"
+            label = _("{code} (data problem)").format(code=code)
         choices.append(CountryChoice(code, label))
     return choices
 
@@ -97,6 +102,7 @@ def resolve_settings(
     budget_usd_per_year: float | None,
     horizon_years: int | None,
     available: Sequence[str],
+    language: str | None = None,
 ) -> DashboardSettings:
     """The page's settings: the notebook's parameters, overridden by the page address.
 
@@ -111,9 +117,13 @@ def resolve_settings(
         budget_usd_per_year: the parameters cell's budget (None: the profile's).
         horizon_years: the parameters cell's horizon (None: the profile's).
         available: the country codes with a folder under ``data_root``.
+        language: the parameters cell's language (None or empty: the profile's);
+            the address's ``lang`` overrides it.
     """
     params = parse_query(query)
-    notes: list[str] = []
+    # Notes are gathered in English (message, values) and written once the page's
+    # language is known, which depends on the country chosen.
+    notes: list[tuple[str, dict[str, Any]]] = []
     chosen = country if country in available else (available[0] if available else None)
     asked = params.get("country")
     if asked is not None:
@@ -121,28 +131,51 @@ def resolve_settings(
         try:
             validate_country_code(code)
         except WorkbenchError:
-            notes.append(f"'{_shown(asked)}' is not a country code (two letters, e.g. KE).")
+            notes.append((N_("'{value}' is not a country code (two letters, e.g. KE)."),
+                          {"value": _shown(asked)}))
         else:
             if code in available:
                 chosen = code
             else:
-                notes.append(f"There is no data for {code} on this server.")
+                notes.append((N_("There is no data for {code} on this server."), {"code": code}))
     budget = _address_number(
         params, "budget_usd_per_year", budget_usd_per_year, float,
         lambda v: math.isfinite(v) and 0 < v <= MAX_BUDGET_USD_PER_YEAR,
-        "The budget '{}' is not a positive amount in USD per year.", notes)
+        N_("The budget '{value}' is not a positive amount in USD per year."), notes)
     horizon = _address_number(
         params, "horizon_years", horizon_years, int, lambda v: 1 <= v <= MAX_HORIZON_YEARS,
-        f"The horizon '{{}}' is not a whole number of years from 1 to {MAX_HORIZON_YEARS}.",
+        N_("The horizon '{value}' is not a whole number of years from 1 to {limit}."),
         notes)
-    return DashboardSettings(Path(data_root), chosen, budget, horizon, tuple(notes))
+    page_language = parse_language(language) if language else None
+    if "lang" in params:
+        try:
+            page_language = parse_language(params["lang"])
+        except ValueError:
+            notes.append((N_("'{value}' is not a language of these pages (en or fr)."),
+                          {"value": _shown(params["lang"])}))
+    if page_language is None:
+        page_language = profile_language(data_root, chosen)
+    with use_language(page_language):
+        written = tuple(_(message).format(limit=MAX_HORIZON_YEARS, **values)
+                        for message, values in notes)
+    return DashboardSettings(Path(data_root), chosen, budget, horizon, written, page_language)
+
+
+def profile_language(data_root: Path, code: str | None) -> Language:
+    """The language of the country's profile (English when it cannot be read)."""
+    if code is None:
+        return DEFAULT_LANGUAGE
+    try:
+        return load_profile(Path(data_root) / code / "profile.yaml", code).language
+    except WorkbenchError:  # the page itself says what is wrong with the profile
+        return DEFAULT_LANGUAGE
 
 
 def _address_number(params: Mapping[str, str], name: str, default: Any,
                     convert: Callable[[str], Any], usable: Callable[[Any], bool],
-                    problem: str, notes: list[str]) -> Any:
+                    problem: str, notes: list[tuple[str, dict[str, Any]]]) -> Any:
     """The page address's ``name`` as a number when it can be used; else ``default``,
-    with ``problem`` (the visitor's value in place of {}) added to ``notes``."""
+    with ``problem`` (the visitor's value as ``{value}``) added to ``notes``."""
     if name not in params:
         return default
     raw = params[name]
@@ -152,7 +185,7 @@ def _address_number(params: Mapping[str, str], name: str, default: Any,
         value = None
     if value is not None and usable(value):
         return value
-    notes.append(problem.format(_shown(raw)))
+    notes.append((problem, {"value": _shown(raw)}))
     return default
 
 
@@ -181,6 +214,7 @@ def request_settings(
     data_root: str,
     budget_usd_per_year: float | None = None,
     horizon_years: int | None = None,
+    language: str | None = None,
 ) -> DashboardSettings:
     """The settings for this page view (waits for the visitor in a preheated kernel)."""
     root = data_root_for(data_root)
@@ -188,6 +222,6 @@ def request_settings(
     return resolve_settings(
         request_query(), country=country, data_root=root,
         budget_usd_per_year=budget_usd_per_year, horizon_years=horizon_years,
-        available=available,
+        available=available, language=language,
     )
 
