@@ -723,7 +723,7 @@ def test_tables_escape_nothing_away_and_format_money():
     assert table["Cost over the horizon (USD)"].tolist() == ["400", "100"]
     # By year 4, LAW adds 20 points (ORG's 22 stay without it), ORG 22.
     assert table["Adds to the score by year 4 (points)"].tolist() == ["20.00", "22.00"]
-    assert table["Score points per USD million"].tolist() == ["50000.00", "220000.00"]
+    assert table["Score points per USD million"].tolist() == ["50,000.00", "220,000.00"]
     assert table["Built in year(s)"].tolist() == ["1-2", "3"]
     from workbench import notebook as wb
 

@@ -17,6 +17,7 @@ from plotly.offline import get_plotlyjs
 
 from workbench import (
     business_case,
+    business_case_tables,
     gaps,
     gaps_charts,
     i18n_catalogue,
@@ -240,16 +241,18 @@ def cameroon_pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
                                          pillar_titles=inputs.pillar_titles),
             roadmap_charts.spend_chart(roadmap, period_label=inputs.period_label,
                                        pillar_titles=inputs.pillar_titles),
-            roadmap_charts.gap_closure_chart(roadmap, period_label=inputs.period_label),
+            roadmap_charts.score_path_chart(roadmap, period_label=inputs.period_label),
             roadmap_charts.avoided_loss_chart(roadmap, period_label=inputs.period_label),
         ]
         tables = [
             impact.headline_figures(impact_result), gaps.headline_table(gap_result),
             gaps.evidence_view(gap_result.top_gaps, levels=gap_result.levels),
             gaps.group_display(gap_result.by_entity_type, "entity_type", "Entity type"),
-            business_case.headline_figures(roadmap, catalogue_source=inputs.catalogue_source),
-            business_case.plan_table(roadmap, inputs.pillar_titles),
-            business_case.not_chosen_table(roadmap, inputs.pillar_titles),
+            business_case_tables.headline_figures(roadmap, catalogue_source=inputs.catalogue_source),
+            business_case_tables.plan_table(roadmap, inputs.pillar_titles),
+            business_case_tables.not_chosen_table(
+                roadmap, inputs.pillar_titles,
+                business_case.explain_left_out(inputs.pairs, inputs.interventions, roadmap)),
         ]
         markdown = [translate_markdown(cell.source)
                     for _stage, name in paths.STAGE_NOTEBOOKS

@@ -16,7 +16,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from workbench import chart_style
-from workbench.business_case import Roadmap, intervention_names
+from workbench.business_case import Roadmap
+from workbench.business_case_tables import intervention_names
 from workbench.formatting import (
     format_number,
     format_usd,
