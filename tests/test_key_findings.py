@@ -305,6 +305,26 @@ def test_findings_and_brief_read_in_french() -> None:
     assert "<html lang=\"fr\">" in page and "Le plan année par année" in page
 
 
+def test_the_gaps_are_named_in_the_language_the_run_wrote_them() -> None:
+    summary = _summary()
+    summary["gaps"]["names"] = {
+        "language": "fr", "framework_title": "Piliers du GCA",
+        "pillars": {"legal": "Mesures juridiques", "technical": "Mesures techniques"},
+        "level_names": {"0": "absent", "1": "démarrage", "4": "stratégique"},
+        "indicators": {"TEC-03": "Plan de réponse aux incidents"},
+    }
+    with use_language("fr"):
+        french = _texts(summary)["gaps"]
+    assert "« Piliers du GCA »" in french
+    assert "Plan de réponse aux incidents (Mesures techniques) chez KPLC" in french
+    assert "niveau 1 démarrage, cible 4 stratégique" in french
+    assert "Incident response plan" not in french
+    # Names written for another language are never mixed into this one.
+    english = _texts(summary)["gaps"]
+    assert "Incident response plan (Technical measures) at KPLC" in english
+    assert "Piliers" not in english and "démarrage" not in english
+
+
 @pytest.mark.parametrize("module", [key_findings, brief])
 def test_every_sentence_of_the_findings_and_the_brief_has_its_french(module) -> None:
     messages = [message for _line, message, _comments, _context in extract_from_file(

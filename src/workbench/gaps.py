@@ -37,9 +37,9 @@ import pandas as pd
 from workbench import paths, vocab
 from workbench.formatting import format_date, format_number, format_pct, format_range
 from workbench.framework import DEFAULT_LEVELS, Framework, Levels
-from workbench.i18n import N_, _, ngettext
+from workbench.i18n import N_, _, current_language, ngettext
 from workbench.score_value import pair_values
-from workbench.summary_types import GapsSummary, GroupScore, PeerBenchmark
+from workbench.summary_types import GapsNames, GapsSummary, GroupScore, PeerBenchmark
 
 # The exact columns of ``assessment_pairs`` (the business case reads them).
 PAIR_COLUMNS: tuple[str, ...] = (
@@ -112,6 +112,20 @@ PEER_CAVEAT = (
 
 
 # --------------------------------------------------------------------------- pairs
+
+
+def _names_in_language(framework: Framework, levels: Levels, top: pd.DataFrame) -> GapsNames:
+    """The framework's, pillars', levels' and largest gaps' indicators' names in the
+    language the run writes, for the pages built from summary.json (its other names
+    stay the framework's own, in English)."""
+    titles = {i.id: i.local_title for i in framework.indicators}
+    return {
+        "language": current_language(),
+        "framework_title": framework.local_title,
+        "pillars": {p.id: p.local_title for p in framework.pillars},
+        "level_names": {str(k): v for k, v in levels.local_names.items()},
+        "indicators": {str(i): titles.get(str(i), str(i)) for i in top["indicator_id"]},
+    }
 
 
 def _framework_indicators(framework: Framework) -> pd.DataFrame:
@@ -681,6 +695,7 @@ def analyse_gaps(
         "levels": {"min": levels.min, "max": levels.max,
                    "names": {str(k): v for k, v in levels.names.items()}},
         "pillars": {p.id: p.title for p in framework.pillars},
+        "names": _names_in_language(framework, levels, top),
         "pillar_scores": {r.pillar_id: _num(r.score) for r in pillar_scores.itertuples()},
         "overall_score": _num(overall),
         "coverage": _num(coverage, 4),

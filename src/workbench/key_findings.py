@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workbench.formatting import format_count, format_pct, format_usd
-from workbench.i18n import _, ngettext
+from workbench.i18n import _, current_language, ngettext
 from workbench.index_page import period_label
 
 # How many capability gaps the findings name.
@@ -196,12 +196,23 @@ def unreported_finding(summary: Block) -> Finding:
 # --------------------------------------------------------------------------- gaps
 
 
+def _local_names(gaps: Block, key: str) -> Any:
+    """The gaps block's names in the page's language (its ``names`` block, written in
+    the language of the run), or an empty value when that block is in another
+    language: the caller then falls back to the English names."""
+    local = gaps.get("names")
+    if not isinstance(local, Mapping) or local.get("language") != current_language():
+        return {} if key != "framework_title" else ""
+    return local.get(key) or ({} if key != "framework_title" else "")
+
+
 def _gap_words(gap: Block, gaps: Block) -> str:
     """'Incident response plan (Technical measures) at HOSP-REF: level 0 absent,
     target 4 strategic' (entities by their id: summary.json publishes no entity name)."""
-    names = _figure(_figure(gaps, "levels"), "names")
-    pillars = _figure(gaps, "pillars")
-    indicator = str(gap.get("indicator_title") or gap.get("indicator_id") or "?")
+    names = _local_names(gaps, "level_names") or _figure(_figure(gaps, "levels"), "names")
+    pillars = _local_names(gaps, "pillars") or _figure(gaps, "pillars")
+    indicator = str(_local_names(gaps, "indicators").get(str(gap.get("indicator_id")))
+                    or gap.get("indicator_title") or gap.get("indicator_id") or "?")
     pillar = pillars.get(str(gap.get("pillar_id"))) if gap.get("pillar_id") else None
     entity = str(gap.get("entity_id") or "?")
     level, target = gap.get("level"), gap.get("target")
@@ -223,7 +234,8 @@ def gaps_finding(summary: Block) -> Finding:
         ).format(reason=skipped))
     parts = []
     overall = _number(gaps.get("overall_score"))
-    framework = str(gaps.get("framework_title") or gaps.get("framework") or "")
+    framework = str(_local_names(gaps, "framework_title") or gaps.get("framework_title")
+                    or gaps.get("framework") or "")
     if overall is None:
         withheld = "overall" in (gaps.get("withheld") or {})
         parts.append(_("The overall capability score is withheld: too little has been "
@@ -240,7 +252,8 @@ def gaps_finding(summary: Block) -> Finding:
     if len(scores) > 1:
         weakest = min(scores, key=lambda k: (scores[k], k))
         parts.append(_("The weakest pillar is {pillar} ({score} of 100).").format(
-            pillar=_figure(gaps, "pillars").get(weakest, weakest), score=_score(scores[weakest])))
+            pillar=(_local_names(gaps, "pillars") or _figure(gaps, "pillars")).get(weakest, weakest),
+            score=_score(scores[weakest])))
     top = [g for g in (gaps.get("top_gaps") or []) if isinstance(g, Mapping)][:GAPS_NAMED]
     if top:
         parts.append(ngettext("The largest gap: {gaps}.", "The {count} largest gaps: {gaps}.",
@@ -425,5 +438,6 @@ def key_findings_html(findings: Sequence[Finding]) -> str:
         f"<dt class='wb-key-{html.escape(f.key)}'>{html.escape(f.heading)}</dt>"
         f"<dd class='wb-key-{html.escape(f.key)}' data-finding='{html.escape(f.key)}'>"
         f"{html.escape(f.text)}</dd>" for f in findings)
-    return (f"<section class='wb-key' id='key-findings'><h2>{html.escape(_('Key findings'))}"
+    heading = html.escape(_("Key findings"))
+    return (f"<section class='wb-key' id='key-findings'><h2>{heading}"
             f"</h2><dl>{rows}</dl></section>")

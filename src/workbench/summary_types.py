@@ -196,6 +196,17 @@ class LevelScale(TypedDict):
     names: dict[str, str]
 
 
+class GapsNames(TypedDict):
+    """The gaps block's names in the language the run wrote its pages in."""
+
+    language: str
+    framework_title: str
+    pillars: dict[str, str]  # pillar id -> title
+    names: NotRequired[GapsNames]  # the names in the pages' language
+    level_names: dict[str, str]  # level -> name
+    indicators: dict[str, str]  # indicator id of a largest gap -> title
+
+
 class GapsSummary(TypedDict):
     """summary.json's ``gaps``: capability scores against the framework's targets.
 
