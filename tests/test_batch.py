@@ -162,7 +162,7 @@ def test_manifest_records_status_stage_error_and_what_the_run_was_made_from(fail
     for entry in countries.values():
         assert entry["started_at"] and entry["seconds"] > 0
         assert entry["parameters"] == {"budget_usd_per_year": None, "horizon_years": None,
-                                       "plotly_js": "../plotly.min.js"}
+                                       "language": None, "plotly_js": "../plotly.min.js"}
         assert entry["workbench_version"] == manifest["workbench_version"]
     # Input hashes are the files' SHA-256, as the run recorded them.
     import hashlib
