@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from workbench.formatting import format_pct
 from workbench.i18n import N_, _, ngettext
 from workbench.summary_types import MoneyInterval, RosiInterval
 
@@ -113,6 +114,16 @@ def money_ranges(
         "p_positive": float(np.mean(rosi > 0)),
     }
     return MoneyRanges(avoided_range, rosi_range, draws)
+
+
+def chance_share_words(chance: float) -> str:
+    """A share of simulations as a chance: a whole per cent, but never a certainty the
+    simulations cannot give ('more than 99%', 'less than 1%')."""
+    if chance >= 0.995:
+        return _("more than {share}").format(share=format_pct(0.99, digits=0))
+    if chance <= 0.005:
+        return _("less than {share}").format(share=format_pct(0.01, digits=0))
+    return format_pct(chance, digits=0)
 
 
 def chance_words(p_positive: float) -> str:

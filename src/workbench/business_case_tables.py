@@ -110,7 +110,7 @@ def chance_pays_words(roadmap: Roadmap) -> str:
         return not_available()
     share = interval["p_positive"]
     return _words()["pays_for_itself"].format(
-        chance=money.chance_words(share).capitalize(), share=format_pct(share, 0),
+        chance=money.chance_words(share).capitalize(), share=money.chance_share_words(share),
         draws=format_number(money.DRAWS))
 
 

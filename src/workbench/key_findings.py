@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from workbench.business_case_money import chance_share_words
 from workbench.formatting import format_count, format_pct, format_usd
 from workbench.i18n import _, current_language, ngettext
 from workbench.index_page import period_label
@@ -311,16 +312,6 @@ def plan_finding(summary: Block) -> Finding:
     return Finding("plan", heading, " ".join(parts))
 
 
-def _chance_words(chance: float) -> str:
-    """A share of simulations as a chance: a whole per cent, but never a certainty the
-    simulations cannot give ('more than 99%', 'less than 1%')."""
-    if chance >= 0.995:
-        return _("more than {share}").format(share=format_pct(0.99, digits=0))
-    if chance <= 0.005:
-        return _("less than {share}").format(share=format_pct(0.01, digits=0))
-    return format_pct(chance, digits=0)
-
-
 def return_finding(summary: Block) -> Finding | None:
     """What the plan returns (ROSI and its interval) and the chance it pays for itself;
     None when there is no plan to speak of (the plan finding says why)."""
@@ -350,7 +341,7 @@ def return_finding(summary: Block) -> Finding | None:
             low=format_pct(low, digits=0), high=format_pct(high, digits=0)))
     if chance is not None:
         parts.append(_("The chance that the plan pays for itself is {chance}.").format(
-            chance=_chance_words(chance)))
+            chance=chance_share_words(chance)))
     return Finding("return", heading, " ".join(parts))
 
 

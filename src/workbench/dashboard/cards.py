@@ -232,7 +232,8 @@ def roadmap_cards(view: CountryView, roadmap: Roadmap | None) -> list[Card]:
             range_words=_(business_case_money.RANGE_WORDS), low=format_number(interval["p05"], 2),
             high=format_number(interval["p95"], 2),
             chance=business_case_money.chance_words(interval["p_positive"]),
-            share=format_pct(interval["p_positive"], 0)) if interval else "")
+            share=business_case_money.chance_share_words(interval["p_positive"]))
+            if interval else "")
         rosi = Card(
             "rosi", rosi_title, format_number(s["rosi"], 2), ranged,
             _("each USD 1 spent avoids USD {amount} of losses over {years}: losses avoided "
