@@ -171,7 +171,7 @@ def roadmap_gantt(roadmap: Roadmap, *, period_label: str | None = None,
     fig.update_yaxes(title=None, automargin=True, categoryorder="array", categoryarray=labels)
     rows = sum(label.count("<br>") + 1 for label in labels)
     return _layout(fig, title, subtitle, barmode="overlay", bargap=0.25,
-                   height=max(340, 130 + 17 * rows + 12 * len(plan)), legend_title_text="Pillar")
+                   height=max(340, 130 + 17 * rows + 12 * len(plan)), legend_title_text=_("Pillar"))
 
 
 def spend_chart(roadmap: Roadmap, *, period_label: str | None = None,

@@ -29,11 +29,13 @@ from workbench import business_case, gaps, impact
 from workbench.business_case import Roadmap
 from workbench.framework import DEFAULT_LEVELS, Levels
 from workbench.gaps import GapResult
+from workbench.i18n import N_
 from workbench.impact import ImpactResult
 from workbench.loading import STAGE_INPUTS, CountryData
 
-SHIPPED_CATALOGUE = "shipped default"
-COUNTRY_CATALOGUE = "the country's own interventions.csv"
+# Translated where a page shows them.
+SHIPPED_CATALOGUE = N_("shipped default")
+COUNTRY_CATALOGUE = N_("the country's own interventions.csv")
 
 STAGE_NAMES = ("impact", "gaps", "business_case")
 
