@@ -24,6 +24,7 @@ from plotly.offline import get_plotlyjs
 from workbench import __version__, brief, index_page, runner
 from workbench.countries import validate_country_code
 from workbench.errors import InvalidCountryCode
+from workbench.formatting import format_timestamp
 from workbench.i18n import DEFAULT_LANGUAGE, LANGUAGES, _, use_language
 from workbench.outcome import (
     BRIEF_NAME,
@@ -404,10 +405,11 @@ def write_index(out_root: Path, manifest: dict[str, Any] | None = None, *,
             if batch.get("started_at"):
                 note = " · " + (
                     _("batch started {started}, finished {finished}").format(
-                        started=batch["started_at"], finished=batch["finished_at"])
+                        started=_moment(batch["started_at"]),
+                        finished=_moment(batch["finished_at"]))
                     if batch.get("finished_at")
                     else _("batch started {started}, still running or interrupted").format(
-                        started=batch["started_at"]))
+                        started=_moment(batch["started_at"])))
             others = {LANGUAGE_NAMES.get(other, other): index_name(other)
                       for other in languages if other != language}
             page = index_page.render_index(rows, plotly_js=plotly_js, batch_note=note,
@@ -428,3 +430,14 @@ def write_shared_plotly_js(out_root: Path) -> Path:
     if current != bundle:
         write_text_atomic(target, bundle)
     return target
+
+
+def _moment(stamp: str) -> str:
+    """A manifest's ISO time stamp as the pages write times ('2 déc. 2026 04:19 UTC');
+    the stamp as it is when it is not one."""
+    try:
+        moment = dt.datetime.fromisoformat(stamp)
+    except (TypeError, ValueError):
+        return str(stamp)
+    return format_timestamp(moment.astimezone(dt.UTC) if moment.tzinfo else
+                            moment.replace(tzinfo=dt.UTC))
