@@ -32,7 +32,7 @@ from plotly.offline import get_plotlyjs
 
 from workbench import __version__
 from workbench.chart_style import BLUE, ORANGE, TEMPLATE, usd_ticks
-from workbench.formatting import format_usd_short
+from workbench.formatting import format_date, format_usd_short
 from workbench.i18n import _, current_language
 from workbench.key_findings import KEY_FINDINGS_CSS, Finding, key_findings, key_findings_html
 from workbench.page_html import synthetic_banner_html
@@ -165,7 +165,7 @@ def render_brief(summary: Mapping[str, Any], findings: Sequence[Finding] | None 
     """The brief as one self-contained HTML page (plotly.js inside), ready to print."""
     findings = key_findings(summary) if findings is None else findings
     name = html.escape(str(summary.get("name") or summary.get("country") or ""))
-    generated = (generated_at or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d")
+    generated = format_date((generated_at or dt.datetime.now(dt.UTC)).date())
     banner = synthetic_banner_html() if summary.get("synthetic") else ""
     case = summary.get("business_case")
     chart = _chart_html(case if isinstance(case, Mapping) else None)
