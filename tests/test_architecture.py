@@ -32,7 +32,7 @@ LAYERS: dict[str, int] = {
     PACKAGE: LOADING,
     **dict.fromkeys([
         "errors", "paths", "vocab", "formatting", "i18n", "i18n_catalogue", "hashing", "schemas", "contract_doc",
-        "profile", "framework", "countries", "input_files", "spreadsheet", "safe_tables",
+        "profile", "framework", "framework_doc", "countries", "input_files", "spreadsheet", "safe_tables",
         "output_files", "table_validation", "summary_types", "crosswalk", "loading",
         "veris_reading", "veris", "veris_import", "framework_import", "samples",
         "sample_assessment", "survey_mapping", "survey_files", "survey_form",

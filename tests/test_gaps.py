@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from workbench import gaps, gaps_charts, notebook, paths, stages
+from workbench import framework_doc, gaps, gaps_charts, notebook, paths, stages
 from workbench.framework import Framework, Levels, load_framework
 from workbench.loading import load_country
 
@@ -554,17 +554,17 @@ def test_framework_doc_matches_yaml():
     doc = (ROOT / "docs" / "framework.md").read_text(encoding="utf-8")
     found = re.search(r"<!-- framework-table:start -->\n(.*?)\n<!-- framework-table:end -->", doc, re.S)
     assert found, "docs/framework.md has no generated table"
-    assert found.group(1) == gaps.framework_markdown(load_framework()), (
-        "docs/framework.md is out of date: regenerate its table with workbench.gaps.framework_markdown"
+    assert found.group(1) == framework_doc.framework_markdown(load_framework()), (
+        "docs/framework.md is out of date: regenerate its table with workbench.framework_doc.framework_markdown"
     )
 
 
 def test_framework_table_columns():
-    table = gaps.framework_table(load_framework(MINI))
+    table = framework_doc.framework_table(load_framework(MINI))
     assert list(table["id"]) == ["PR-N1", "PR-O1", "RS-N1", "RS-O1"]
     assert table.loc[1, "default targets"] == "government 3; cni_operator 4"
     assert table.loc[3, "NIST CSF 2.0"] == "PR.IR"
-    assert "a\\|b" in gaps.markdown_table(pd.DataFrame({"x": ["a|b"]}))
+    assert "a\\|b" in framework_doc.markdown_table(pd.DataFrame({"x": ["a|b"]}))
 
 
 def test_group_display_reads_in_words(result):
