@@ -359,3 +359,19 @@ def test_the_index_names_the_shipped_framework_in_french():
         assert index_page.framework_title(summary) == \
             "Piliers du Programme mondial cybersécurité (GCA)"
     assert index_page.framework_title(summary) == "Global Cybersecurity Agenda pillars"
+
+
+def test_the_dashboard_shows_its_notebooks_words_in_the_pages_language() -> None:
+    from workbench.dashboard.guide import notebook_guide
+
+    english_top, english_bottom = notebook_guide()
+    assert "<h1>Cybercrime impact and capability dashboard</h1>" in english_top
+    assert "How to read these figures" in english_bottom
+    with use_language("fr"):
+        french_top, french_bottom = notebook_guide()
+    assert "<h1>Tableau de bord" in french_top and "Comment lire ces chiffres" in french_bottom
+    assert _leaks(french_top + french_bottom) == []
+    # Voilà leaves the notebook's own markdown out: the page shows it, translated.
+    template = (paths.PACKAGE_DIR / "data" / "voila" / "templates" / "workbench"
+                / "index.html.j2").read_text()
+    assert "{%- block markdowncell scoped -%}{%- endblock markdowncell -%}" in template

@@ -34,6 +34,7 @@ from workbench.dashboard.charts import (
     filter_pillar,
     pillar_options,
 )
+from workbench.dashboard.guide import notebook_guide
 from workbench.dashboard.live_chart import LiveChart
 from workbench.dashboard.settings import (
     MAX_HORIZON_YEARS,
@@ -130,8 +131,10 @@ class CountryDashboard:
         for index, title in enumerate(TAB_TITLES):
             self.tabs.set_title(index, _(title))
         self.body = widgets.VBox([self.cards, self.downloads, self.tabs], layout=full())
+        opening, closing = notebook_guide()
         self.widget = widgets.VBox(
-            [self.header, self.controls, self.status, self.problem, self.body],
+            [widgets.HTML(opening), self.header, self.controls, self.status, self.problem,
+             self.body, widgets.HTML(closing)],
             layout=widgets.Layout(width="auto"))
         self.widget.add_class("wb-dashboard")
         # Names a reader's tools (and the browser tests) can find the parts by.
@@ -224,7 +227,7 @@ class CountryDashboard:
         self.budget = self._w.FloatSlider(
             min=bounds.minimum, max=bounds.maximum, step=bounds.step,
             readout_format=f",.{bounds.decimals}f", value=self.budget_usd / 1e6,
-            description="Yearly budget (USD million)", continuous_update=False,
+            description=_("Yearly budget (USD million)"), continuous_update=False,
             style={"description_width": "initial"}, layout=self._w.Layout(width="460px"))
         self._budget_range = bounds
         self.budget.add_class("wb-budget")
