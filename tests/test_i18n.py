@@ -375,3 +375,14 @@ def test_the_dashboard_shows_its_notebooks_words_in_the_pages_language() -> None
     template = (paths.PACKAGE_DIR / "data" / "voila" / "templates" / "workbench"
                 / "index.html.j2").read_text()
     assert "{%- block markdowncell scoped -%}{%- endblock markdowncell -%}" in template
+
+
+def test_why_an_intervention_is_left_out_is_written_in_the_pages_language() -> None:
+    data = load_country(paths.SAMPLES_DIR / "CM")
+    inputs = stages.roadmap_inputs(data)
+    with use_language("fr"):
+        roadmap = stages.plan(inputs, 1_000.0, 1)  # too small a budget and horizon for anything
+        details = roadmap.not_chosen["detail"].tolist()
+    assert details and all(not _leaks(detail) for detail in details)
+    assert any(detail.startswith(("sa mise en place coûte", "son fonctionnement coûte",
+                                  "dure ")) for detail in details), details

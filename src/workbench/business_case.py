@@ -37,8 +37,9 @@ import pandas as pd
 
 from workbench import business_case_money as money
 from workbench.crosswalk import split_ids
+from workbench.formatting import format_number
 from workbench.framework import DEFAULT_LEVELS, Levels
-from workbench.i18n import N_
+from workbench.i18n import N_, _
 from workbench.roadmap_model import (
     Prepared,
     in_effect,
@@ -405,42 +406,50 @@ def _screen(prep: Prepared, budget: float, horizon: int) -> tuple[np.ndarray, np
     for k in graphlib.TopologicalSorter(graph).static_order():
         if prep.reach[k] == 0:
             applies = str(prep.catalogue["applies_to"].iloc[k]).strip().lower()
-            where = {"national": "the country as a whole", "government": "government bodies",
-                     "cni_operator": "CNI operators"}.get(applies, "any organisation")
-            reasons[k] = (REASON_NOT_ASSESSED, f"it applies to {where}, and none of the indicators "
-                          "it lifts is assessed there in this framework")
+            where = {"national": N_("the country as a whole"),
+                     "government": N_("government bodies"),
+                     "cni_operator": N_("CNI operators")}.get(applies, N_("any organisation"))
+            reasons[k] = (REASON_NOT_ASSESSED, _(
+                "it applies to {where}, and none of the indicators it lifts is assessed there "
+                "in this framework").format(where=_(where)))
             continue
         if prep.n[k] == 0:
             reasons[k] = (REASON_NO_GAP, N_("every entity it applies to is already at the level "
                                             "it brings (or at target), or was not assessed"))
             continue
         if prep.unknown_requires[k]:
-            reasons[k] = (REASON_INVALID, "requires " + ", ".join(prep.unknown_requires[k])
-                          + ", not in the catalogue")
+            reasons[k] = (REASON_INVALID, _("requires {ids}, not in the catalogue").format(
+                ids=", ".join(prep.unknown_requires[k])))
             continue
         if prep.d[k] >= horizon:
-            reasons[k] = (REASON_HORIZON, f"takes {prep.d[k]} years; it would be in effect for no "
-                          f"year of a {horizon}-year horizon")
+            reasons[k] = (REASON_HORIZON, _(
+                "takes {years} years; it would be in effect for no year of a {horizon}-year "
+                "horizon").format(years=prep.d[k], horizon=horizon))
             continue
         build_peak = prep.capex_total[k] / prep.d[k]
         if build_peak > budget or prep.opex_total[k] > budget:
-            which = (f"building it costs {build_peak:,.0f} USD a year" if build_peak > budget
-                     else f"running it costs {prep.opex_total[k]:,.0f} USD a year")
-            reasons[k] = (REASON_OVER_BUDGET, f"{which} for {prep.n[k]} entities, more than the "
-                          f"budget of {budget:,.0f} USD a year")
+            which = (_("building it costs {amount} USD a year").format(
+                         amount=format_number(build_peak)) if build_peak > budget
+                     else _("running it costs {amount} USD a year").format(
+                         amount=format_number(prep.opex_total[k])))
+            reasons[k] = (REASON_OVER_BUDGET, _(
+                "{which} for {count} entities, more than the budget of {budget} USD a year").format(
+                which=which, count=prep.n[k], budget=format_number(budget)))
             continue
         blocking = [j for j in prep.requires[k] if prep.n[j] > 0 and not eligible[j]]
         if blocking:
             j = blocking[0]
             why, _detail = reasons[j]
             reason = REASON_HORIZON if why == REASON_HORIZON else REASON_PREREQUISITE
-            reasons[k] = (reason, f"requires {prep.ids[j]}, which cannot be done ({why})")
+            reasons[k] = (reason, _("requires {id}, which cannot be done ({why})").format(
+                id=prep.ids[j], why=_(why)))
             continue
         start = max([earliest[j] + prep.d[j] for j in prep.requires[k] if prep.n[j] > 0], default=1)
         earliest[k] = start
         if start + prep.d[k] > horizon:
-            reasons[k] = (REASON_HORIZON, f"after its prerequisites it can start in year {start} at "
-                          f"the earliest and would be in effect for no year of the horizon")
+            reasons[k] = (REASON_HORIZON, _(
+                "after its prerequisites it can start in year {start} at the earliest and would "
+                "be in effect for no year of the horizon").format(start=start))
             continue
         eligible[k] = True
     return eligible, earliest, reasons
