@@ -41,4 +41,4 @@ def _html(sources: list[str]) -> str:
     # The notebook is the project's own text (no reader input): its markdown is
     # rendered as written, translated.
     body = "".join(str(mistune.html(translate_markdown(source))) for source in sources)
-    return f'<div class="wb-dash wb-guide">{body}</div>'
+    return f'<div class="wb-guide">{body}</div>'
