@@ -24,6 +24,7 @@ from workbench import paths, safe_tables, schemas, survey_files, vocab
 from workbench.crosswalk import Crosswalk, carried_over, split_ids, translate_catalogue
 from workbench.errors import DataFileError, StageSkipped
 from workbench.framework import Framework, load_framework
+from workbench.i18n import _
 from workbench.input_files import checked_file, input_sha256
 from workbench.output_files import write_text_atomic
 from workbench.profile import Profile, load_profile
@@ -629,7 +630,8 @@ def quality_table(country: CountryData) -> pd.DataFrame:
     for load in country.tables.values():
         status = "absent" if load.source == "absent" else ("unusable" if load.error else "ok")
         records.append({
-            "file": load.file_name + (" (shipped default)" if load.source == "shipped" else ""),
+            "file": load.file_name + (" ({})".format(_("shipped default"))
+                                      if load.source == "shipped" else ""),
             "status": status,
             "rows": load.rows if status == "ok" else None,
             "valid": len(load.valid) if status == "ok" else None,
