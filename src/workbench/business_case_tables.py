@@ -49,14 +49,9 @@ def _words() -> dict[str, str]:
         "cannot_fit": _("the budget and horizon do not allow it alongside any better plan"),
         "nothing_to_close": _("nothing to close"),
         "never_in_effect": _("never in effect"),
-        "nothing": _("nothing"),
         "outcome": _("{chosen} of {total} interventions fit a budget of {budget} a year over "
                      "{years}."),
     }
-
-
-def _number(value: float, digits: int) -> str:
-    return format_number(value, digits)
 
 
 def intervention_names(ids: pd.Series, names: pd.Series,
@@ -99,7 +94,8 @@ def score_path_words(roadmap: Roadmap) -> str:
     words = _words()
     if path is None:
         return words["no_score"]
-    return words["score_path"].format(today=_number(path[0], 1), final=_number(path[-1], 1),
+    return words["score_path"].format(today=format_number(path[0], 1),
+                                      final=format_number(path[-1], 1),
                                        years=len(path) - 1)
 
 
@@ -117,8 +113,8 @@ def chance_pays_words(roadmap: Roadmap) -> str:
 def _with_range(value: str, interval: Mapping[str, float] | None, form: str = "number") -> str:
     if interval is None:
         return value
-    low = format_usd(interval["p05"]) if form == "usd" else _number(interval["p05"], 2)
-    high = format_usd(interval["p95"]) if form == "usd" else _number(interval["p95"], 2)
+    low = format_usd(interval["p05"]) if form == "usd" else format_number(interval["p05"], 2)
+    high = format_usd(interval["p95"]) if form == "usd" else format_number(interval["p95"], 2)
     return _words()["range"].format(value=value, words=_(money.RANGE_WORDS), low=low, high=high)
 
 
@@ -127,7 +123,7 @@ def rosi_words(rosi: float | None) -> str:
     if rosi is None or not math.isfinite(rosi):
         return _words()["rosi_unavailable"]
     key = "rosi_gain" if rosi >= 0 else "rosi_loss"
-    return _words()[key].format(back=_number(1 + rosi, 2), net=_number(abs(rosi), 2))
+    return _words()[key].format(back=format_number(1 + rosi, 2), net=format_number(abs(rosi), 2))
 
 
 def plan_table(roadmap: Roadmap, pillar_titles: Mapping[str, str] | None = None) -> pd.DataFrame:
@@ -149,11 +145,11 @@ def plan_table(roadmap: Roadmap, pillar_titles: Mapping[str, str] | None = None)
         _("Pillar"): _pillar_words(plan["pillar"], pillar_titles),
         _("Built in year(s)"): years,
         _("Entities"): plan["entities"],
-        _("Cost over the horizon (USD)"): plan["cost_usd"].map(lambda v: _number(v, 0)),
+        _("Cost over the horizon (USD)"): plan["cost_usd"].map(lambda v: format_number(v, 0)),
         _("Adds to the score by year {year} (points)").format(year=horizon):
-            plan["points"].map(lambda v: _number(v, 2)),
+            plan["points"].map(lambda v: format_number(v, 2)),
         _("Score points per USD million"): per_million.map(
-            lambda v: not_available() if pd.isna(v) else _number(v, 2)),
+            lambda v: not_available() if pd.isna(v) else format_number(v, 2)),
         _("Loss reduction"): plan["loss_reduction"].map(format_pct),
     })
 
@@ -172,12 +168,12 @@ def _left_out_words(row: pd.Series, roadmap: Roadmap) -> str:
         if path is None or pd.isna(row["score_final_with"]):
             return words["displaces_no_score"].format(gone=row["displaced"])
         return words["displaces"].format(
-            gone=row["displaced"], with_obj=_number(row["objective_with"], 1),
-            obj=_number(roadmap.summary["objective"], 1), years=years,
-            with_score=_number(row["score_final_with"], 1), score=_number(path[-1], 1))
+            gone=row["displaced"], with_obj=format_number(row["objective_with"], 1),
+            obj=format_number(roadmap.summary["objective"], 1), years=years,
+            with_score=format_number(row["score_final_with"], 1), score=format_number(path[-1], 1))
     if row["displaced"] == "nothing" and not pd.isna(row["objective_with"]):
-        return words["fits_later"].format(with_obj=_number(row["objective_with"], 1),
-                                          obj=_number(roadmap.summary["objective"], 1))
+        return words["fits_later"].format(with_obj=format_number(row["objective_with"], 1),
+                                          obj=format_number(roadmap.summary["objective"], 1))
     return words["cannot_fit"]
 
 
@@ -202,8 +198,8 @@ def not_chosen_table(roadmap: Roadmap, pillar_titles: Mapping[str, str] | None =
     years = roadmap.horizon_years
     words = _words()
     idle = rows["reason"].isin([REASON_NO_GAP, REASON_NOT_ASSESSED]).to_numpy()
-    points = rows["points"].map(lambda v: words["never_in_effect"] if pd.isna(v) else _number(v, 2))
-    cost = rows["cost_usd"].map(lambda v: _number(v, 0))
+    points = rows["points"].map(lambda v: words["never_in_effect"] if pd.isna(v) else format_number(v, 2))
+    cost = rows["cost_usd"].map(lambda v: format_number(v, 0))
     table[_("Would add by year {year} (score points)").format(year=years)] = np.where(
         idle, words["nothing_to_close"], points.to_numpy())
     table[_("Would cost over the horizon (USD)")] = np.where(idle, "", cost.to_numpy())
@@ -228,14 +224,14 @@ def headline_figures(roadmap: Roadmap, *, catalogue_source: str | None = None) -
         (_("Overall capability score"), score_path_words(roadmap)),
         (_("Score points gained"), not_available() if path is None else
          words["points_gained"].format(points=("+" if path[-1] >= path[0] else "")
-                                       + _number(path[-1] - path[0], 1), years=years)),
-        (_("Score-point-years (what the plan maximises)"), _number(s["objective"], 1)),
+                                       + format_number(path[-1] - path[0], 1), years=years)),
+        (_("Score-point-years (what the plan maximises)"), format_number(s["objective"], 1)),
         (_("Annual cost of cybercrime used (a floor)"), usd(roadmap.annual_cost_usd)),
         (_("Losses avoided over the horizon"),
          _with_range(usd(s["avoided_loss_usd"]), s["avoided_loss_usd_interval"], "usd")),
         (_("Return on security investment (ROSI)"),
          not_available() if s["rosi"] is None
-         else _with_range(_number(s["rosi"], 2), s["rosi_interval"])),
+         else _with_range(format_number(s["rosi"], 2), s["rosi_interval"])),
         (_("Chance the plan pays for itself"), chance_pays_words(roadmap)),
         (_("ROSI in words"), rosi_words(s["rosi"])),
     ]
