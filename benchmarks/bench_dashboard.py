@@ -9,8 +9,8 @@ Measures, on the sample countries:
   plotly.js, as on a stock Voilà page (time until the page is shown). Both
   are timed from the start of navigation by the page itself (a MutationObserver
   notes the moment), and the two pages are loaded in turn from two servers;
-* slider-to-redraw: from Enter in the budget's box to the three roadmap charts
-  (Gantt, spending, losses avoided) showing the new budget, timed inside the page,
+* slider-to-redraw: from Enter in the budget's box to the four roadmap charts
+  (Gantt, score path, spending, losses avoided) showing the new budget, timed inside the page,
   for every sample country, on a server whose pool kernel is ready and whose grid
   process has worked out every country's slider grid (the time this took, and each
   country's share of it, is recorded): moved as soon as the Roadmap tab is drawn, and
@@ -244,7 +244,7 @@ AFTER_READING = (1.25, 0.5, 2.5)
 READING_SECONDS = 5
 
 
-# Notes, inside the page, when Enter is pressed and when all three roadmap charts show
+# Notes, inside the page, when Enter is pressed and when all four roadmap charts show
 # the new budget (their text, read without forcing a layout).
 WATCH_REDRAW_JS = """w => {
   window.__enterAt = undefined;
@@ -256,7 +256,7 @@ WATCH_REDRAW_JS = """w => {
     }
   };
   document.addEventListener("keydown", onKey, true);
-  const redrawn = () => ["gantt", "spend", "benefit"].every(n =>
+  const redrawn = () => ["gantt", "score", "spend", "benefit"].every(n =>
     (document.querySelector(".wb-roadmap-" + n)?.textContent || "").includes("Budget " + w + " a year"));
   const observer = new MutationObserver(() => {
     if (window.__enterAt !== undefined && window.__redrawnAt === undefined && redrawn()) {
@@ -270,7 +270,7 @@ WATCH_REDRAW_JS = """w => {
 
 
 def _move_budget(page, bounds, default_m: float, factor: float) -> float:
-    """Type a budget into the slider's readout; milliseconds from Enter until all three
+    """Type a budget into the slider's readout; milliseconds from Enter until all four
     roadmap charts show it, as the page itself saw it."""
     value = round(round(default_m * factor / bounds.step) * bounds.step, 6)
     words = _usd_words(value * 1e6)
@@ -284,7 +284,7 @@ def _move_budget(page, bounds, default_m: float, factor: float) -> float:
 
 
 def slider_latency(browser, workdir: Path) -> dict:
-    """Budget change to the three roadmap charts redrawn, per sample country, once the
+    """Budget change to the four roadmap charts redrawn, per sample country, once the
     server's grid process has worked every country's slider grid out: moved at once
     and after a few seconds on the tab."""
     log = workdir / "slider.log"

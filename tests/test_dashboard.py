@@ -326,10 +326,13 @@ def test_published_tables_neutralise_free_text_in_the_download(data_root: Path) 
     evidence = [c.value for row in book["Largest gaps"].iter_rows() for c in row]
     assert "'" + EVIL in evidence and EVIL not in evidence
     assert all(c.data_type != "f" for ws in book for row in ws.iter_rows() for c in row)
-    links = downloads.downloads_html("KE", tables)
-    assert 'download="KE-headline-figures.csv"' in links and "data:text/csv" in links
+    csv_file, xlsx_file = downloads.download_files("KE")
+    assert (csv_file.name, xlsx_file.name) == ("KE-headline-figures.csv", "KE-summary-tables.xlsx")
+    assert downloads.file_bytes(csv_file, tables).startswith(b"\xef\xbb\xbf")
+    book = openpyxl.load_workbook(io.BytesIO(downloads.file_bytes(xlsx_file, tables)))
+    assert book.sheetnames[:2] == ["About", "Headline figures"] and "Roadmap" in book.sheetnames
     with pytest.raises(WorkbenchError):
-        downloads.downloads_html("../KE", tables)
+        downloads.download_files("../KE")
 
 
 def test_tidy_layout_wraps_long_subtitles_and_frees_the_axis_title() -> None:
@@ -384,7 +387,21 @@ def _page(data_root: Path, country: str = "KE", plans: PlanFolder | None = None,
 
 
 def _chart_titles(charts) -> list[str]:
-    return [c.figure["layout"]["title"]["text"] for c in charts if c.figure]
+    """The titles of the charts drawn: of a list of LiveChart, or of a LiveCharts group."""
+    figures = charts.figures if hasattr(charts, "figures") else [c.figure for c in charts]
+    return [figure["layout"]["title"]["text"] for figure in figures if figure]
+
+
+def _download(page: pages.CountryDashboard, name: str) -> bytes:
+    """The file ``name`` as the page's kernel sends it when its link is clicked."""
+    message, buffers = page.downloads.make(name)
+    assert message == {"name": name, "mime": message.get("mime")} and len(buffers) == 1, message
+    return buffers[0]
+
+
+def _workbook_about(payload: bytes) -> dict[str, str]:
+    book = openpyxl.load_workbook(io.BytesIO(payload))
+    return {row[0].value: row[1].value for row in book["About"].iter_rows(min_row=2)}
 
 
 def _solver_fails(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -416,7 +433,30 @@ def test_the_page_opens_on_the_impact_tab_with_the_cards(data_root: Path) -> Non
     assert len(_chart_titles(page.impact_charts)) == 5
     assert _chart_titles(page.roadmap_charts) == []  # drawn when first opened
     assert page.budget.value == pytest.approx(1.0) and page.horizon_control.value == 3
-    assert "KE-summary-tables.xlsx" in page.downloads.value
+    assert [(link["name"], link["css"]) for link in page.downloads.links] == [
+        ("KE-headline-figures.csv", "wb-download-csv"), ("KE-summary-tables.xlsx", "wb-download-xlsx")]
+
+
+def test_a_download_is_made_when_asked_from_what_the_page_shows(data_root: Path) -> None:
+    page = _page(data_root)
+    sent: list[tuple[dict, list]] = []
+    page.downloads.send = lambda content, buffers=None: sent.append((content, buffers))
+    page.downloads._on_request(page.downloads, {"want": "KE-summary-tables.xlsx"}, [])
+    (message, buffers), = sent
+    assert message["name"] == "KE-summary-tables.xlsx" and message["mime"] == downloads.XLSX_MIME
+    assert _workbook_about(buffers[0])["Roadmap budget (USD per year)"] == "1,000,000"
+    # Made at the moment it is asked for: after a move, the file holds the new budget.
+    page.budget.value = 2.5
+    assert _workbook_about(_download(page, "KE-summary-tables.xlsx"))[
+        "Roadmap budget (USD per year)"] == "2,500,000"
+    headline = _download(page, "KE-headline-figures.csv").decode("utf-8-sig").splitlines()
+    assert headline[0].startswith("Figure,Value,Low,High,Unit")
+    # A name the page does not offer, or a request that is not one, gets no file.
+    message, buffers = page.downloads.make("../etc/passwd")
+    assert buffers == [] and "not offered" in message["problem"]
+    page.downloads._on_request(page.downloads, "junk", [])
+    page.downloads._on_request(page.downloads, {"want": 3}, [])
+    assert len(sent) == 1
 
 
 def test_moving_the_budget_solves_the_roadmap_again(data_root: Path) -> None:
@@ -428,10 +468,13 @@ def test_moving_the_budget_solves_the_roadmap_again(data_root: Path) -> None:
     assert before == 1.0e6 and page.roadmap.summary["budget_usd_per_year"] == 50_000.0
     expected = _expected_blocks(data_root / "KE", 50_000.0, 3)["business_case"]
     assert page.roadmap.summary["total_cost_usd"] == expected["total_cost_usd"]
-    subtitle = page.roadmap_charts[0].figure["layout"]["title"]
+    subtitle = page.roadmap_charts.figures[0]["layout"]["title"]
     assert "USD 50,000 a year" in json.dumps(subtitle)
+    # Redrawn under the country and horizon: a redraw keeps the margins it grew to.
+    assert page.roadmap_charts.steady == "KE/3"
+    assert page.roadmap_charts.names == list(charts.ROADMAP_CHART_NAMES)
     page.horizon_control.value = 2
-    assert page.roadmap.horizon_years == 2
+    assert page.roadmap.horizon_years == 2 and page.roadmap_charts.steady == "KE/2"
 
 
 def test_the_grid_process_writes_every_position_default_budget_first(
@@ -481,7 +524,7 @@ def test_the_page_reads_a_grid_position_without_solving(
     assert page.problem.value == ""
     assert page.roadmap.summary["budget_usd_per_year"] == budgets[-1]
     position = Position("KE", page.view.inputs_id, budgets[-1], 3)
-    assert [c.figure for c in page.roadmap_charts] == [
+    assert page.roadmap_charts.figures == [
         json.loads(plans.read_chart(position, index)) for index in range(charts.ROADMAP_CHARTS)]
     assert (page.cache.plans_read, page.cache.plans_solved) == (2, 0)
     assert _folder_state(plans) == written  # a page only reads the grid

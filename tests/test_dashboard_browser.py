@@ -42,6 +42,10 @@ if not CHROMIUM.exists():  # pragma: no cover - make test installs it first
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
+# The Roadmap tab's four charts, in order.
+ROADMAP_PLOTS = ", ".join(f".{name} .js-plotly-plot" for name in (
+    "wb-roadmap-gantt", "wb-roadmap-score", "wb-roadmap-spend", "wb-roadmap-benefit"))
+
 
 @pytest.fixture(scope="module")
 def data_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -238,18 +242,24 @@ def test_budget_slider_re_solves_the_roadmap(server: str, page, data_root: Path)
     # Mark the charts on the page: a redraw in place keeps them, a new output would not.
     page.evaluate("() => document.querySelectorAll('.wb-tabs .js-plotly-plot')"
                   ".forEach(e => { e.dataset.drawnBefore = 'yes'; })")
+    grown = page.evaluate(f"() => Array.from(document.querySelectorAll('{ROADMAP_PLOTS}'))"
+                          ".map(e => Math.ceil(e._fullLayout._size.l))")
     page.locator(".wb-budget .widget-readout").click()
     page.keyboard.press("Control+A")
     page.keyboard.type("2.5")
     page.keyboard.press("Enter")
     page.wait_for_function(
-        "() => ['gantt', 'spend', 'benefit'].every(n => (document.querySelector("
+        "() => ['gantt', 'score', 'spend', 'benefit'].every(n => (document.querySelector("
         "'.wb-roadmap-' + n)?.innerText || '').includes('Budget USD 2.5 million a year'))")
     assert _card(page, "roadmap_cost", "data-budget") == 2_500_000.0
-    kept = page.evaluate("() => Array.from(document.querySelectorAll("
-                         "'.wb-roadmap-gantt .js-plotly-plot, .wb-roadmap-spend .js-plotly-plot, "
-                         ".wb-roadmap-benefit .js-plotly-plot')).map(e => e.dataset.drawnBefore)")
-    assert kept == ["yes", "yes", "yes"]  # redrawn in place with the page's plotly.js
+    kept = page.evaluate(f"() => Array.from(document.querySelectorAll('{ROADMAP_PLOTS}'))"
+                         ".map(e => e.dataset.drawnBefore)")
+    assert kept == ["yes"] * 4  # redrawn in place with the page's plotly.js
+    # Each redraw started from the left margin its chart had grown to (its labels),
+    # instead of the figure's own 10 px: plotly did not have to draw it twice.
+    asked = page.evaluate(f"() => Array.from(document.querySelectorAll('{ROADMAP_PLOTS}'))"
+                          ".map(e => e.layout.margin.l)")
+    assert all(left > 10 for left in grown) and all(a >= g for a, g in zip(asked, grown))
     expected = _expected(data_root, "KE", budget=2_500_000.0)
     assert _card(page, "roadmap_cost") == expected["roadmap_cost"] != before
     assert _card(page, "rosi") == expected["rosi"]

@@ -33,11 +33,10 @@ PROJECT = "cyber-impact-workbench"
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 TEMPLATE = LOCALE_DIR / f"{DOMAIN}.pot"
 # The notebooks whose markdown a reader sees: the report's stages and the dashboard.
-DASHBOARD_NOTEBOOK = "country_dashboard.ipynb"
 
 
 def notebook_names() -> list[str]:
-    return [name for _, name in paths.STAGE_NOTEBOOKS] + [DASHBOARD_NOTEBOOK]
+    return [name for _, name in paths.STAGE_NOTEBOOKS] + [paths.DASHBOARD_NOTEBOOK]
 
 
 def source_messages() -> Iterable[tuple[str | tuple[str, str], str, int, list[str]]]:

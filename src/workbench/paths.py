@@ -24,6 +24,8 @@ STAGE_NOTEBOOKS: tuple[tuple[str, str], ...] = (
     ("gaps", "03_gaps.ipynb"),
     ("business_case", "04_business_case.ipynb"),
 )
+# The notebook `workbench dashboard` serves with Voilà.
+DASHBOARD_NOTEBOOK = "country_dashboard.ipynb"
 # Where a stage notebook publishes its summary.json block, under the run's folder
 # (workbench.notebook.publish writes it; the runner, which need not import the
 # analysis to read it, collects it).

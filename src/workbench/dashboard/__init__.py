@@ -17,12 +17,14 @@ per concern:
 - ``charts``: the stage charts as figure JSON, their layout adjusted for the page;
 - ``slider``: the budget slider's grid of positions;
 - ``downloads``: the published tables as spreadsheet-safe downloads;
+  ``download_links``: the links that make a file when clicked;
 - ``plans``: the server's folder of worked-out slider positions (read by the pages);
 - ``grid``: the process that works every country's slider grid out into it, once per
   server start;
 - ``cache``: what one page has worked out (its own, never module-wide);
 - ``page``: the ipywidgets page;
-- ``live_chart``: the chart widget redrawn in place; ``bundle``: its own small plotly.js;
+- ``live_chart``: the chart widgets redrawn in place (one chart, or a group redrawn
+  together); ``bundle``: their own small plotly.js;
 - ``server``, ``voila``, ``kernel``: serving it safely with Voilà.
 """
 

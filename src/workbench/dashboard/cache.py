@@ -24,7 +24,7 @@ from workbench.dashboard.charts import (
     impact_figures,
     roadmap_chart_json,
 )
-from workbench.dashboard.downloads import downloads_html, published_tables
+from workbench.dashboard.downloads import published_tables
 from workbench.dashboard.plans import PlanFolder, Position
 from workbench.dashboard.settings import data_root_for, list_countries, profile_language
 from workbench.dashboard.view import CountryView, load_view
@@ -35,7 +35,7 @@ PLANS_KEPT = 128
 
 
 class PageCache:
-    """One page's views, plans, charts and downloads, worked out once each.
+    """One page's views, plans, charts and published tables, worked out once each.
 
     ``plans``: the server's grid folder (``PlanFolder.of_server()``), None without a
     server: every plan is then solved here.
@@ -53,7 +53,8 @@ class PageCache:
         self.impact_specs = _per_language(self._impact_specs, 8)
         self.roadmap = _per_language(self._roadmap, PLANS_KEPT)
         self.roadmap_chart = _per_language(self._roadmap_chart, PLANS_KEPT * ROADMAP_CHARTS)
-        self.downloads = _per_language(self._downloads, 64)
+        # Only for a download (made when clicked): a few are kept.
+        self.published_tables = _per_language(self._published_tables, 4)
 
     @classmethod
     def of_server(cls, data_root: Path) -> PageCache:
@@ -110,14 +111,15 @@ class PageCache:
         roadmap = self.roadmap(code, budget_usd_per_year, horizon_years)
         return roadmap_chart_json(self.view(code), roadmap, index)
 
-    def _downloads(self, code: str, budget_usd_per_year: float | None,
-                   horizon_years: int | None) -> str:
-        """The download links for a country and roadmap inputs (no plan: None, None)."""
+    def _published_tables(self, code: str, budget_usd_per_year: float | None,
+                          horizon_years: int | None) -> dict[str, Any]:
+        """The published tables the downloads carry, for a country and roadmap inputs
+        (no plan: None, None)."""
         roadmap = (None if budget_usd_per_year is None or horizon_years is None
                    else self.roadmap(code, budget_usd_per_year, horizon_years))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return downloads_html(code, published_tables(self.view(code), roadmap))
+            return published_tables(self.view(code), roadmap)
 
 
 def _per_language(method: Callable[..., Any], maxsize: int) -> Callable[..., Any]:
@@ -137,7 +139,7 @@ def _per_language(method: Callable[..., Any], maxsize: int) -> Callable[..., Any
 def prepare(country: str, data_root: str) -> PageCache:
     """The page's cache, with a head start in a preheated kernel (waiting for its
     visitor): the default country's figures, Impact charts and, when the server's
-    grid already holds its default plan, the plan's charts and downloads. Nothing is
+    grid already holds its default plan, the plan and its charts. Nothing is
     solved here. Elsewhere (a kernel started for its visitor, JupyterLab) the page
     needs the work at once anyway, so nothing is done ahead.
 
@@ -171,9 +173,7 @@ def _head_start_in_language(cache: PageCache, code: str) -> None:
         return
     cache.impact_specs(code)
     budget, horizon = view.default_budget_usd_per_year, view.default_horizon_years
-    if view.roadmap_inputs is None:
-        cache.downloads(code, None, None)
-    elif cache.in_grid(code, budget, horizon):
-        cache.downloads(code, budget, horizon)
+    if view.roadmap_inputs is not None and cache.in_grid(code, budget, horizon):
+        cache.roadmap(code, budget, horizon)
         for index in range(ROADMAP_CHARTS):
             cache.roadmap_chart(code, budget, horizon, index)

@@ -1,12 +1,13 @@
 """The page's downloads: the published tables of the country's summary (no row-level
 data, suppressed groups without a figure), as a CSV of the headline figures and an
-Excel workbook, both spreadsheet-safe (``safe_tables``) and carried in the page as
-data: links, nothing fetched."""
+Excel workbook, both spreadsheet-safe (``safe_tables``). A file is made when its link
+is clicked (``download_links``), never ahead: most moves of the slider are never
+downloaded."""
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,7 @@ from workbench.countries import validate_country_code
 from workbench.dashboard.cards import Card, headline_cards
 from workbench.dashboard.view import CountryView
 from workbench.gaps import GapResult
+from workbench.i18n import _
 from workbench.impact import ImpactResult
 from workbench.safe_tables import csv_bytes, xlsx_bytes
 
@@ -102,25 +104,38 @@ def published_tables(view: CountryView, roadmap: Roadmap | None) -> dict[str, pd
     return tables
 
 
-def _data_uri(payload: bytes, mime: str) -> str:
-    return f"data:{mime};base64,{base64.b64encode(payload).decode('ascii')}"
-
-
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_MIME = "text/csv;charset=utf-8"
 
 
-def downloads_html(code: str, tables: Mapping[str, pd.DataFrame]) -> str:
-    """Two download links (data: URIs, nothing fetched): the headline figures as CSV and
-    every published table as an Excel workbook."""
+@dataclass(frozen=True)
+class DownloadFile:
+    """One file the page offers: its name, the link's words, its type and the link's
+    CSS class (what a reader's tools and the tests find)."""
+
+    name: str
+    label: str
+    mime: str
+    css_class: str
+
+
+def download_files(code: str) -> tuple[DownloadFile, DownloadFile]:
+    """The headline figures as CSV and every published table as an Excel workbook.
+
+    Raises:
+        WorkbenchError: ``code`` is not a country code (it names the files).
+    """
     safe = validate_country_code(code)
-    headline = tables["Headline figures"]
-    csv_link = _data_uri(csv_bytes(headline), "text/csv;charset=utf-8")
-    xlsx_link = _data_uri(xlsx_bytes(tables), XLSX_MIME)
     return (
-        '<div class="wb-dash wb-downloads">'
-        f'<a class="wb-download-csv" download="{safe}-headline-figures.csv" href="{csv_link}">'
-        "Download headline figures (CSV)</a>"
-        f'<a class="wb-download-xlsx" download="{safe}-summary-tables.xlsx" href="{xlsx_link}">'
-        "Download all summary tables (Excel)</a></div>"
+        DownloadFile(f"{safe}-headline-figures.csv", _("Download headline figures (CSV)"),
+                     CSV_MIME, "wb-download-csv"),
+        DownloadFile(f"{safe}-summary-tables.xlsx", _("Download all summary tables (Excel)"),
+                     XLSX_MIME, "wb-download-xlsx"),
     )
 
+
+def file_bytes(file: DownloadFile, tables: Mapping[str, pd.DataFrame]) -> bytes:
+    """The content of ``file`` (one of ``download_files``) from the published tables."""
+    if file.mime == CSV_MIME:
+        return csv_bytes(tables["Headline figures"])
+    return xlsx_bytes(tables)

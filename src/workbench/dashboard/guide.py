@@ -6,33 +6,42 @@ template leaves them out (templates/workbench/index.html.j2) and the page shows 
 here instead, translated piece by piece through the message catalogue, which takes
 them from the notebook (``workbench.i18n_catalogue``). The notebook stays their one
 source, and an analyst opening it in JupyterLab reads them where they are.
+
+The notebook is read as the JSON it is, not with nbformat: nbformat brings jsonschema,
+whose import took about 3 s of processor time in every page's kernel (it builds a URI
+grammar), a kernel the visitor may be waiting for.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import mistune
-import nbformat
 
 from workbench import paths
 from workbench.i18n import translate_markdown
-from workbench.i18n_catalogue import DASHBOARD_NOTEBOOK
 
 
 def notebook_guide(notebook: Path | None = None) -> tuple[str, str]:
     """(what opens the page, what closes it) as HTML: the notebook's first markdown
     cell, and the markdown cells after its first code cell, in the page's language.
     Empty strings when the notebook cannot be read (the page then goes without)."""
-    path = notebook or paths.NOTEBOOKS_DIR / DASHBOARD_NOTEBOOK
+    path = notebook or paths.NOTEBOOKS_DIR / paths.DASHBOARD_NOTEBOOK
     try:
-        cells = nbformat.read(path, as_version=4).cells
-    except (OSError, ValueError):
+        cells = [(str(c["cell_type"]), _source(c.get("source", "")))
+                 for c in json.loads(Path(path).read_text(encoding="utf-8"))["cells"]]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return "", ""
-    first_code = next((i for i, c in enumerate(cells) if c.cell_type == "code"), len(cells))
-    top = [c.source for c in cells[:first_code] if c.cell_type == "markdown"]
-    bottom = [c.source for c in cells[first_code:] if c.cell_type == "markdown"]
+    first_code = next((i for i, (kind, _) in enumerate(cells) if kind == "code"), len(cells))
+    top = [source for kind, source in cells[:first_code] if kind == "markdown"]
+    bottom = [source for kind, source in cells[first_code:] if kind == "markdown"]
     return _html(top), _html(bottom)
+
+
+def _source(source: str | list[str]) -> str:
+    """A cell's source: the notebook format stores it as one string or as its lines."""
+    return source if isinstance(source, str) else "".join(source)
 
 
 def _html(sources: list[str]) -> str:

@@ -1,5 +1,5 @@
-// A dashboard chart that is redrawn in place when the kernel sends a new figure
-// (the front end of workbench/live_chart.py's LiveChart widget).
+// Dashboard charts that are redrawn in place when the kernel sends new figures (the
+// front end of workbench/dashboard/live_chart.py's LiveChart and LiveCharts widgets).
 //
 // Drawing a new plotly output for every move of a control throws the old chart away,
 // builds a new one from nothing and then takes a PNG snapshot of it; updating the
@@ -83,6 +83,26 @@ function plotlyExtension() {
   return extensionPromise;
 }
 
+// The margins a redraw starts from. Plotly widens a chart's margins to fit its axis
+// labels, legend and titles ("automargin"), and when they change by more than a pixel
+// it draws the whole chart a second time. A chart redrawn under the same ``steady``
+// key (the page's country and horizon) starts from the margins it has already grown to,
+// rounded up, so a move of the slider draws it once and its plot does not shift
+// sideways; under a new key it starts from the figure's own.
+function steadyLayout(chart, layout, keep) {
+  const size = chart._fullLayout?._size;
+  const base = chart._fullLayout?.margin;
+  if (!keep || !size || !base) {
+    return layout;
+  }
+  const margin = { ...(layout.margin || {}) };
+  for (const side of ["l", "r", "t", "b"]) {
+    const own = Number.isFinite(margin[side]) ? margin[side] : base[side];
+    margin[side] = Math.max(own, Math.ceil(size[side]));
+  }
+  return { ...layout, margin };
+}
+
 function message(el, text) {
   el.replaceChildren();
   const note = document.createElement("div");
@@ -91,53 +111,46 @@ function message(el, text) {
   el.appendChild(note);
 }
 
-async function render({ model, el }) {
+// One chart on the page: its box, the plotly chart in it, and how it was last drawn.
+function chartSlot(box) {
   const chart = document.createElement("div");
   chart.className = "wb-live-chart";
-  el.appendChild(chart);
-  let drawn = false;
-  let fallback = null; // the extension's renderer, when plotly.js cannot be reached
-  let pending = Promise.resolve();
+  box.appendChild(chart);
+  const slot = { box, chart, drawn: false, drawnUnder: null, fallback: null };
 
-  async function draw() {
-    const figure = model.get("figure") || {};
+  // Draw ``figure`` (plotly JSON; {} clears the chart) under the ``steady`` key.
+  slot.draw = async (figure, steady) => {
     const library = await plotlyLibrary();
     if (library === null) {
-      message(el, "This chart cannot be drawn: the server has no plotly.js for it (see docs/dashboard.md).");
+      message(box, "This chart cannot be drawn: the server has no plotly.js for it (see docs/dashboard.md).");
       return;
     }
     const { Renderer, Plotly } = library;
-    if (!figure.data) {
-      if (Plotly && drawn) {
+    if (!figure || !figure.data) {
+      if (Plotly && slot.drawn) {
         Plotly.purge(chart);
       }
-      fallback?.dispose();
-      fallback = null;
+      slot.fallback?.dispose();
+      slot.fallback = null;
       chart.replaceChildren();
-      drawn = false;
+      slot.drawn = false;
       return;
     }
     if (Plotly) {
-      await Plotly.react(chart, figure.data, figure.layout || {}, figure.config || {});
-      drawn = true;
+      const keep = slot.drawn && steady !== "" && steady === slot.drawnUnder;
+      await Plotly.react(chart, figure.data, steadyLayout(chart, figure.layout || {}, keep),
+                         figure.config || {});
+      slot.drawn = true;
+      slot.drawnUnder = steady;
       chart.dataset.drawnWith = Renderer ? "extension" : "dashboard"; // whose plotly.js
       return;
     }
     const renderer = new Renderer({ mimeType: MIME });
     chart.replaceChildren(renderer.node);
-    fallback?.dispose();
-    fallback = renderer;
+    slot.fallback?.dispose();
+    slot.fallback = renderer;
     await renderer.renderModel({ data: { [MIME]: figure }, setData() {} });
-  }
-
-  // One draw at a time, in the order the figures arrived.
-  const redraw = () => {
-    pending = pending
-      .then(() => inTurn(draw, { yieldFirst: !drawn }))
-      .catch(() => message(el, "This chart could not be drawn."));
   };
-  model.on("change:figure", redraw);
-  redraw();
 
   // A chart drawn while the page was narrower (or its tab hidden) follows the width.
   let width = 0;
@@ -146,18 +159,73 @@ async function render({ model, el }) {
     if (now > 0 && now !== width) {
       const first = width === 0;
       width = now;
-      if (!first && drawn) {
+      if (!first && slot.drawn) {
         plotlyLibrary().then((library) => library?.Plotly?.Plots.resize(chart));
       }
     }
   });
-  resized.observe(el);
+  resized.observe(box);
+
+  slot.close = () => {
+    resized.disconnect();
+    plotlyLibrary().then((library) => library?.Plotly?.purge(chart));
+    slot.fallback?.dispose();
+  };
+  return slot;
+}
+
+// A LiveChart (one ``figure``) or LiveCharts (``figures``, in boxes named by
+// ``names``). A group's charts arrive in one message and are redrawn in one go, with
+// no page update between them: the browser lays the page out and paints it once, not
+// once per chart, which is most of what a slider move costs after plotly's own work.
+async function render({ model, el }) {
+  const group = model.get("figures") !== undefined;
+  const names = group ? model.get("names") || [] : [];
+  const slots = [];
+  const slotFor = (index) => {
+    while (slots.length <= index) {
+      let box = el;
+      if (group) {
+        box = document.createElement("div");
+        const name = names[slots.length];
+        if (name) {
+          box.className = name;
+        }
+        el.appendChild(box);
+      }
+      slots.push(chartSlot(box));
+    }
+    return slots[index];
+  };
+  const figures = () => (group ? model.get("figures") || [] : [model.get("figure") || {}]);
+  let pending = Promise.resolve();
+
+  async function drawAll() {
+    const steady = model.get("steady") || "";
+    const wanted = figures();
+    const count = Math.max(wanted.length, slots.length);
+    for (let index = 0; index < count; index++) {
+      const slot = slotFor(index);
+      try {
+        // A first drawing hands the browser back before it, so that each chart shows
+        // as soon as it is drawn; a redraw goes straight on.
+        await inTurn(() => slot.draw(wanted[index] || {}, steady), { yieldFirst: !slot.drawn });
+      } catch {
+        message(slot.box, "This chart could not be drawn.");
+      }
+    }
+  }
+
+  // One drawing at a time, in the order the figures arrived.
+  const redraw = () => {
+    pending = pending.then(drawAll).catch(() => {});
+  };
+  model.on(group ? "change:figures" : "change:figure", redraw);
+  redraw();
 
   return () => {
-    resized.disconnect();
-    model.off("change:figure", redraw);
-    plotlyLibrary().then((library) => library?.Plotly?.purge(chart));
-    fallback?.dispose();
+    model.off(group ? "change:figures" : "change:figure", redraw);
+    slots.forEach((slot) => slot.close());
   };
 }
 

@@ -29,13 +29,16 @@ from workbench.dashboard.cards import (
 )
 from workbench.dashboard.charts import (
     ALL_PILLARS,
+    ROADMAP_CHART_NAMES,
     ROADMAP_CHARTS,
     figure_spec,
     filter_pillar,
     pillar_options,
 )
+from workbench.dashboard.download_links import DownloadLinks
+from workbench.dashboard.downloads import download_files, file_bytes
 from workbench.dashboard.guide import notebook_guide
-from workbench.dashboard.live_chart import LiveChart
+from workbench.dashboard.live_chart import LiveChart, LiveCharts
 from workbench.dashboard.settings import (
     MAX_HORIZON_YEARS,
     DashboardSettings,
@@ -99,7 +102,7 @@ class CountryDashboard:
             [self.country, self.budget, self.horizon_control],
             layout=widgets.Layout(flex_flow="row wrap", align_items="center", grid_gap="8px 24px"))
         self.cards = widgets.HTML(layout=full())
-        self.downloads = widgets.HTML(layout=full())
+        self.downloads = DownloadLinks(layout=full())
         self.problem = widgets.HTML(layout=full())
 
         self.impact_note = widgets.HTML(layout=full())
@@ -115,7 +118,8 @@ class CountryDashboard:
         self.gaps_top = widgets.HTML(layout=full())
         self.roadmap_note = widgets.HTML(layout=full())
         self.roadmap_table = widgets.HTML(layout=full())
-        self.roadmap_charts = [LiveChart(layout=full()) for _ in range(ROADMAP_CHARTS)]
+        # Sent and redrawn together: a slider move redraws them all (live_chart).
+        self.roadmap_charts = LiveCharts(names=list(ROADMAP_CHART_NAMES), layout=full())
         self.plan_table = widgets.HTML(layout=full())
 
         self.tabs = widgets.Tab(children=[
@@ -125,7 +129,7 @@ class CountryDashboard:
                               html.escape(_("Gaps in detail.")),
                               html.escape(_("Choose a pillar to see only its indicators.")))),
                           self.pillar, self.gaps_filtered, self.gaps_top], layout=full()),
-            widgets.VBox([self.roadmap_note, self.roadmap_table, *self.roadmap_charts,
+            widgets.VBox([self.roadmap_note, self.roadmap_table, self.roadmap_charts,
                           self.plan_table], layout=full()),
         ], layout=full())
         for index, title in enumerate(TAB_TITLES):
@@ -144,9 +148,6 @@ class CountryDashboard:
                            (self.gaps_filtered, "wb-gaps-heatmap"), (self.problem, "wb-problem-box"),
                            (self.status, "wb-status-box")):
             part.add_class(name)
-        for chart, name in zip(self.roadmap_charts, ("wb-roadmap-gantt", "wb-roadmap-score",
-                                                      "wb-roadmap-spend", "wb-roadmap-benefit")):
-            chart.add_class(name)
         for chart in self.impact_charts:
             chart.add_class("wb-impact-chart")
 
@@ -246,6 +247,7 @@ class CountryDashboard:
         if not view.usable:
             self.problem.value = problem_html(code, view.fatal or GENERIC_PROBLEM)
             self.body.layout.display = "none"
+            self.downloads.withdraw()
             self.budget.layout.display = "none"
             self.horizon_control.layout.display = "none"
             return
@@ -274,15 +276,18 @@ class CountryDashboard:
             self.cache.roadmap(view.code, float(self.budget_usd), int(self.horizon))
             if view.roadmap_inputs is not None and self.budget_usd is not None else None
         )
-        self.cards.value = (findings_html(view, self.roadmap)
-                            + cards_html(headline_cards(view, self.roadmap)))
+        # The charts a minister waits for go out first, then the findings and cards.
         self._stale[ROADMAP_TAB] = True
         if (self.tabs.selected_index or IMPACT_TAB) == ROADMAP_TAB:
             self._draw_tab(ROADMAP_TAB)
-        # Last: the charts a minister waits for go out first.
-        self.downloads.value = self.cache.downloads(
-            view.code, None if self.roadmap is None else float(self.budget_usd),
-            None if self.roadmap is None else int(self.horizon))
+        self.cards.value = (findings_html(view, self.roadmap)
+                            + cards_html(headline_cards(view, self.roadmap)))
+        # The files are made only when a link is clicked, from what the page shows then.
+        code = view.code
+        budget = None if self.roadmap is None else float(self.budget_usd)
+        horizon = None if self.roadmap is None else int(self.horizon)
+        self.downloads.offer(download_files(code), lambda file: file_bytes(
+            file, self.cache.published_tables(code, budget, horizon)))
 
     def _draw_tab(self, index: int | None) -> None:
         index = IMPACT_TAB if index is None else index
@@ -353,13 +358,15 @@ class CountryDashboard:
     def _draw_roadmap(self) -> None:
         view = self.view
         roadmap = self.roadmap
-        # Charts first: they are what a minister moving the slider waits for. Each is
-        # sent as soon as it is ready (read from the server's grid with its plan, or
-        # drawn here from the plan).
-        for index, slot in enumerate(self.roadmap_charts):
-            text = None if roadmap is None else self.cache.roadmap_chart(
-                view.code, float(self.budget_usd), int(self.horizon), index)
-            slot.show(None if text is None else json.loads(text))
+        # Charts first: they are what a minister moving the slider waits for (read from
+        # the server's grid with their plan, or drawn here from the plan). Redrawn for
+        # another budget, a chart keeps the margins it has grown to for this country
+        # and horizon: drawn once, and its plot does not shift.
+        texts = [None if roadmap is None else self.cache.roadmap_chart(
+                     view.code, float(self.budget_usd), int(self.horizon), index)
+                 for index in range(ROADMAP_CHARTS)]
+        self.roadmap_charts.show([None if text is None else json.loads(text) for text in texts],
+                                 steady=f"{view.code}/{self.horizon}")
         if roadmap is None:
             self.roadmap_note.value = stage_note_html(
                 N_("The business case"), view.problems.get("business_case", NOT_AVAILABLE))

@@ -51,7 +51,7 @@ from workbench.dashboard.settings import DATA_ROOT_ENV, list_countries
 from workbench.dashboard.voila import DEFAULT_ABANDONED_SECONDS, DEFAULT_MAX_KERNELS
 from workbench.errors import WorkbenchError
 
-DASHBOARD_NOTEBOOK = "country_dashboard.ipynb"
+DASHBOARD_NOTEBOOK = paths.DASHBOARD_NOTEBOOK
 TEMPLATE_NAME = "workbench"
 # The folder holding voila/templates/workbench (a Jupyter data directory).
 TEMPLATE_ROOT = paths.SHIPPED_DATA
