@@ -5,7 +5,7 @@ Measures, on the sample countries:
 * time to first chart of the dashboard, cold (kernel started for the request) and
   preheated (a pooled kernel that has imported the workbench and worked out the
   default country's figures), against a bare Voilà page of a notebook with the same imports
-  and no output, served with the same settings but without the dashboard's own
+  and one line of text, served with the same settings but without the dashboard's own
   plotly.js, as on a stock Voilà page (time until the page is shown). Both
   are timed from the start of navigation by the page itself (a MutationObserver
   notes the moment), and the two pages are loaded in turn from two servers;
@@ -64,12 +64,14 @@ PAGE_SHOWN_JS = ("() => { const c = document.querySelector('#rendered_cells');"
 
 
 def bare_notebook(folder: Path) -> Path:
-    """A notebook with the dashboard's parameters cell and imports, and no output."""
+    """A notebook with the dashboard's parameters cell and imports, and one line of text."""
+    # Its one line of text is a code cell's output: the dashboard's page template
+    # leaves markdown cells out (the page shows them itself, translated).
     cells = [
-        nbformat.v4.new_markdown_cell("# Bare page"),
         nbformat.v4.new_code_cell(PARAMETERS_SOURCE, metadata={"tags": ["parameters"]}),
         nbformat.v4.new_code_cell("from workbench import dashboard\nimport ipywidgets\n"
                                   "import plotly.graph_objects"),
+        nbformat.v4.new_code_cell("from IPython.display import HTML\nHTML('<h1>Bare page</h1>')"),
     ]
     notebook = nbformat.v4.new_notebook(cells=cells, metadata={
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
@@ -201,8 +203,17 @@ def timed_load(browser, server: subprocess.Popen, url: str, ready_js: str,
         context.route("**/plotly-workbench.min.js*", lambda route: route.abort())
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
+    said: list[str] = []
+    page.on("console", lambda message: said.append(message.text[:300]))
+    page.on("pageerror", lambda error: said.append(f"page error: {str(error)[:300]}"))
     page.goto(url)
-    page.wait_for_function("() => window.__readyAt !== undefined", polling=20)
+    try:
+        page.wait_for_function("() => window.__readyAt !== undefined", polling=20)
+    except Exception:
+        # Say what the page showed and said, for the page that never drew.
+        print(f"never ready: {url}\n{page.inner_text('body')[:2000]}\n" + "\n".join(
+            line for line in said if "version" not in line), file=sys.stderr)
+        raise
     seconds = page.evaluate("() => window.__readyAt") / 1000
     rss = kernel_rss_mb(server)
     context.close()
