@@ -85,8 +85,8 @@ function plotlyExtension() {
 
 // The margins a redraw starts from. Plotly widens a chart's margins to fit its axis
 // labels, legend and titles ("automargin"), and when they change by more than a pixel
-// it draws the whole chart a second time. A chart redrawn under the same ``steady``
-// key (the page's country and horizon) starts from the margins it has already grown to,
+// it draws the whole chart a second time. A group's chart redrawn under the same
+// ``steady`` key (the page's country and horizon) starts from the margins it has grown to,
 // rounded up, so a move of the slider draws it once and its plot does not shift
 // sideways; under a new key it starts from the figure's own.
 function steadyLayout(chart, layout, keep) {

@@ -31,17 +31,10 @@ class LiveChart(anywidget.AnyWidget):
     _esm = FRONT_END.read_text(encoding="utf-8")
     _css = CHART_CSS
     figure = traitlets.Dict().tag(sync=True)
-    # Figures shown under the same non-empty key keep the margins the chart has grown
-    # to (live_chart.js): a redraw is drawn once, and its plot does not shift.
-    steady = traitlets.Unicode("").tag(sync=True)
 
-    def show(self, spec: dict[str, Any] | None, steady: str = "") -> None:
-        """Draw ``spec`` (None: clear the chart). ``steady``: what the page shows it
-        for (e.g. a country and horizon); a figure shown under the key of the one
-        before it starts from that one's margins."""
-        with self.hold_sync():
-            self.steady = steady
-            self.figure = {} if spec is None else spec
+    def show(self, spec: dict[str, Any] | None) -> None:
+        """Draw ``spec`` (None: clear the chart)."""
+        self.figure = {} if spec is None else spec
 
 
 class LiveCharts(anywidget.AnyWidget):
@@ -54,12 +47,14 @@ class LiveCharts(anywidget.AnyWidget):
     _css = CHART_CSS
     figures = traitlets.List(traitlets.Dict()).tag(sync=True)
     names = traitlets.List(traitlets.Unicode()).tag(sync=True)
-    # As LiveChart.steady, for every chart of the group.
+    # Figures shown under the same non-empty key keep the margins each chart has grown
+    # to (live_chart.js): a redraw is drawn once, and its plot does not shift.
     steady = traitlets.Unicode("").tag(sync=True)
 
     def show(self, specs: Sequence[dict[str, Any] | None], steady: str = "") -> None:
-        """Draw ``specs`` in order (None: clear that chart); ``steady`` as for
-        ``LiveChart.show``."""
+        """Draw ``specs`` in order (None: clear that chart). ``steady``: what the page
+        shows them for (a country and horizon); figures shown under the key of the
+        ones before them start from their margins."""
         with self.hold_sync():
             self.steady = steady
             self.figures = [{} if spec is None else spec for spec in specs]
