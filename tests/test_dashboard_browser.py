@@ -251,6 +251,10 @@ def test_budget_slider_re_solves_the_roadmap(server: str, page, data_root: Path)
     page.wait_for_function(
         "() => ['gantt', 'score', 'spend', 'benefit'].every(n => (document.querySelector("
         "'.wb-roadmap-' + n)?.innerText || '').includes('Budget USD 2.5 million a year'))")
+    # The cards come after the charts, in a message of their own: wait for them too.
+    page.wait_for_function(
+        "() => parseFloat(document.querySelector(\".wb-card[data-figure='roadmap_cost']\")"
+        "?.getAttribute('data-budget')) === 2500000")
     assert _card(page, "roadmap_cost", "data-budget") == 2_500_000.0
     kept = page.evaluate(f"() => Array.from(document.querySelectorAll('{ROADMAP_PLOTS}'))"
                          ".map(e => e.dataset.drawnBefore)")
