@@ -25,11 +25,16 @@ FRONT_END = Path(__file__).with_name("live_chart.js")
 CHART_CSS = ".wb-live-chart { contain: layout paint; }"
 
 
-class LiveChart(anywidget.AnyWidget):
-    """One chart. ``figure`` is a plotly figure as JSON ({} draws nothing)."""
+class _ChartWidget(anywidget.AnyWidget):
+    """What both chart widgets share: their front end and its style."""
 
     _esm = FRONT_END.read_text(encoding="utf-8")
     _css = CHART_CSS
+
+
+class LiveChart(_ChartWidget):
+    """One chart. ``figure`` is a plotly figure as JSON ({} draws nothing)."""
+
     figure = traitlets.Dict().tag(sync=True)
 
     def show(self, spec: dict[str, Any] | None) -> None:
@@ -37,14 +42,12 @@ class LiveChart(anywidget.AnyWidget):
         self.figure = {} if spec is None else spec
 
 
-class LiveCharts(anywidget.AnyWidget):
+class LiveCharts(_ChartWidget):
     """Charts shown together, one below the other: ``figures`` are plotly figures as
     JSON ({} draws nothing), each in a box with the CSS class of the same place in
     ``names``. They reach the page in one message and are redrawn in one go, so the
     browser lays the page out and paints it once for all of them."""
 
-    _esm = FRONT_END.read_text(encoding="utf-8")
-    _css = CHART_CSS
     figures = traitlets.List(traitlets.Dict()).tag(sync=True)
     names = traitlets.List(traitlets.Unicode()).tag(sync=True)
     # Figures shown under the same non-empty key keep the margins each chart has grown
