@@ -79,13 +79,18 @@ def page(browser) -> Iterator[object]:
     """One page for the module's tests, as a minister would use it (each test brings
     it to the state it needs); every request leaving the machine is recorded."""
     context = browser.new_context(viewport={"width": 1280, "height": 1600}, accept_downloads=True)
+    yield _watched_tab(context)
+    context.close()
+
+
+def _watched_tab(context):
+    """A new tab of ``context`` that records every request leaving the machine."""
     tab = context.new_page()
     tab.set_default_timeout(TIMEOUT_MS)
     tab.outside = []
     tab.on("request", lambda r: tab.outside.append(r.url)
            if not re.match(r"^(https?|wss?)://127\.0\.0\.1[:/]|^(data|blob|about):", r.url) else None)
-    yield tab
-    context.close()
+    return tab
 
 
 def _shot(page, name: str) -> None:
@@ -179,6 +184,17 @@ def _assert_headline_equals_summary(page, expected: dict) -> None:
     assert _card_text(page, "rosi") == f"{expected['rosi']:.2f}"
 
 
+def _assert_findings_beside_answers(page) -> None:
+    """Each key finding's question fills its column beside the answer (the output
+    area's own style would float it left at a fifth of that column, a word a line)."""
+    columns = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.wb-key dt')).map(d => ["
+        "d.getBoundingClientRect().width,"
+        " parseFloat(getComputedStyle(d.parentElement).gridTemplateColumns)])")
+    assert len(columns) >= 7
+    assert all(abs(width - column) < 1 for width, column in columns), columns
+
+
 def _drawn_with(page, selector: str) -> list[str]:
     """Whose plotly.js drew each chart under ``selector`` (live_chart.js notes it)."""
     return page.evaluate(
@@ -209,6 +225,7 @@ def test_headline_numbers_equal_the_summary_and_charts_draw(server: str, page, d
                            ".wb-live-chart')).every(e => e.dataset.drawnWith)")
     assert _drawn_with(page, ".wb-impact-chart") == ["dashboard"] * 5
     assert page.evaluate("() => window.WorkbenchPlotly.version") == get_plotlyjs_version()
+    _assert_findings_beside_answers(page)
     _assert_nothing_leaks(page)
     _shot(page, "KE-impact")
 
@@ -295,6 +312,27 @@ def test_the_download_is_spreadsheet_safe(server: str, page) -> None:
     lines = Path(download.path()).read_text(encoding="utf-8-sig").splitlines()
     assert lines[0].startswith("Figure,Value,Low,High,Unit")
     assert not any(cell.startswith(("=", "+", "-", "@")) for line in lines for cell in line.split(","))
+
+
+def test_the_page_in_french_shows_its_labels_whole(server: str, browser) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 1600})
+    try:
+        tab = _watched_tab(context)
+        _open(tab, server + "?country=KE&lang=fr")
+        assert tab.inner_text(".wb-key h2") == "Principales conclusions"
+        _assert_findings_beside_answers(tab)
+        # Every tab's label is shown whole (the French ones are the longest).
+        labels = tab.evaluate(
+            "() => Array.from(document.querySelectorAll('.wb-tabs .lm-TabBar-tabLabel'))"
+            ".map(l => [l.textContent, l.scrollWidth, l.clientWidth])")
+        assert [label for label, _, _ in labels] == [
+            "Impact de la cybercriminalité", "Lacunes de capacités",
+            "Feuille de route et analyse de rentabilité"]
+        assert all(needed <= shown for _, needed, shown in labels), labels
+        _assert_nothing_leaks(tab)
+        _shot(tab, "KE-fr")
+    finally:
+        context.close()
 
 
 def test_a_broken_country_folder_gets_a_plain_message(server: str, page) -> None:

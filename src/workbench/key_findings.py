@@ -412,13 +412,15 @@ def key_findings(summary: Block) -> list[Finding]:
     return [finding for finding in found if finding is not None]
 
 
+# The questions' column holds its own against host styles: a notebook output area (the
+# dashboard's page) floats every <dt> left at 20% of its box, one word to a line.
 KEY_FINDINGS_CSS = """
 .wb-key{background:#fff;border-left:6px solid #0b3954;border-radius:6px;padding:6px 20px 10px;
 margin:18px 0;box-shadow:0 1px 3px rgba(0,0,0,.08)}
 .wb-key h2{margin:8px 0 6px 0;color:#0b3954}
 .wb-key dl{margin:0;display:grid;grid-template-columns:minmax(14em,max-content) 1fr;gap:6px 18px}
-.wb-key dt{font-weight:700;color:#0b3954}
-.wb-key dd{margin:0}
+.wb-key dl dt{font-weight:700;color:#0b3954;float:none;width:auto}
+.wb-key dl dd{margin:0}
 .wb-key .wb-key-synthetic{color:#5c4300}
 """
 

@@ -31,6 +31,7 @@ from workbench.notebook import synthetic_banner_html
 DASHBOARD_CSS = """
 <style>
 .wb-dashboard{--jp-widgets-horizontal-tab-width:230px}
+.wb-dashboard .wb-tabs .widget-tab-bar .lm-TabBar-tab{flex:0 1 auto;min-width:min(230px,30%)}
 .wb-dash{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;color:#1b1b1b;line-height:1.4}
 .wb-dash p,.wb-dash div{line-height:1.4}
 .wb-dash h1{font-size:1.55em;margin:4px 0 2px 0;color:#0b3954}
