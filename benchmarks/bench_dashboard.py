@@ -48,8 +48,8 @@ import psutil
 from playwright.sync_api import sync_playwright
 
 from workbench import paths
+from workbench.dashboard.charts import ROADMAP_CHART_NAMES
 from workbench.dashboard.grid import DONE as GRID_DONE
-from workbench.dashboard.server import DASHBOARD_NOTEBOOK
 from workbench.dashboard.slider import budget_slider_range
 from workbench.parameters_cell import PARAMETERS_SOURCE
 from workbench.profile import load_profile
@@ -101,7 +101,7 @@ def bare_notebook(folder: Path, shown: str = BARE_LINE_CELL) -> Path:
     ]
     notebook = nbformat.v4.new_notebook(cells=cells, metadata={
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-    nbformat.write(notebook, folder / DASHBOARD_NOTEBOOK)
+    nbformat.write(notebook, folder / paths.DASHBOARD_NOTEBOOK)
     return folder
 
 
@@ -283,7 +283,7 @@ READING_SECONDS = 5
 # Where a move shows, as (the part of the page watched, the boxes that show the new
 # budget once the move has been drawn): the four roadmap charts on the dashboard, the
 # one line the bare slider page writes back.
-ROADMAP_CHARTS = (".wb-tabs", [f".wb-roadmap-{name}" for name in ("gantt", "score", "spend", "benefit")])
+ROADMAP_CHARTS = (".wb-tabs", [f".{name}" for name in ROADMAP_CHART_NAMES])
 BARE_ECHO = ("body", [".wb-echo"])
 
 # Notes, inside the page, when Enter is pressed and when every box shows the new

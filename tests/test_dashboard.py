@@ -677,7 +677,7 @@ def test_a_page_without_any_country_says_so(tmp_path: Path) -> None:
 
 
 def test_the_dashboard_notebook_is_thin_and_carries_the_shared_parameters_cell() -> None:
-    notebook = nbformat.read(paths.NOTEBOOKS_DIR / dashboard_server.DASHBOARD_NOTEBOOK, 4)
+    notebook = nbformat.read(paths.NOTEBOOKS_DIR / paths.DASHBOARD_NOTEBOOK, 4)
     nbformat.validate(notebook)
     code = [c for c in notebook.cells if c.cell_type == "code"]
     assert code[0].source == PARAMETERS_SOURCE and code[0].metadata["tags"] == ["parameters"]

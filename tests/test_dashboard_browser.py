@@ -16,6 +16,7 @@ from conftest import SAFETY_SECONDS, dashboard_process
 from plotly.offline import get_plotlyjs_version
 
 from workbench import paths, stages
+from workbench.dashboard.charts import ROADMAP_CHART_NAMES
 from workbench.loading import load_country
 
 pytestmark = pytest.mark.browser
@@ -43,8 +44,7 @@ if not CHROMIUM.exists():  # pragma: no cover - make test installs it first
 sync_api = pytest.importorskip("playwright.sync_api")
 
 # The Roadmap tab's four charts, in order.
-ROADMAP_PLOTS = ", ".join(f".{name} .js-plotly-plot" for name in (
-    "wb-roadmap-gantt", "wb-roadmap-score", "wb-roadmap-spend", "wb-roadmap-benefit"))
+ROADMAP_PLOTS = ", ".join(f".{name} .js-plotly-plot" for name in ROADMAP_CHART_NAMES)
 
 
 @pytest.fixture(scope="module")

@@ -32,10 +32,10 @@ from workbench.i18n import markdown_messages as split_markdown
 PROJECT = "cyber-impact-workbench"
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 TEMPLATE = LOCALE_DIR / f"{DOMAIN}.pot"
-# The notebooks whose markdown a reader sees: the report's stages and the dashboard.
 
 
 def notebook_names() -> list[str]:
+    """The notebooks whose markdown a reader sees: the report's stages and the dashboard."""
     return [name for _, name in paths.STAGE_NOTEBOOKS] + [paths.DASHBOARD_NOTEBOOK]
 
 

@@ -26,10 +26,11 @@ CHART_CONFIG = {"displaylogo": False}
 SUBTITLE_CHARACTERS = 125
 LEGEND_FOOT = 115
 ALL_PILLARS = ""
-ROADMAP_CHARTS = 4  # the Roadmap tab's charts: Gantt, score path, spending, losses avoided
-# Their boxes' CSS classes, in that order (what a reader's tools and the tests find).
+# The Roadmap tab's charts (Gantt, score path, spending, losses avoided): their boxes'
+# CSS classes, in order (what a reader's tools and the tests find), and their number.
 ROADMAP_CHART_NAMES = ("wb-roadmap-gantt", "wb-roadmap-score", "wb-roadmap-spend",
                        "wb-roadmap-benefit")
+ROADMAP_CHARTS = len(ROADMAP_CHART_NAMES)
 
 
 

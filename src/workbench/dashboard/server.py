@@ -51,7 +51,6 @@ from workbench.dashboard.settings import DATA_ROOT_ENV, list_countries
 from workbench.dashboard.voila import DEFAULT_ABANDONED_SECONDS, DEFAULT_MAX_KERNELS
 from workbench.errors import WorkbenchError
 
-DASHBOARD_NOTEBOOK = paths.DASHBOARD_NOTEBOOK
 TEMPLATE_NAME = "workbench"
 # The folder holding voila/templates/workbench (a Jupyter data directory).
 TEMPLATE_ROOT = paths.SHIPPED_DATA
@@ -226,7 +225,7 @@ def kernel_environment(options: ServeOptions) -> dict[str, str]:
 
 
 def dashboard_notebook() -> Path:
-    return paths.NOTEBOOKS_DIR / DASHBOARD_NOTEBOOK
+    return paths.NOTEBOOKS_DIR / paths.DASHBOARD_NOTEBOOK
 
 
 def plotly_bundle_note() -> str | None:
